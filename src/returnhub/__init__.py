@@ -1,0 +1,1 @@
+"""returnhub: a third-country return-hub scheme, end to end."""

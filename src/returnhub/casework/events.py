@@ -1,0 +1,287 @@
+"""The typed catalogue of legal events.
+
+Every event type has a Pydantic payload model; an event whose payload does not validate is refused
+before anything is written. The catalogue is the DESIGN.md first catalogue plus two housekeeping
+events: ``review_decided`` (a senior caseworker's decision on a rule marked for review) and
+``event_retracted`` (the only way to correct the record: a new event naming the one it withdraws).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from returnhub.core.errors import InvalidInput
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Empty(Payload):
+    pass
+
+
+class Arrival(Payload):
+    route: Literal["small_boat", "air", "lorry", "other"]
+    port: str | None = None
+
+
+class AsylumClaimDecided(Payload):
+    outcome: Literal["grant", "refuse", "withdrawn", "certified"]
+
+
+AppealTier = Literal["first_tier", "upper_tribunal", "court_of_appeal", "supreme_court"]
+
+
+class AppealLodged(Payload):
+    tier: AppealTier = "first_tier"
+
+
+class AppealDecided(Payload):
+    tier: AppealTier = "first_tier"
+    outcome: Literal["allowed", "dismissed", "withdrawn"]
+
+
+class FurtherSubmissionsDecided(Payload):
+    # "fresh_claim" means the submissions were accepted as a fresh claim (paragraph 353), which
+    # reopens the asylum track; "rejected" closes them.
+    outcome: Literal["fresh_claim", "rejected"]
+
+
+class JudicialReviewDecided(Payload):
+    outcome: Literal["granted", "refused", "withdrawn"]
+
+
+class InjunctionGranted(Payload):
+    court: str | None = None
+
+
+class ExpiryAfterEvent(Payload):
+    event_type: str
+    days: int = Field(ge=0, le=3650)
+
+
+class Rule39Granted(Payload):
+    """An ECtHR interim measure. Expiry is a date, or N days after an event yet to happen, or open."""
+
+    expires_on: date | None = None
+    expires_after: ExpiryAfterEvent | None = None
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> Rule39Granted:
+        if self.expires_on is not None and self.expires_after is not None:
+            raise ValueError("give expires_on or expires_after, not both")
+        if self.expires_after is not None and self.expires_after.event_type not in EVENT_PAYLOADS:
+            raise ValueError(f"expires_after names an unknown event type {self.expires_after.event_type!r}")
+        return self
+
+
+class NrmDecision(Payload):
+    outcome: Literal["positive", "negative"]
+
+
+class AgeDisputeRaised(Payload):
+    claimed_date_of_birth: date | None = None
+
+
+class AgeDisputeResolved(Payload):
+    outcome: Literal["adult", "minor"]
+    assessed_date_of_birth: date | None = None
+
+
+class AdultsAtRiskAssessed(Payload):
+    level: int = Field(ge=0, le=3)
+    indicators: list[str] = Field(default_factory=list)
+
+
+class FitnessToFlyAssessed(Payload):
+    fit: bool
+    serious_medical_condition: bool = False
+
+
+class Article8Decided(Payload):
+    outcome: Literal["grant", "refuse"]
+
+
+class Article8Lodged(Payload):
+    family_in_uk: bool = True
+
+
+class Detained(Payload):
+    place: str | None = None
+
+
+class RemovalNoticeServed(Payload):
+    destination: str | None = None
+
+
+class HubReferral(Payload):
+    hub: str | None = None
+
+
+class AllocatedToTransfer(Payload):
+    transfer: str
+    hub: str | None = None
+
+
+class RemovedFromManifest(Payload):
+    transfer: str
+    reason: str = Field(min_length=1)
+
+
+class Departed(Payload):
+    transfer: str
+
+
+class ArrivedAtHub(Payload):
+    hub: str
+
+
+class HubExit(Payload):
+    reason: Literal[
+        "onward_return_voluntary",
+        "onward_return_enforced",
+        "returned_to_sending_state",
+        "transferred_elsewhere",
+        "absconded",
+        "died",
+        "other",
+    ]
+    destination: str | None = None
+
+
+class TravelDocument(Payload):
+    country: str = Field(min_length=3, max_length=3)
+
+
+class SeriousIncident(Payload):
+    summary: str = Field(min_length=1, max_length=2000)
+
+
+class ReviewDecided(Payload):
+    """A senior caseworker's decision on a rule that marked the case for human review."""
+
+    rule: str = Field(min_length=1)
+    decision: Literal["approve", "refuse"]
+    reasoning: str = Field(min_length=1, max_length=4000)
+    decided_by: str = Field(min_length=1)
+    #: Fingerprint of the facts the decision relied on; the decision lapses when they change.
+    facts_fingerprint: str | None = None
+
+
+class EventRetracted(Payload):
+    sequence: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class EventType(StrEnum):
+    ARRIVAL = "arrival"
+    ASYLUM_CLAIM_LODGED = "asylum_claim_lodged"
+    ASYLUM_CLAIM_DECIDED = "asylum_claim_decided"
+    APPEAL_LODGED = "appeal_lodged"
+    APPEAL_DECIDED = "appeal_decided"
+    APPEAL_RIGHTS_EXHAUSTED = "appeal_rights_exhausted"
+    FURTHER_SUBMISSIONS_LODGED = "further_submissions_lodged"
+    FURTHER_SUBMISSIONS_DECIDED = "further_submissions_decided"
+    JUDICIAL_REVIEW_LODGED = "judicial_review_lodged"
+    JUDICIAL_REVIEW_DECIDED = "judicial_review_decided"
+    INJUNCTION_GRANTED = "injunction_granted"
+    INJUNCTION_DISCHARGED = "injunction_discharged"
+    RULE39_GRANTED = "rule39_granted"
+    RULE39_LIFTED = "rule39_lifted"
+    NRM_REFERRAL = "nrm_referral"
+    NRM_REASONABLE_GROUNDS = "nrm_reasonable_grounds_decided"
+    NRM_CONCLUSIVE_GROUNDS = "nrm_conclusive_grounds_decided"
+    NRM_RECONSIDERATION_REQUESTED = "nrm_reconsideration_requested"
+    NRM_RECONSIDERATION_DECIDED = "nrm_reconsideration_decided"
+    AGE_DISPUTE_RAISED = "age_dispute_raised"
+    AGE_DISPUTE_RESOLVED = "age_dispute_resolved"
+    ADULTS_AT_RISK_ASSESSED = "adults_at_risk_assessed"
+    FITNESS_TO_FLY_ASSESSED = "fitness_to_fly_assessed"
+    ARTICLE8_CLAIM_LODGED = "article8_claim_lodged"
+    ARTICLE8_CLAIM_DECIDED = "article8_claim_decided"
+    DETAINED = "detained"
+    DETENTION_VALIDATED = "detention_validated"
+    RELEASED = "released"
+    REMOVAL_NOTICE_SERVED = "removal_notice_served"
+    HUB_REFERRAL = "hub_referral"
+    ALLOCATED_TO_TRANSFER = "allocated_to_transfer"
+    REMOVED_FROM_MANIFEST = "removed_from_manifest"
+    DEPARTED = "departed"
+    ARRIVED_AT_HUB = "arrived_at_hub"
+    HUB_EXIT = "hub_exit"
+    TRAVEL_DOCUMENT_REQUESTED = "travel_document_requested"
+    TRAVEL_DOCUMENT_ISSUED = "travel_document_issued"
+    TRAVEL_DOCUMENT_REFUSED = "travel_document_refused"
+    VOLUNTARY_RETURN_APPLIED = "voluntary_return_applied"
+    SERIOUS_INCIDENT = "serious_incident"
+    REVIEW_DECIDED = "review_decided"
+    EVENT_RETRACTED = "event_retracted"
+
+
+EVENT_PAYLOADS: dict[str, type[Payload]] = {
+    EventType.ARRIVAL: Arrival,
+    EventType.ASYLUM_CLAIM_LODGED: Empty,
+    EventType.ASYLUM_CLAIM_DECIDED: AsylumClaimDecided,
+    EventType.APPEAL_LODGED: AppealLodged,
+    EventType.APPEAL_DECIDED: AppealDecided,
+    EventType.APPEAL_RIGHTS_EXHAUSTED: Empty,
+    EventType.FURTHER_SUBMISSIONS_LODGED: Empty,
+    EventType.FURTHER_SUBMISSIONS_DECIDED: FurtherSubmissionsDecided,
+    EventType.JUDICIAL_REVIEW_LODGED: Empty,
+    EventType.JUDICIAL_REVIEW_DECIDED: JudicialReviewDecided,
+    EventType.INJUNCTION_GRANTED: InjunctionGranted,
+    EventType.INJUNCTION_DISCHARGED: Empty,
+    EventType.RULE39_GRANTED: Rule39Granted,
+    EventType.RULE39_LIFTED: Empty,
+    EventType.NRM_REFERRAL: Empty,
+    EventType.NRM_REASONABLE_GROUNDS: NrmDecision,
+    EventType.NRM_CONCLUSIVE_GROUNDS: NrmDecision,
+    EventType.NRM_RECONSIDERATION_REQUESTED: Empty,
+    EventType.NRM_RECONSIDERATION_DECIDED: NrmDecision,
+    EventType.AGE_DISPUTE_RAISED: AgeDisputeRaised,
+    EventType.AGE_DISPUTE_RESOLVED: AgeDisputeResolved,
+    EventType.ADULTS_AT_RISK_ASSESSED: AdultsAtRiskAssessed,
+    EventType.FITNESS_TO_FLY_ASSESSED: FitnessToFlyAssessed,
+    EventType.ARTICLE8_CLAIM_LODGED: Article8Lodged,
+    EventType.ARTICLE8_CLAIM_DECIDED: Article8Decided,
+    EventType.DETAINED: Detained,
+    EventType.DETENTION_VALIDATED: Empty,
+    EventType.RELEASED: Empty,
+    EventType.REMOVAL_NOTICE_SERVED: RemovalNoticeServed,
+    EventType.HUB_REFERRAL: HubReferral,
+    EventType.ALLOCATED_TO_TRANSFER: AllocatedToTransfer,
+    EventType.REMOVED_FROM_MANIFEST: RemovedFromManifest,
+    EventType.DEPARTED: Departed,
+    EventType.ARRIVED_AT_HUB: ArrivedAtHub,
+    EventType.HUB_EXIT: HubExit,
+    EventType.TRAVEL_DOCUMENT_REQUESTED: TravelDocument,
+    EventType.TRAVEL_DOCUMENT_ISSUED: TravelDocument,
+    EventType.TRAVEL_DOCUMENT_REFUSED: TravelDocument,
+    EventType.VOLUNTARY_RETURN_APPLIED: Empty,
+    EventType.SERIOUS_INCIDENT: SeriousIncident,
+    EventType.REVIEW_DECIDED: ReviewDecided,
+    EventType.EVENT_RETRACTED: EventRetracted,
+}
+
+#: Events that move a person; they are written only by the operations gate, never by ``case record``.
+GATED_EVENT_TYPES = frozenset({EventType.ALLOCATED_TO_TRANSFER, EventType.DEPARTED, EventType.ARRIVED_AT_HUB})
+
+
+def validate_payload(event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Validate ``data`` against the type's model; return the normalised JSON-ready payload."""
+    model = EVENT_PAYLOADS.get(event_type)
+    if model is None:
+        known = ", ".join(sorted(EVENT_PAYLOADS))
+        raise InvalidInput(f"unknown event type {event_type!r}; known types: {known}")
+    try:
+        payload = model.model_validate(data or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        raise InvalidInput(f"invalid {event_type} payload: {where}: {first['msg']}") from None
+    return payload.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,116 @@
+"""Tables owned by casework: the append-only event store, the chain heads and the case projection."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date, datetime
+from typing import Any, get_args, get_origin, get_type_hints
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from returnhub.casework.state import CaseState
+from returnhub.core.database import Base
+
+
+class StoredEvent(Base):
+    """One legal event. Rows are only ever inserted; a correction is a new ``event_retracted`` row."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        # The optimistic-concurrency guard: two appends at the same version cannot both land.
+        UniqueConstraint("case_id", "sequence", name="uq_case_events_case_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(48))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHead(Base):
+    """The head of a hash chain. Appends lock this row, so the chain has one order on every database."""
+
+    __tablename__ = "ledger_heads"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+GENESIS_HASH = "0" * 64
+
+
+def _column_type(annotation: Any) -> TypeEngine[Any] | None:
+    """Map a ``CaseState`` field's type to a column type; tuples (decisions, retractions) go to JSON."""
+    if get_origin(annotation) is tuple:
+        return None
+    args = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
+    base = args[0]
+    if get_origin(base) is tuple or base is tuple:
+        return None
+    if base is datetime:
+        return DateTime(timezone=True)
+    if base is date:
+        return Date()
+    if base is bool:
+        return Boolean()
+    if base is int:
+        return Integer()
+    if base is str:
+        return String(64)
+    return None
+
+
+def _projection_columns() -> list[Column[Any]]:
+    hints = get_type_hints(CaseState)
+    columns: list[Column[Any]] = []
+    for f in fields(CaseState):
+        column_type = _column_type(hints[f.name])
+        if column_type is not None:
+            columns.append(Column(f.name, column_type, nullable=True))
+    return columns
+
+
+#: The current state of every case, one row per case: every scalar fact of ``CaseState`` as a
+#: column (so search and whole-caseload screening read columns, not JSON), plus the person's identity
+#: fields the lists need. Updated in the same transaction as each append; rebuildable from the events.
+case_projection = Table(
+    "case_projection",
+    Base.metadata,
+    Column("case_id", ForeignKey("persons.id"), primary_key=True),
+    Column("reference", String(16), nullable=False, unique=True),
+    Column("nationality", String(3), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("family_unit_id", Integer, nullable=True),
+    Column("family_name", String(100), nullable=False),
+    Column("given_name", String(100), nullable=False),
+    *_projection_columns(),
+    Column("review_decisions", JSON, nullable=True),
+    Column("retracted_sequences", JSON, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_case_projection_status", case_projection.c.status)
+Index("ix_case_projection_nationality_status", case_projection.c.nationality, case_projection.c.status)

@@ -1,0 +1,126 @@
+"""Read side of casework: search the projection, show one case (now or as of a date)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnhub.casework.models import StoredEvent, case_projection
+from returnhub.casework.state import fold_as_of
+from returnhub.casework.store import get_person, load_events, to_legal_event, utc
+from returnhub.core.errors import InvalidInput
+
+SUMMARY_COLUMNS = (
+    "reference",
+    "given_name",
+    "family_name",
+    "nationality",
+    "sex",
+    "date_of_birth",
+    "status",
+    "version",
+    "appeal_rights_exhausted_on",
+    "last_occurred_on",
+)
+
+MAX_PAGE = 500
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def search_cases(
+    session: Session,
+    *,
+    status: str | None = None,
+    nationality: str | None = None,
+    reference: str | None = None,
+    name: str | None = None,
+    limit: int = 50,
+    after: str | None = None,
+) -> list[dict[str, Any]]:
+    """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen)."""
+    if limit < 1 or limit > MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+    p = case_projection.c
+    query = select(*(p[c] for c in SUMMARY_COLUMNS)).order_by(p.reference).limit(limit)
+    if status:
+        query = query.where(p.status == status)
+    if nationality:
+        query = query.where(p.nationality == nationality.upper())
+    if reference:
+        query = query.where(p.reference.startswith(reference.upper()))
+    if name:
+        query = query.where(p.family_name.ilike(f"{name}%"))
+    if after:
+        query = query.where(p.reference > after)
+    rows = session.execute(query).mappings().all()
+    return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+
+
+def event_to_dict(row: StoredEvent) -> dict[str, Any]:
+    return {
+        "sequence": row.sequence,
+        "type": row.event_type,
+        "occurred_on": row.occurred_on.isoformat(),
+        "recorded_at": utc(row.recorded_at).isoformat(),
+        "recorded_by": row.recorded_by,
+        "data": row.data,
+        "hash": row.hash,
+    }
+
+
+def case_timeline(session: Session, reference: str) -> list[dict[str, Any]]:
+    person = get_person(session, reference)
+    return [event_to_dict(e) for e in load_events(session, person.id)]
+
+
+def show_case(
+    session: Session, reference: str, *, as_of: date | None = None, known_at: datetime | None = None
+) -> dict[str, Any]:
+    """Identity, the state (as of a legal date and a system time, if given) and the visible timeline."""
+    person = get_person(session, reference)
+    rows = load_events(session, person.id)
+    if known_at is not None:
+        known_at = utc(known_at)
+    state = fold_as_of([to_legal_event(r) for r in rows], as_of=as_of, known_at=known_at)
+    visible = [
+        r
+        for r in rows
+        if (known_at is None or utc(r.recorded_at) <= known_at) and (as_of is None or r.occurred_on <= as_of)
+    ]
+    family: list[str] = []
+    if person.family_unit_id is not None:
+        family = list(
+            session.execute(
+                select(case_projection.c.reference)
+                .where(case_projection.c.family_unit_id == person.family_unit_id)
+                .order_by(case_projection.c.reference)
+            ).scalars()
+        )
+    return {
+        "reference": person.reference,
+        "identity": {
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth.isoformat(),
+            "sex": person.sex,
+            "nationality": person.nationality,
+            "languages": person.languages,
+        },
+        "family_unit": family,
+        "as_of": as_of.isoformat() if as_of else None,
+        "known_at": known_at.isoformat() if known_at else None,
+        "status": state.status,
+        "version": state.version,
+        "state": state.as_dict(),
+        "timeline": [event_to_dict(r) for r in visible],
+    }

@@ -1,0 +1,138 @@
+"""REST for the case register. Translates HTTP to casework services and back; no logic of its own."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
+from returnhub.casework.store import append_event
+from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
+
+
+class CaseSummary(BaseModel):
+    reference: str
+    given_name: str
+    family_name: str
+    nationality: str
+    sex: str
+    date_of_birth: date
+    status: str
+    version: int | None
+    appeal_rights_exhausted_on: date | None
+    last_occurred_on: date | None
+
+
+class CasePage(BaseModel):
+    data: list[CaseSummary]
+    next_cursor: str | None = Field(
+        description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+class EventOut(BaseModel):
+    sequence: int
+    type: str
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    data: dict[str, Any]
+    hash: str
+
+
+class CaseDetail(BaseModel):
+    reference: str
+    identity: dict[str, Any]
+    family_unit: list[str]
+    as_of: date | None
+    known_at: datetime | None
+    status: str
+    version: int
+    state: dict[str, Any]
+    timeline: list[EventOut]
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=48, description="An event type from the catalogue.")
+    occurred_on: date
+    data: dict[str, Any] = Field(default_factory=dict)
+    expected_version: int | None = Field(
+        default=None, ge=0, description="The case version you last read; a stale one gets 409."
+    )
+
+
+class EventRecorded(BaseModel):
+    reference: str
+    sequence: int
+    hash: str
+    status: str
+    version: int
+
+
+@router.get("", response_model=CasePage)
+def list_cases(
+    session: SessionDep,
+    status: str | None = None,
+    nationality: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    reference: Annotated[str | None, Query(max_length=16)] = None,
+    name: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    after: Annotated[str | None, Query(max_length=16)] = None,
+) -> dict[str, Any]:
+    rows = search_cases(
+        session,
+        status=status,
+        nationality=nationality,
+        reference=reference,
+        name=name,
+        limit=limit,
+        after=after,
+    )
+    return {"data": rows, "next_cursor": rows[-1]["reference"] if len(rows) == limit else None}
+
+
+@router.get("/{reference}", response_model=CaseDetail)
+def get_case(
+    reference: str,
+    session: SessionDep,
+    response: Response,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> dict[str, Any]:
+    case = show_case(session, reference.upper(), as_of=as_of, known_at=known_at)
+    response.headers["ETag"] = f'"{case["version"]}"'
+    return case
+
+
+@router.get("/{reference}/events", response_model=list[EventOut])
+def get_events(reference: str, session: SessionDep) -> list[dict[str, Any]]:
+    return case_timeline(session, reference.upper())
+
+
+@router.post("/{reference}/events", response_model=EventRecorded, status_code=201)
+def post_event(reference: str, body: EventIn, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+    result = append_event(
+        session,
+        reference.upper(),
+        body.type,
+        body.occurred_on,
+        body.data,
+        clock=clock,
+        recorded_by="api",
+        expected_version=body.expected_version,
+    )
+    return {
+        "reference": reference.upper(),
+        "sequence": result.sequence,
+        "hash": result.hash,
+        "status": result.state.status,
+        "version": result.state.version,
+    }

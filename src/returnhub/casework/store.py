@@ -1,0 +1,432 @@
+"""The event store: append (validated, versioned, hash-chained), read, verify, project.
+
+Service functions take a ``Session`` and never commit: the caller's unit of work does, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from returnhub.casework.events import GATED_EVENT_TYPES, EventType, validate_payload
+from returnhub.casework.models import GENESIS_HASH, LedgerHead, StoredEvent, case_projection
+from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of
+from returnhub.core.clock import Clock
+from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.people.models import Person
+
+EVENTS_LEDGER = "events"
+
+#: Run after every append, inside the same transaction, with (session, reference, result, clock).
+#: Operations registers the departure gate's re-check here, so a notice recorded at any time takes the
+#: person off a locked manifest in the very transaction that records it.
+POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = []
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def canonical_time(value: datetime) -> str:
+    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_digest(
+    prev_hash: str,
+    *,
+    case_reference: str,
+    sequence: int,
+    event_type: str,
+    occurred_on: date,
+    recorded_at: datetime,
+    recorded_by: str,
+    data: dict[str, Any],
+) -> str:
+    """SHA-256 over the previous hash and a canonical encoding of every stored field."""
+    body = orjson.dumps(
+        {
+            "case": case_reference,
+            "sequence": sequence,
+            "type": event_type,
+            "occurred_on": occurred_on.isoformat(),
+            "recorded_at": canonical_time(recorded_at),
+            "recorded_by": recorded_by,
+            "data": data,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    event_id: int
+    sequence: int
+    hash: str
+    state: CaseState
+
+
+def lock_ledger(session: Session, name: str) -> LedgerHead:
+    """Take the chain head for update (a row lock on PostgreSQL; SQLite's write lock covers it)."""
+    head = session.execute(
+        select(LedgerHead).where(LedgerHead.name == name).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = LedgerHead(name=name, last_id=0, last_hash=GENESIS_HASH, count=0)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def get_person(session: Session, reference: str) -> Person:
+    person = session.execute(select(Person).where(Person.reference == reference)).scalar_one_or_none()
+    if person is None:
+        raise NotFound(f"no case with reference {reference!r}")
+    return person
+
+
+def to_legal_event(row: StoredEvent) -> LegalEvent:
+    return LegalEvent(
+        sequence=row.sequence,
+        event_type=row.event_type,
+        occurred_on=row.occurred_on,
+        recorded_at=utc(row.recorded_at),
+        data=row.data,
+    )
+
+
+def load_events(session: Session, case_id: int) -> list[StoredEvent]:
+    return list(
+        session.execute(
+            select(StoredEvent).where(StoredEvent.case_id == case_id).order_by(StoredEvent.sequence)
+        ).scalars()
+    )
+
+
+def load_legal_events(session: Session, case_id: int) -> list[LegalEvent]:
+    rows = session.execute(
+        select(
+            StoredEvent.sequence,
+            StoredEvent.event_type,
+            StoredEvent.occurred_on,
+            StoredEvent.recorded_at,
+            StoredEvent.data,
+        )
+        .where(StoredEvent.case_id == case_id)
+        .order_by(StoredEvent.sequence)
+    ).all()
+    return [LegalEvent(r[0], r[1], r[2], utc(r[3]), r[4]) for r in rows]
+
+
+def case_state(
+    session: Session, reference: str, *, as_of: date | None = None, known_at: datetime | None = None
+) -> tuple[Person, CaseState]:
+    person = get_person(session, reference)
+    events = load_legal_events(session, person.id)
+    return person, fold_as_of(events, as_of=as_of, known_at=known_at)
+
+
+def append_event(
+    session: Session,
+    reference: str,
+    event_type: str,
+    occurred_on: date,
+    data: dict[str, Any] | None,
+    *,
+    clock: Clock,
+    recorded_by: str,
+    expected_version: int | None = None,
+    via_gate: bool = False,
+) -> AppendResult:
+    """Validate and append one event, then refresh the case's projection row, in the caller's transaction.
+
+    ``expected_version`` is the version the caller last read; if the case has moved on since, the
+    append is refused (409). Events that move a person are accepted only from the operations gate.
+    """
+    payload = validate_payload(event_type, data)
+    if event_type in GATED_EVENT_TYPES and not via_gate:
+        raise InvalidInput(
+            f"{event_type} moves a person and is recorded only by the transfer departure gate "
+            "(see `returnhub transfers`)"
+        )
+    today = clock.today()
+    if occurred_on > today:
+        raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future (today is {today})")
+    person = get_person(session, reference)
+    head = lock_ledger(session, EVENTS_LEDGER)
+    current_version = session.execute(
+        select(func.coalesce(func.max(StoredEvent.sequence), 0)).where(StoredEvent.case_id == person.id)
+    ).scalar_one()
+    if expected_version is not None and expected_version != current_version:
+        raise VersionConflict(
+            f"case {reference} is at version {current_version}, not {expected_version}; "
+            "reload the case and try again",
+            current_version=current_version,
+        )
+    events = load_legal_events(session, person.id)
+    if event_type == EventType.EVENT_RETRACTED:
+        _check_retraction(events, payload["sequence"], reference)
+
+    recorded_at = clock.now()
+    sequence = current_version + 1
+    digest = event_digest(
+        head.last_hash,
+        case_reference=reference,
+        sequence=sequence,
+        event_type=event_type,
+        occurred_on=occurred_on,
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+        data=payload,
+    )
+    row = StoredEvent(
+        case_id=person.id,
+        sequence=sequence,
+        event_type=event_type,
+        occurred_on=occurred_on,
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+        data=payload,
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise VersionConflict(
+            f"case {reference} changed while this event was being recorded; reload and try again"
+        ) from None
+    head.last_id = row.id
+    head.last_hash = digest
+    head.count = head.count + 1
+    state = fold([*events, LegalEvent(sequence, event_type, occurred_on, utc(recorded_at), payload)])
+    upsert_projection(session, person, state, clock.now())
+    result = AppendResult(event_id=row.id, sequence=sequence, hash=digest, state=state)
+    for hook in POST_APPEND_HOOKS:
+        hook(session, reference, result, clock)
+    return result
+
+
+def _check_retraction(events: Sequence[LegalEvent], target: int, reference: str) -> None:
+    by_sequence = {e.sequence: e for e in events}
+    if target not in by_sequence:
+        raise InvalidInput(f"case {reference} has no event with sequence {target} to retract")
+    if by_sequence[target].event_type == EventType.EVENT_RETRACTED:
+        raise InvalidInput("a retraction cannot itself be retracted; record the event again instead")
+    if any(e.event_type == EventType.EVENT_RETRACTED and e.data["sequence"] == target for e in events):
+        raise StateConflict(f"event {target} of case {reference} is already retracted")
+
+
+def projection_row(person: Person, state: CaseState, updated_at: datetime) -> dict[str, Any]:
+    row = projection_values(state)
+    row.update(
+        case_id=person.id,
+        reference=person.reference,
+        nationality=person.nationality,
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        family_unit_id=person.family_unit_id,
+        family_name=person.family_name,
+        given_name=person.given_name,
+        updated_at=updated_at,
+    )
+    return row
+
+
+_STATE_COLUMNS = [
+    c.name
+    for c in case_projection.columns
+    if c.name
+    not in {
+        "case_id",
+        "reference",
+        "nationality",
+        "sex",
+        "date_of_birth",
+        "family_unit_id",
+        "family_name",
+        "given_name",
+        "updated_at",
+        "review_decisions",
+        "retracted_sequences",
+    }
+]
+
+
+def projection_values(state: CaseState) -> dict[str, Any]:
+    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
+    values["review_decisions"] = state.as_dict()["review_decisions"]
+    values["retracted_sequences"] = list(state.retracted_sequences)
+    return values
+
+
+def upsert_projection(session: Session, person: Person, state: CaseState, updated_at: datetime) -> None:
+    row = projection_row(person, state, updated_at)
+    result = session.execute(
+        update(case_projection).where(case_projection.c.case_id == person.id).values(row)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(insert(case_projection).values(row))
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    ok: bool
+    first_broken_id: int | None = None
+    first_broken_case: str | None = None
+    first_broken_sequence: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"events": self.events, "ok": self.ok}
+        if not self.ok:
+            out.update(
+                first_broken_event_id=self.first_broken_id,
+                case=self.first_broken_case,
+                sequence=self.first_broken_sequence,
+                problem=self.problem,
+            )
+        return out
+
+
+def verify_chain(session: Session, *, batch: int = 50_000) -> ChainReport:
+    """Recompute every hash in chain order. Detects an edited, deleted, reordered or inserted event."""
+    references: dict[int, str] = {r[0]: r[1] for r in session.execute(select(Person.id, Person.reference))}
+    head = session.execute(select(LedgerHead).where(LedgerHead.name == EVENTS_LEDGER)).scalar_one_or_none()
+    prev = GENESIS_HASH
+    count = 0
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(
+                StoredEvent.id,
+                StoredEvent.case_id,
+                StoredEvent.sequence,
+                StoredEvent.event_type,
+                StoredEvent.occurred_on,
+                StoredEvent.recorded_at,
+                StoredEvent.recorded_by,
+                StoredEvent.data,
+                StoredEvent.prev_hash,
+                StoredEvent.hash,
+            )
+            .where(StoredEvent.id > last_id)
+            .order_by(StoredEvent.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for r in rows:
+            reference = references.get(r.case_id, f"#{r.case_id}")
+            if r.prev_hash != prev:
+                return ChainReport(
+                    count,
+                    False,
+                    r.id,
+                    reference,
+                    r.sequence,
+                    "previous-hash link broken (an event before it was removed or changed)",
+                )
+            expected = event_digest(
+                prev,
+                case_reference=reference,
+                sequence=r.sequence,
+                event_type=r.event_type,
+                occurred_on=r.occurred_on,
+                recorded_at=r.recorded_at,
+                recorded_by=r.recorded_by,
+                data=r.data,
+            )
+            if expected != r.hash:
+                return ChainReport(
+                    count, False, r.id, reference, r.sequence, "content does not match its hash"
+                )
+            prev = r.hash
+            count += 1
+        last_id = rows[-1].id
+    if head is not None and (head.count != count or head.last_hash != prev):
+        return ChainReport(
+            count,
+            False,
+            None,
+            None,
+            None,
+            f"chain head records {head.count} events ending {head.last_hash[:12]}…, "
+            f"found {count} ending {prev[:12]}… (events removed from the end)",
+        )
+    return ChainReport(count, True)
+
+
+def iter_case_events(
+    session: Session, *, batch_cases: int = 5_000
+) -> Iterator[tuple[Person, list[LegalEvent]]]:
+    """Every case with its events, in batches, for rebuilds."""
+    last = 0
+    while True:
+        people = list(
+            session.execute(
+                select(Person).where(Person.id > last).order_by(Person.id).limit(batch_cases)
+            ).scalars()
+        )
+        if not people:
+            return
+        lo, hi = people[0].id, people[-1].id
+        grouped: dict[int, list[LegalEvent]] = {p.id: [] for p in people}
+        rows = session.execute(
+            select(
+                StoredEvent.case_id,
+                StoredEvent.sequence,
+                StoredEvent.event_type,
+                StoredEvent.occurred_on,
+                StoredEvent.recorded_at,
+                StoredEvent.data,
+            )
+            .where(StoredEvent.case_id.between(lo, hi))
+            .order_by(StoredEvent.case_id, StoredEvent.sequence)
+        ).all()
+        for r in rows:
+            grouped[r[0]].append(LegalEvent(r[1], r[2], r[3], utc(r[4]), r[5]))
+        for p in people:
+            yield p, grouped[p.id]
+        last = hi
+
+
+def rebuild_projection(session: Session, clock: Clock, progress: Any = None) -> int:
+    """Drop and refill the projection from the events. Returns the number of cases."""
+    session.execute(delete(case_projection))
+    now = clock.now()
+    buffer: list[dict[str, Any]] = []
+    count = 0
+    for person, events in iter_case_events(session):
+        buffer.append(projection_row(person, fold(events), now))
+        count += 1
+        if len(buffer) >= 5_000:
+            session.execute(insert(case_projection), buffer)
+            if progress is not None:
+                progress(len(buffer))
+            buffer = []
+    if buffer:
+        session.execute(insert(case_projection), buffer)
+        if progress is not None:
+            progress(len(buffer))
+    return count
+
+
+def count_cases(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Person)).scalar_one())
+
+
+def batched(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: settings, database, unit of work, clock and errors."""

@@ -1,0 +1,1 @@
+"""People: identities and identity documents of persons in the scheme."""

@@ -1,0 +1,1 @@
+"""The web shell: app factory, API error mapping and (later) server-rendered pages."""
