@@ -150,6 +150,7 @@ def seed(
             population.persons,
             population.events,
             clock=rt.clock,
+            chunk_persons=rt.settings.seed_chunk_persons,
             progress=lambda k: bar.advance(task, k),
         )
     result = {
@@ -322,6 +323,15 @@ def projection_rebuild(as_json: Annotated[bool, typer.Option("--json")] = False)
         print_json(result)
     else:
         err.print(f"projection rebuilt: {n:,} cases in {result['seconds']} s")
+
+
+from returnhub.partners.cli import register as register_partners  # noqa: E402  (mounts `partners`, `hubs`)
+
+register_partners(app)
+
+from returnhub.safeguards.cli import register as register_safeguards  # noqa: E402  (rules, explain, screen, review)
+
+register_safeguards(app)
 
 
 def main() -> None:

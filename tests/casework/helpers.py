@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from returnhub.casework.store import append_event, upsert_projection
 from returnhub.casework.state import CaseState, fold
+from returnhub.casework.store import append_event, upsert_projection
 from returnhub.core.clock import Clock
 from returnhub.people.models import Person
 
@@ -40,7 +40,12 @@ def add_person(
 
 
 def record(
-    session: Session, clock: Clock, reference: str, event_type: str, on: date, data: dict[str, Any] | None = None
+    session: Session,
+    clock: Clock,
+    reference: str,
+    event_type: str,
+    on: date,
+    data: dict[str, Any] | None = None,
 ) -> CaseState:
     return append_event(session, reference, event_type, on, data or {}, clock=clock, recorded_by="test").state
 

@@ -17,9 +17,13 @@ T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 PAYLOADS = {
     "arrival": st.sampled_from([{"route": r} for r in ("small_boat", "air", "lorry", "other")]),
     "asylum_claim_lodged": st.just({}),
-    "asylum_claim_decided": st.sampled_from([{"outcome": o} for o in ("grant", "refuse", "withdrawn", "certified")]),
+    "asylum_claim_decided": st.sampled_from(
+        [{"outcome": o} for o in ("grant", "refuse", "withdrawn", "certified")]
+    ),
     "appeal_lodged": st.just({"tier": "first_tier"}),
-    "appeal_decided": st.sampled_from([{"tier": "first_tier", "outcome": o} for o in ("allowed", "dismissed")]),
+    "appeal_decided": st.sampled_from(
+        [{"tier": "first_tier", "outcome": o} for o in ("allowed", "dismissed")]
+    ),
     "appeal_rights_exhausted": st.just({}),
     "further_submissions_lodged": st.just({}),
     "further_submissions_decided": st.sampled_from([{"outcome": "fresh_claim"}, {"outcome": "rejected"}]),
@@ -28,7 +32,11 @@ PAYLOADS = {
     "injunction_granted": st.just({}),
     "injunction_discharged": st.just({}),
     "rule39_granted": st.sampled_from(
-        [{}, {"expires_on": "2024-03-01"}, {"expires_after": {"event_type": "judicial_review_decided", "days": 21}}]
+        [
+            {},
+            {"expires_on": "2024-03-01"},
+            {"expires_after": {"event_type": "judicial_review_decided", "days": 21}},
+        ]
     ),
     "rule39_lifted": st.just({}),
     "nrm_referral": st.just({}),
@@ -59,8 +67,13 @@ def histories(draw: st.DrawFn) -> list[LegalEvent]:
     if events and draw(st.booleans()):
         target = draw(st.integers(1, len(events)))
         events.append(
-            LegalEvent(len(events) + 1, "event_retracted", date(2025, 6, 1), T0 + timedelta(days=900),
-                       validate_payload("event_retracted", {"sequence": target, "reason": "entered in error"}))
+            LegalEvent(
+                len(events) + 1,
+                "event_retracted",
+                date(2025, 6, 1),
+                T0 + timedelta(days=900),
+                validate_payload("event_retracted", {"sequence": target, "reason": "entered in error"}),
+            )
         )
     return events
 
@@ -85,19 +98,25 @@ def test_fold_does_not_depend_on_storage_order(events: list[LegalEvent], rnd: ob
     assert fold(shuffled) == fold(events)
 
 
-def _ev(seq: int, event_type: str, on: date, data: dict[str, object] | None = None, hours: int = 0) -> LegalEvent:
-    return LegalEvent(seq, event_type, on, T0 + timedelta(hours=seq + hours), validate_payload(event_type, data or {}))
+def _ev(
+    seq: int, event_type: str, on: date, data: dict[str, object] | None = None, hours: int = 0
+) -> LegalEvent:
+    return LegalEvent(
+        seq, event_type, on, T0 + timedelta(hours=seq + hours), validate_payload(event_type, data or {})
+    )
 
 
 def test_refused_history_reaches_appeal_rights_exhausted() -> None:
-    state = fold([
-        _ev(1, "arrival", date(2023, 5, 1), {"route": "small_boat"}),
-        _ev(2, "asylum_claim_lodged", date(2023, 5, 2)),
-        _ev(3, "asylum_claim_decided", date(2024, 2, 1), {"outcome": "refuse"}),
-        _ev(4, "appeal_lodged", date(2024, 2, 10)),
-        _ev(5, "appeal_decided", date(2024, 9, 1), {"outcome": "dismissed"}),
-        _ev(6, "appeal_rights_exhausted", date(2024, 9, 20)),
-    ])
+    state = fold(
+        [
+            _ev(1, "arrival", date(2023, 5, 1), {"route": "small_boat"}),
+            _ev(2, "asylum_claim_lodged", date(2023, 5, 2)),
+            _ev(3, "asylum_claim_decided", date(2024, 2, 1), {"outcome": "refuse"}),
+            _ev(4, "appeal_lodged", date(2024, 2, 10)),
+            _ev(5, "appeal_decided", date(2024, 9, 1), {"outcome": "dismissed"}),
+            _ev(6, "appeal_rights_exhausted", date(2024, 9, 20)),
+        ]
+    )
     assert state.status == "appeal_rights_exhausted"
     assert state.appeal_rights_exhausted_on == date(2024, 9, 20)
     assert not state.appeal_pending
@@ -106,18 +125,24 @@ def test_refused_history_reaches_appeal_rights_exhausted() -> None:
 
 def test_late_recorded_event_is_placed_where_it_happened_in_law() -> None:
     # The appeal was lodged on 10 Feb but the system learnt of it after ARE was recorded.
-    state = fold([
-        _ev(1, "asylum_claim_decided", date(2024, 2, 1), {"outcome": "refuse"}),
-        _ev(2, "appeal_rights_exhausted", date(2024, 3, 1)),
-        _ev(3, "appeal_lodged", date(2024, 2, 10)),
-    ])
+    state = fold(
+        [
+            _ev(1, "asylum_claim_decided", date(2024, 2, 1), {"outcome": "refuse"}),
+            _ev(2, "appeal_rights_exhausted", date(2024, 3, 1)),
+            _ev(3, "appeal_lodged", date(2024, 2, 10)),
+        ]
+    )
     assert state.appeal_pending is False
     assert state.appeal_rights_exhausted_on == date(2024, 3, 1)
 
 
 def test_rule39_expiry_waits_for_the_named_event() -> None:
-    grant = _ev(1, "rule39_granted", date(2022, 6, 14),
-                {"expires_after": {"event_type": "judicial_review_decided", "days": 21}})
+    grant = _ev(
+        1,
+        "rule39_granted",
+        date(2022, 6, 14),
+        {"expires_after": {"event_type": "judicial_review_decided", "days": 21}},
+    )
     assert fold([grant]).rule39_expires_on is None
     decided = _ev(2, "judicial_review_decided", date(2022, 12, 19), {"outcome": "refused"})
     assert fold([grant, decided]).rule39_expires_on == date(2023, 1, 9)

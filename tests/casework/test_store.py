@@ -29,7 +29,11 @@ def _seed_one(engine: Engine, clock: FixedClock, reference: str = "RH0000001") -
 def test_append_folds_and_projects(engine: Engine, clock: FixedClock) -> None:
     _seed_one(engine, clock)
     with unit_of_work(engine, read_only=True) as s:
-        row = s.execute(select(case_projection).where(case_projection.c.reference == "RH0000001")).mappings().one()
+        row = (
+            s.execute(select(case_projection).where(case_projection.c.reference == "RH0000001"))
+            .mappings()
+            .one()
+        )
         _, state = case_state(s, "RH0000001")
     assert row["status"] == "appeal_rights_exhausted" == state.status
     assert row["version"] == 6
@@ -58,7 +62,9 @@ def test_bad_events_are_refused_and_nothing_is_written(
 def test_future_dated_and_unknown_case_are_refused(engine: Engine, clock: FixedClock) -> None:
     _seed_one(engine, clock)
     with pytest.raises(InvalidInput, match="future"), unit_of_work(engine) as s:
-        append_event(s, "RH0000001", "released", clock.today() + timedelta(days=1), {}, clock=clock, recorded_by="t")
+        append_event(
+            s, "RH0000001", "released", clock.today() + timedelta(days=1), {}, clock=clock, recorded_by="t"
+        )
     with pytest.raises(NotFound), unit_of_work(engine) as s:
         append_event(s, "RH9999999", "released", date(2025, 1, 1), {}, clock=clock, recorded_by="t")
 
@@ -66,11 +72,13 @@ def test_future_dated_and_unknown_case_are_refused(engine: Engine, clock: FixedC
 def test_stale_expected_version_is_a_conflict(engine: Engine, clock: FixedClock) -> None:
     _seed_one(engine, clock)
     with pytest.raises(VersionConflict), unit_of_work(engine) as s:
-        append_event(s, "RH0000001", "released", date(2025, 1, 1), {}, clock=clock, recorded_by="t",
-                     expected_version=5)
+        append_event(
+            s, "RH0000001", "released", date(2025, 1, 1), {}, clock=clock, recorded_by="t", expected_version=5
+        )
     with unit_of_work(engine) as s:
-        result = append_event(s, "RH0000001", "released", date(2025, 1, 1), {}, clock=clock, recorded_by="t",
-                              expected_version=6)
+        result = append_event(
+            s, "RH0000001", "released", date(2025, 1, 1), {}, clock=clock, recorded_by="t", expected_version=6
+        )
     assert result.sequence == 7
 
 
@@ -83,8 +91,16 @@ def test_two_concurrent_appends_one_wins(engine: Engine, clock: FixedClock) -> N
         barrier.wait()
         try:
             with unit_of_work(engine) as s:
-                append_event(s, "RH0000001", event_type, date(2025, 1, 1), {}, clock=clock, recorded_by="t",
-                             expected_version=6)
+                append_event(
+                    s,
+                    "RH0000001",
+                    event_type,
+                    date(2025, 1, 1),
+                    {},
+                    clock=clock,
+                    recorded_by="t",
+                    expected_version=6,
+                )
             outcomes.append("ok")
         except VersionConflict:
             outcomes.append("conflict")
@@ -110,8 +126,15 @@ def test_many_concurrent_appends_without_versions_lose_nothing(engine: Engine, c
         for _ in range(5):
             try:
                 with unit_of_work(engine) as s:
-                    append_event(s, reference, "serious_incident", date(2025, 1, 1), {"summary": "x"},
-                                 clock=clock, recorded_by="t")
+                    append_event(
+                        s,
+                        reference,
+                        "serious_incident",
+                        date(2025, 1, 1),
+                        {"summary": "x"},
+                        clock=clock,
+                        recorded_by="t",
+                    )
             except VersionConflict:
                 continue  # the retry a user would make is not needed: without a version, no conflict
             except BaseException as exc:  # noqa: BLE001
@@ -127,11 +150,15 @@ def test_many_concurrent_appends_without_versions_lose_nothing(engine: Engine, c
         report = verify_chain(s)
         for reference in ("RH0000001", "RH0000002"):
             _, state = case_state(s, reference)
-            stored = s.execute(
-                select(StoredEvent.sequence).join_from(StoredEvent, case_projection,
-                                                       StoredEvent.case_id == case_projection.c.case_id)
-                .where(case_projection.c.reference == reference)
-            ).scalars().all()
+            stored = (
+                s.execute(
+                    select(StoredEvent.sequence)
+                    .join_from(StoredEvent, case_projection, StoredEvent.case_id == case_projection.c.case_id)
+                    .where(case_projection.c.reference == reference)
+                )
+                .scalars()
+                .all()
+            )
             assert sorted(stored) == list(range(1, len(stored) + 1))  # no gaps, no duplicates
             assert state.serious_incidents == len(stored) - 6
     assert report.ok
@@ -145,9 +172,13 @@ def test_tampering_is_detected(engine: Engine, clock: FixedClock, tamper: str) -
         assert verify_chain(s).as_dict() == {"events": 6, "ok": True}
     with engine.begin() as conn:
         if tamper == "edit_data":
-            conn.execute(update(StoredEvent).where(StoredEvent.sequence == 3).values(data={"outcome": "grant"}))
+            conn.execute(
+                update(StoredEvent).where(StoredEvent.sequence == 3).values(data={"outcome": "grant"})
+            )
         elif tamper == "edit_date":
-            conn.execute(update(StoredEvent).where(StoredEvent.sequence == 2).values(occurred_on=date(2023, 5, 3)))
+            conn.execute(
+                update(StoredEvent).where(StoredEvent.sequence == 2).values(occurred_on=date(2023, 5, 3))
+            )
         elif tamper == "delete_middle":
             conn.execute(text("DELETE FROM case_events WHERE sequence = 4"))
         elif tamper == "delete_last":
@@ -164,11 +195,19 @@ def test_tampering_is_detected(engine: Engine, clock: FixedClock, tamper: str) -
 def test_retraction_is_a_new_event(engine: Engine, clock: FixedClock) -> None:
     _seed_one(engine, clock)
     with unit_of_work(engine) as s:
-        state = record(s, clock, "RH0000001", "event_retracted", date(2024, 9, 25),
-                       {"sequence": 6, "reason": "appeal rights not in fact exhausted"})
+        state = record(
+            s,
+            clock,
+            "RH0000001",
+            "event_retracted",
+            date(2024, 9, 25),
+            {"sequence": 6, "reason": "appeal rights not in fact exhausted"},
+        )
     assert state.status == "appeal_pending" or state.appeal_rights_exhausted_on is None
     with pytest.raises(Exception, match="already retracted"), unit_of_work(engine) as s:
-        record(s, clock, "RH0000001", "event_retracted", date(2024, 9, 25), {"sequence": 6, "reason": "again"})
+        record(
+            s, clock, "RH0000001", "event_retracted", date(2024, 9, 25), {"sequence": 6, "reason": "again"}
+        )
     with unit_of_work(engine, read_only=True) as s:
         assert len(s.execute(select(StoredEvent)).scalars().all()) == 7
 
@@ -177,10 +216,14 @@ def test_projection_rebuild_equals_incremental(engine: Engine, clock: FixedClock
     for i in range(1, 4):
         _seed_one(engine, clock, f"RH000000{i}")
     with unit_of_work(engine, read_only=True) as s:
-        before = [dict(r) for r in s.execute(select(case_projection).order_by(case_projection.c.case_id)).mappings()]
+        before = [
+            dict(r) for r in s.execute(select(case_projection).order_by(case_projection.c.case_id)).mappings()
+        ]
     with unit_of_work(engine) as s:
         assert rebuild_projection(s, clock) == 3
     with unit_of_work(engine, read_only=True) as s:
-        after = [dict(r) for r in s.execute(select(case_projection).order_by(case_projection.c.case_id)).mappings()]
+        after = [
+            dict(r) for r in s.execute(select(case_projection).order_by(case_projection.c.case_id)).mappings()
+        ]
     strip = lambda rows: [{k: v for k, v in r.items() if k != "updated_at"} for r in rows]  # noqa: E731
     assert strip(before) == strip(after)

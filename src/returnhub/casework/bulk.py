@@ -10,22 +10,22 @@ so a crash leaves only complete persons behind and a database that verifies.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import UTC
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 import polars as pl
-from sqlalchemy import insert, select, text
+from sqlalchemy import JSON, Date, DateTime, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from returnhub.casework.events import GATED_EVENT_TYPES, validate_payload
 from returnhub.casework.models import GENESIS_HASH, LedgerHead, case_projection
 from returnhub.casework.state import LegalEvent, fold
-from returnhub.casework.store import EVENTS_LEDGER, canonical_time, projection_row
+from returnhub.casework.store import EVENTS_LEDGER, projection_row
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput
-from returnhub.people.models import Person
 
 Progress = Callable[[int], None]
 
@@ -94,11 +94,28 @@ def _next_id(conn: Connection, table: str) -> int:
     return int(conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()) + 1
 
 
+@dataclass(frozen=True, slots=True)
+class _PersonRow:
+    id: int
+    reference: str
+    nationality: str
+    sex: str
+    date_of_birth: date
+    family_unit_id: int | None
+    family_name: str
+    given_name: str
+
+
 def _load_chunk(
     conn: Connection, persons: pl.DataFrame, events: pl.DataFrame, *, clock: Clock, recorded_by: str
 ) -> int:
     now = clock.now()
     dialect = conn.dialect.name
+    if not _is_safe_token(recorded_by):
+        raise InvalidInput("recorded_by may hold only letters, digits, '-', '_' and '.'")
+    late = events.filter(pl.col("occurred_on") > clock.today())
+    if late.height:
+        raise InvalidInput(f"bulk load refused: an event occurs after today ({late['occurred_on'][0]})")
     # Lock the chain head first: on PostgreSQL this serialises us with every other writer.
     head = conn.execute(
         select(LedgerHead.last_id, LedgerHead.last_hash, LedgerHead.count)
@@ -109,100 +126,131 @@ def _load_chunk(
         conn.execute(
             insert(LedgerHead).values(name=EVENTS_LEDGER, last_id=0, last_hash=GENESIS_HASH, count=0)
         )
-        prev_hash, count = GENESIS_HASH, 0
+        head_last_id, prev_hash, count = 0, GENESIS_HASH, 0
     else:
-        prev_hash, count = head.last_hash, int(head.count)
+        # A Row is a tuple, so ``head.count`` would be tuple.count: unpack instead.
+        head_last_id, prev_hash, count = int(head[0]), str(head[1]), int(head[2])
 
     first_person_id = _next_id(conn, "persons")
     first_family_id = _next_id(conn, "family_units")
     first_event_id = _next_id(conn, "case_events")
+    base_index = int(persons["person_index"].min())  # type: ignore[arg-type]
 
-    # Families: the generator's family_index -> new family unit ids.
-    family_index = persons["family_index"].to_list()
-    family_ids: dict[int, int] = {}
-    for fi in family_index:
-        if fi is not None and fi not in family_ids:
-            family_ids[fi] = first_family_id + len(family_ids)
+    # Families: the generator's family_index -> new family unit ids, in order of first appearance.
+    family_keys = persons["family_index"].drop_nulls().unique(maintain_order=True).to_list()
+    family_ids = {key: first_family_id + i for i, key in enumerate(family_keys)}
     if family_ids:
-        conn.execute(
-            text("INSERT INTO family_units (id, reference) VALUES (:id, :reference)"),
-            [{"id": fid, "reference": f"FU{fid:07d}"} for fid in family_ids.values()],
+        _fast_insert(
+            conn, "family_units", ("id", "reference"), [(fid, f"FU{fid:07d}") for fid in family_ids.values()]
         )
 
-    base_index = int(persons["person_index"].min())  # type: ignore[arg-type]
-    person_rows: list[dict[str, Any]] = []
-    person_objs: list[Person] = []
-    for idx, given, family, dob, sex, nat, langs, fi in zip(
-        persons["person_index"].to_list(),
+    ids = (persons["person_index"] - base_index + first_person_id).to_list()
+    person_objs: list[_PersonRow] = []
+    person_rows: list[tuple[Any, ...]] = []
+    for pid, given, family, dob, sex, nat, langs, fi in zip(
+        ids,
         persons["given_name"].to_list(),
         persons["family_name"].to_list(),
         persons["date_of_birth"].to_list(),
         persons["sex"].to_list(),
         persons["nationality"].to_list(),
         persons["languages"].to_list(),
-        family_index,
+        persons["family_index"].to_list(),
         strict=True,
     ):
-        pid = first_person_id + (idx - base_index)
-        fid = family_ids.get(fi) if fi is not None else None
-        row = {
-            "id": pid,
-            "reference": f"RH{pid:07d}",
-            "given_name": given,
-            "family_name": family,
-            "date_of_birth": dob,
-            "sex": sex,
-            "nationality": nat,
-            "languages": list(langs or []),
-            "family_unit_id": fid,
-            "created_at": now,
-        }
-        person_rows.append(row)
-        person_objs.append(Person(**row))
-    conn.execute(insert(Person), person_rows)
+        fid = family_ids[fi] if fi is not None else None
+        reference = f"RH{pid:07d}"
+        person_objs.append(_PersonRow(pid, reference, nat, sex, dob, fid, family, given))
+        person_rows.append((pid, reference, given, family, dob, sex, nat, list(langs or []), fid, now))
+    _fast_insert(conn, "persons", _PERSON_COLUMNS, person_rows)
 
     canonical = _validated_payloads(events)
-    case_idx = events["person_index"].to_list()
-    sequences = events["sequence"].to_list()
-    types = events["event_type"].to_list()
-    occurred = events["occurred_on"].to_list()
-    recorded = events["recorded_at"].to_list()
+    frame = events.select(
+        (pl.col("person_index") - base_index + first_person_id).alias("case_id"),
+        "sequence",
+        "event_type",
+        "occurred_on",
+        pl.col("recorded_at").dt.convert_time_zone("UTC").alias("recorded_at"),
+    ).with_columns(pl.Series("data", canonical, dtype=pl.String))
+    # The same canonical bytes as ``event_digest`` (orjson, sorted keys, compact), built column-wise.
+    bodies = frame.select(
+        pl.concat_str(
+            pl.lit('{"case":"RH'),
+            pl.col("case_id").cast(pl.String).str.zfill(7),
+            pl.lit('","data":'),
+            pl.col("data"),
+            pl.lit(',"occurred_on":"'),
+            pl.col("occurred_on").dt.to_string("%Y-%m-%d"),
+            pl.lit('","recorded_at":"'),
+            pl.col("recorded_at").dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6f"),
+            pl.lit('Z","recorded_by":"' + recorded_by + '","sequence":'),
+            pl.col("sequence").cast(pl.String),
+            pl.lit(',"type":"'),
+            pl.col("event_type"),
+            pl.lit('"}'),
+        ).alias("body")
+    )["body"].to_list()
 
-    event_rows: list[tuple[Any, ...]] = []
-    per_case: dict[int, list[LegalEvent]] = {}
     sha256 = hashlib.sha256
-    loads = orjson.loads
-    today = clock.today()
-    for i, (pi, seq, etype, occ, rec, data) in enumerate(
-        zip(case_idx, sequences, types, occurred, recorded, canonical, strict=True)
+    prevs: list[str] = []
+    hashes: list[str] = []
+    for body in bodies:
+        prevs.append(prev_hash)
+        prev_hash = sha256((prev_hash + body).encode()).hexdigest()
+        hashes.append(prev_hash)
+
+    case_ids = frame["case_id"].to_list()
+    sequences = frame["sequence"].to_list()
+    types = frame["event_type"].to_list()
+    occurred = frame["occurred_on"].to_list()
+    recorded = frame["recorded_at"].to_list()
+    n_events = len(case_ids)
+    if dialect == "sqlite":
+        # Pre-format dates column-wise exactly as SQLAlchemy stores them in SQLite (naive UTC text).
+        occurred_out: list[Any] = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
+        recorded_out: list[Any] = (
+            frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
+        )
+    else:
+        occurred_out, recorded_out = occurred, recorded
+    event_rows = list(
+        zip(
+            range(first_event_id, first_event_id + n_events),
+            case_ids,
+            sequences,
+            types,
+            occurred_out,
+            recorded_out,
+            [recorded_by] * n_events,
+            canonical,
+            prevs,
+            hashes,
+            strict=True,
+        )
+    )
+    _fast_insert(conn, "case_events", _EVENT_COLUMNS, event_rows, preformatted=True)
+
+    loads_cache: dict[str, dict[str, Any]] = {}
+    per_case: dict[int, list[LegalEvent]] = {}
+    for cid, seq, etype, occ, rec, data in zip(
+        case_ids, sequences, types, occurred, recorded, canonical, strict=True
     ):
-        if occ > today:
-            raise InvalidInput(f"bulk load refused: an event occurs after today ({occ.isoformat()})")
-        pid = first_person_id + (pi - base_index)
-        rec_utc = rec.replace(tzinfo=UTC) if rec.tzinfo is None else rec.astimezone(UTC)
-        reference = f"RH{pid:07d}"
-        # The same canonical bytes as ``event_digest`` (orjson, sorted keys, compact).
-        body = (
-            f'{{"case":"{reference}","data":{data},"occurred_on":"{occ.isoformat()}",'
-            f'"recorded_at":"{canonical_time(rec_utc)}","recorded_by":"{recorded_by}",'
-            f'"sequence":{seq},"type":"{etype}"}}'
-        )
-        digest = sha256(prev_hash.encode("ascii") + body.encode()).hexdigest()
-        event_rows.append(
-            (first_event_id + i, pid, seq, etype, occ, rec_utc, recorded_by, data, prev_hash, digest)
-        )
-        per_case.setdefault(pid, []).append(LegalEvent(seq, etype, occ, rec_utc, loads(data)))
-        prev_hash = digest
+        payload = loads_cache.get(data)
+        if payload is None:
+            payload = loads_cache[data] = orjson.loads(data)
+        per_case.setdefault(cid, []).append(LegalEvent(seq, etype, occ, rec, payload))
 
-    _insert_events(conn, dialect, event_rows)
+    columns = [c.name for c in case_projection.columns]
+    projection: list[tuple[Any, ...]] = []
+    for p in person_objs:
+        row = projection_row(p, fold(per_case.get(p.id, [])), now)
+        projection.append(tuple(map(row.__getitem__, columns)))
+    _fast_insert(conn, "case_projection", columns, projection)
 
-    projection = [projection_row(p, fold(per_case.get(p.id, [])), now) for p in person_objs]
-    conn.execute(insert(case_projection), projection)
-
-    last_id = first_event_id + len(event_rows) - 1 if event_rows else (head.last_id if head else 0)
+    last_id = first_event_id + n_events - 1 if n_events else head_last_id
     conn.execute(
         text("UPDATE ledger_heads SET last_id = :last_id, last_hash = :h, count = :c WHERE name = :n"),
-        {"last_id": last_id, "h": prev_hash, "c": count + len(event_rows), "n": EVENTS_LEDGER},
+        {"last_id": last_id, "h": prev_hash, "c": count + n_events, "n": EVENTS_LEDGER},
     )
     if dialect == "postgresql":
         for table in ("persons", "family_units", "case_events"):
@@ -212,42 +260,93 @@ def _load_chunk(
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                 )
             )
-    return len(event_rows)
+    return n_events
 
 
-def _insert_events(conn: Connection, dialect: str, rows: list[tuple[Any, ...]]) -> None:
+_PERSON_COLUMNS = (
+    "id",
+    "reference",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "languages",
+    "family_unit_id",
+    "created_at",
+)
+
+
+def _is_safe_token(value: str) -> bool:
+    return bool(value) and all(ch.isalnum() or ch in "-_." for ch in value)
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
+def _date_iso(value: date) -> str:
+    return value.isoformat()
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _converters(table: str, columns: Sequence[str], dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one."""
+    from returnhub.models import Base
+
+    types = Base.metadata.tables[table].columns
+    out: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, name in enumerate(columns):
+        column_type = types[name].type
+        if isinstance(column_type, JSON):
+            out.append((i, _json_text))
+        elif dialect == "sqlite" and isinstance(column_type, DateTime):
+            out.append((i, _sqlite_datetime))
+        elif dialect == "sqlite" and isinstance(column_type, Date):
+            out.append((i, _date_iso))
+    return out
+
+
+def _fast_insert(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    preformatted: bool = False,
+) -> None:
+    """Insert rows with the driver's fastest path (COPY on PostgreSQL, executemany on SQLite)."""
     if not rows:
         return
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    columns = ", ".join(_EVENT_COLUMNS)
+    dialect = conn.dialect.name
+    converters = [] if preformatted else _converters(table, columns, dialect)
+    if converters:
+        converted: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = list(row)
+            for i, convert in converters:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    names = ", ".join(columns)
     if dialect == "postgresql":
         with raw.cursor() as cur:  # type: ignore[attr-defined]
-            with cur.copy(f"COPY case_events ({columns}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         return
     if dialect == "sqlite":
         cur = raw.cursor()
-        # SQLite stores our timestamps as SQLAlchemy does: naive ISO text in UTC.
-        cur.executemany(
-            f"INSERT INTO case_events ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    r[4].isoformat(),
-                    r[5].strftime("%Y-%m-%d %H:%M:%S.%f"),
-                    r[6],
-                    r[7],
-                    r[8],
-                    r[9],
-                )
-                for r in rows
-            ],
-        )
+        placeholders = ", ".join("?" for _ in columns)
+        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
         cur.close()
         return
     raise InvalidInput(f"bulk load does not support the {dialect} database")

@@ -12,20 +12,22 @@ overwriting anything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class LegalEvent:
-    """An event as the fold sees it: plain data, already validated when it was appended."""
+class LegalEvent(NamedTuple):
+    """An event as the fold sees it: plain data, already validated when it was appended.
+
+    A named tuple rather than a dataclass because bulk work creates millions of them.
+    """
 
     sequence: int
     event_type: str
     occurred_on: date
     recorded_at: datetime
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,22 +148,26 @@ class CaseState:
             if isinstance(value, date):
                 value = value.isoformat()
             elif f.name == "review_decisions":
-                value = [
-                    {
-                        "rule": r.rule,
-                        "decision": r.decision,
-                        "decided_on": r.decided_on.isoformat(),
-                        "decided_by": r.decided_by,
-                        "reasoning": r.reasoning,
-                        "facts_fingerprint": r.facts_fingerprint,
-                        "sequence": r.sequence,
-                    }
-                    for r in value
-                ]
+                value = review_decisions_json(value)
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value
         return out
+
+
+def review_decisions_json(decisions: tuple[ReviewDecision, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": r.rule,
+            "decision": r.decision,
+            "decided_on": r.decided_on.isoformat(),
+            "decided_by": r.decided_by,
+            "reasoning": r.reasoning,
+            "facts_fingerprint": r.facts_fingerprint,
+            "sequence": r.sequence,
+        }
+        for r in decisions
+    ]
 
 
 Step = Callable[[CaseState, LegalEvent], None]

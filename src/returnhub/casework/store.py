@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import delete, func, insert, select, update
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.casework.events import GATED_EVENT_TYPES, EventType, validate_payload
 from returnhub.casework.models import GENESIS_HASH, LedgerHead, StoredEvent, case_projection
-from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of
+from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of, review_decisions_json
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.people.models import Person
@@ -37,7 +37,8 @@ def utc(value: datetime) -> datetime:
 
 
 def canonical_time(value: datetime) -> str:
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and this runs once per event in bulk work.
+    return utc(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def event_digest(
@@ -227,7 +228,18 @@ def _check_retraction(events: Sequence[LegalEvent], target: int, reference: str)
         raise StateConflict(f"event {target} of case {reference} is already retracted")
 
 
-def projection_row(person: Person, state: CaseState, updated_at: datetime) -> dict[str, Any]:
+class PersonLike(Protocol):
+    id: int
+    reference: str
+    nationality: str
+    sex: str
+    date_of_birth: date
+    family_unit_id: int | None
+    family_name: str
+    given_name: str
+
+
+def projection_row(person: PersonLike, state: CaseState, updated_at: datetime) -> dict[str, Any]:
     row = projection_values(state)
     row.update(
         case_id=person.id,
@@ -243,7 +255,7 @@ def projection_row(person: Person, state: CaseState, updated_at: datetime) -> di
     return row
 
 
-_STATE_COLUMNS = [
+STATE_COLUMNS = [
     c.name
     for c in case_projection.columns
     if c.name
@@ -264,8 +276,8 @@ _STATE_COLUMNS = [
 
 
 def projection_values(state: CaseState) -> dict[str, Any]:
-    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
-    values["review_decisions"] = state.as_dict()["review_decisions"]
+    values = {name: getattr(state, name) for name in STATE_COLUMNS}
+    values["review_decisions"] = review_decisions_json(state.review_decisions)
     values["retracted_sequences"] = list(state.retracted_sequences)
     return values
 

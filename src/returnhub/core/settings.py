@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     environment: str = "development"
     seed_persons: int = 20_000
     seed: int = 20_251_127
+    #: Persons per transaction when seeding or bulk loading (each chunk commits whole persons).
+    seed_chunk_persons: int = 50_000
     #: The rule pack used when a command does not name one.
     default_pack: str = "uk"
 
