@@ -1,0 +1,1 @@
+"""Partners: partner countries, negotiations, agreements with dated terms, hubs and assessments."""

@@ -1,0 +1,221 @@
+"""``returnhub partners ...`` and ``returnhub hubs ...``: parse, call a service in one unit of work, print.
+
+Mounted by ``register(app)`` from ``returnhub.cli``. Errors are DomainError subclasses, which the main
+command prints as one line (exit 2); a failed command writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from returnhub.core.database import unit_of_work
+from returnhub.partners import service
+
+partners_app = typer.Typer(no_args_is_help=True, help="Partner countries, negotiations, agreements, hubs.")
+hubs_app = typer.Typer(no_args_is_help=True, help="Return hubs: sites, beds and occupancy.")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+OnOption = Annotated[str | None, typer.Option("--on", help="Read as of this date (default: today).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(partners_app, name="partners")
+    app.add_typer(hubs_app, name="hubs")
+
+
+def _on(value: str | None) -> Any:
+    # Imported here: returnhub.cli imports this module while it is being built.
+    from returnhub.cli import parse_date, runtime
+
+    return parse_date(value, "--on") or runtime().clock.today()
+
+
+@partners_app.command("list")
+def partners_list(on: OnOption = None, as_json: JsonFlag = False) -> None:
+    """Every pipeline: partner, sending state, status on the date, agreements and hubs."""
+    from returnhub.cli import out, print_json, runtime
+
+    day = _on(on)
+    with unit_of_work(runtime().engine, read_only=True) as session:
+        rows = service.list_partners(session, day)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("partner", "sending state", f"status on {day}", "since", "agreements", "hubs")
+    for r in rows:
+        table.add_row(
+            f"{r['partner_name']} ({r['partner_country']})",
+            r["sending_state"],
+            r["status"] or "",
+            str(r["since"] or ""),
+            ", ".join(r["agreements"]),
+            str(r["hubs"]),
+        )
+    out.print(table)
+
+
+@partners_app.command("show")
+def partners_show(country: str, on: OnOption = None, as_json: JsonFlag = False) -> None:
+    """One partner country: its pipelines, agreements (terms in force on the date), hubs and assessments."""
+    from returnhub.cli import out, print_json, runtime
+
+    day = _on(on)
+    with unit_of_work(runtime().engine, read_only=True) as session:
+        partner = service.show_partner(session, country, day)
+    if as_json:
+        print_json(partner)
+        return
+    out.print(f"[bold]{partner['name']}[/bold] ({partner['country']}) as of {day}")
+    for n in partner["negotiations"]:
+        out.print(f"\n[bold]Pipeline with {n['sending_state_name']}[/bold]: {n['status'] or 'not started'}")
+        steps = Table("#", "on", "status", "reason", "provenance", "source")
+        for s in n["steps"]:
+            steps.add_row(
+                str(s["sequence"]),
+                str(s["occurred_on"]),
+                s["status"],
+                s["reason"] or "",
+                s["provenance"],
+                s["source_url"] or s["source_title"] or "",
+            )
+        out.print(steps)
+    for a in partner["agreements"]:
+        terms = a["terms"]
+        out.print(
+            f"\n[bold]Agreement {a['reference']}[/bold] ({a['provenance']}): {a['title']}; "
+            f"in force on {day}: {'yes' if a['in_force'] else 'no'}"
+        )
+        if terms:
+            scope = a["nationalities_in_scope"]
+            out.print(
+                f"  terms v{terms['version']} from {terms['effective_from']}: places {terms['places']}, "
+                f"quota {terms['annual_quota']}, max stay {terms['max_stay_days']} days, "
+                f"scope {'all' if scope is None else ', '.join(scope) or 'nobody'}, "
+                f"excluded {', '.join(terms['excluded_groups']) or 'none'}"
+            )
+    if partner["hubs"]:
+        hubs = Table("hub", "name", "status", "beds")
+        for h in partner["hubs"]:
+            hubs.add_row(h["reference"], h["name"], h["status"] or "", str(h["beds_total"]))
+        out.print(hubs)
+    for s in partner["assessments"]:
+        verdict = "safe" if s["safe"] else "UNSAFE"
+        unsafe = ", ".join(s["unsafe_for_profiles"] + s["unsafe_for_nationalities"])
+        out.print(
+            f"\nAssessment by {s['assessing_state']} v{s['version']} of {s['assessed_on']} "
+            f"({s['provenance']}): {verdict}{f'; unsafe for {unsafe}' if unsafe else ''}"
+        )
+
+
+@partners_app.command("step")
+def partners_step(
+    country: str,
+    sending_state: Annotated[str, typer.Option("--sending-state", help="e.g. GBR")],
+    status: Annotated[str, typer.Option("--status", help="in_talks, declined, memorandum_signed, ...")],
+    on: Annotated[str, typer.Option("--on", help="The date of the step.")],
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    source_url: Annotated[str | None, typer.Option("--source-url")] = None,
+    source_title: Annotated[str | None, typer.Option("--source-title")] = None,
+    illustrative: Annotated[bool, typer.Option("--illustrative", help="Not sourced: a demo record.")] = False,
+    by: Annotated[str, typer.Option("--by", help="Who records it.")] = "cli",
+    as_json: JsonFlag = False,
+) -> None:
+    """Append a dated step to a pipeline (opening it if this is the first step)."""
+    from returnhub.cli import err, parse_date, print_json, runtime
+    from returnhub.partners.countries import country_code
+    from returnhub.partners.schemas import NegotiationIn, parse
+
+    body = parse(
+        NegotiationIn,
+        {
+            "sending_state": sending_state,
+            "partner_country": country,
+            "status": status,
+            "occurred_on": parse_date(on, "--on"),
+            "reason": reason,
+            "provenance": "illustrative" if illustrative else "sourced",
+            "source_url": source_url,
+            "source_title": source_title,
+        },
+    )
+    rt = runtime()
+    with unit_of_work(rt.engine) as session:
+        pair = service.find_negotiation(
+            session, country_code(body.sending_state), country_code(body.partner_country)
+        )
+        if pair is None:
+            view = service.open_negotiation(session, body, clock=rt.clock, recorded_by=by)
+        else:
+            view = service.record_step(session, country, body, clock=rt.clock, recorded_by=by)
+    if as_json:
+        print_json(view)
+    else:
+        err.print(
+            f"{view['sending_state']}-{view['partner_country']}: {view['status']} since {view['since']}"
+        )
+
+
+@partners_app.command("seed")
+def partners_seed(as_json: JsonFlag = False) -> None:
+    """Load the demo register (sourced facts and clearly marked illustrative records)."""
+    from returnhub.cli import err, print_json, runtime
+    from returnhub.partners.seed import seed_partners
+
+    rt = runtime()
+    with unit_of_work(rt.engine) as session:
+        result = seed_partners(session, rt.clock)
+    if as_json:
+        print_json(result)
+    elif result["seeded"]:
+        err.print(
+            f"seeded {result['negotiations']} pipelines, {result['agreements']} agreements, "
+            f"{result['hubs']} hubs, {result['assessments']} assessments"
+        )
+    else:
+        err.print(f"not seeded: {result['reason']}")
+
+
+@partners_app.command("verify")
+def partners_verify(as_json: JsonFlag = False) -> None:
+    """Recompute the hash chain of the partners change log. Exit 1 if it is broken."""
+    from returnhub.cli import err, print_json, runtime
+    from returnhub.partners.changes import verify_changes
+
+    with unit_of_work(runtime().engine, read_only=True) as session:
+        report = verify_changes(session)
+    if as_json:
+        print_json(report.as_dict())
+    elif report.ok:
+        err.print(f"partner change log intact: {report.changes} changes")
+    else:
+        err.print(f"partner change log BROKEN at change {report.first_broken_id}: {report.problem}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@hubs_app.command("occupancy")
+def hubs_occupancy(on: OnOption = None, as_json: JsonFlag = False) -> None:
+    """Per hub on a date: beds, occupied, free."""
+    from returnhub.cli import out, print_json, runtime
+
+    day = _on(on)
+    with unit_of_work(runtime().engine, read_only=True) as session:
+        rows = service.occupancy_on(session, day)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("hub", "agreement", "status", "beds", "occupied", "free", "counted on")
+    for r in rows:
+        table.add_row(
+            r["hub"],
+            r["agreement"],
+            r["status"],
+            str(r["beds"]),
+            str(r["occupied"]),
+            str(r["free"]),
+            str(r["counted_on"] or "no count"),
+        )
+    out.print(table)
