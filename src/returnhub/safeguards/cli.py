@@ -1,0 +1,196 @@
+"""``returnhub rules list``, ``returnhub explain``, ``returnhub screen`` and ``returnhub review``.
+
+Mounted on the main Typer app by :func:`register`. Each command parses, calls a safeguards service in one
+unit of work and prints; user errors are ``DomainError`` (one line on stderr, exit 2).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from returnhub.core.database import unit_of_work
+
+out = Console()
+err = Console(stderr=True)
+
+PackOption = Annotated[
+    str | None, typer.Option("--pack", help="Rule pack: uk or eu (default from settings).")
+]
+StageOption = Annotated[
+    str, typer.Option("--stage", help="hub_referral, manifest_lock, departure or onward_return.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _shell() -> Any:
+    # The main CLI module imports this one at its end; import it lazily to avoid a cycle.
+    from returnhub import cli
+
+    return cli
+
+
+def _pack_name(pack: str | None) -> str:
+    return pack or str(_shell().runtime().settings.default_pack)
+
+
+def rules_list(pack: PackOption = None, as_json: JsonOption = False) -> None:
+    """Every rule of a pack with its citations, dates and stages."""
+    from returnhub.safeguards.service import list_rules
+
+    meta = list_rules(_pack_name(pack))
+    if as_json:
+        _shell().print_json(meta)
+        return
+    table = Table(
+        "id", "kind", "title", "stages", "in force", "citations", title=f"{meta['pack']} {meta['version']}"
+    )
+    for r in meta["rules"]:
+        table.add_row(
+            r["id"],
+            r["kind"],
+            r["title"],
+            ", ".join(r["stages"]),
+            f"{r['in_force_from']} to {r['in_force_to'] or 'now'}",
+            "\n".join(f"{c['title']} <{c['href']}>" for c in r["citations"]),
+        )
+    out.print(table)
+    for o in meta["exceptions"]:
+        out.print(
+            f"exception {o['id']} of {o['rule']} (priority {o['priority']}, {o['outcome']}): {o['title']}"
+        )
+
+
+def explain(
+    reference: str,
+    pack: PackOption = None,
+    stage: StageOption = "hub_referral",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Legal date (default today).")] = None,
+    known_at: Annotated[
+        str | None, typer.Option("--known-at", help="As the system knew it at this time.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Why a case is eligible, barred or waiting for review: rule by rule, with facts and sources."""
+    from returnhub.safeguards.service import evaluate_case
+
+    shell = _shell()
+    rt = shell.runtime()
+    with unit_of_work(rt.engine, read_only=True) as session:
+        explanation = evaluate_case(
+            session,
+            reference.upper(),
+            pack=_pack_name(pack),
+            stage=stage,
+            as_of=shell.parse_date(as_of, "--as-of"),
+            known_at=shell.parse_datetime(known_at, "--known-at"),
+            clock=rt.clock,
+        )
+    if as_json:
+        shell.print_json(explanation.as_dict())
+        return
+    out.print(
+        f"[bold]{explanation.reference}[/bold] at {explanation.stage} on {explanation.as_of}: "
+        f"[bold]{explanation.outcome}[/bold]  ({explanation.pack_version})"
+    )
+    table = Table("rule", "outcome", "reason", "source")
+    for r in explanation.rules:
+        review = f" [{r.review['status']}]" if r.review and r.review.get("status") else ""
+        table.add_row(r.id, r.outcome + review, r.reason, r.citations[0]["href"] if r.citations else "")
+    out.print(table)
+
+
+def screen(
+    pack: PackOption = None,
+    stage: StageOption = "hub_referral",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Legal date (default today).")] = None,
+    store: Annotated[bool, typer.Option("--store", help="Store the result (as POST /screenings).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Screen the whole caseload: how many are eligible, waiting for review or barred, and by which rule."""
+    from returnhub.safeguards.service import run_screening
+    from returnhub.safeguards.service import screen as screen_caseload
+
+    shell = _shell()
+    rt = shell.runtime()
+    on: date = shell.parse_date(as_of, "--as-of") or rt.clock.today()
+    summary: dict[str, Any]
+    with unit_of_work(rt.engine, read_only=not store) as session:
+        if store:
+            row = run_screening(
+                session, pack=_pack_name(pack), stage=stage, as_of=on, clock=rt.clock, created_by="cli"
+            )
+            from returnhub.safeguards.service import screening_summary
+
+            summary = screening_summary(row)
+            summary.pop("rules")
+        else:
+            summary = screen_caseload(session, pack=_pack_name(pack), stage=stage, as_of=on).summary
+    if as_json:
+        shell.print_json(summary)
+        return
+    out.print(
+        f"{summary['cases']:,} cases on {on}: {summary['eligible']:,} eligible, "
+        f"{summary['review']:,} review, "
+        f"{summary['barred']:,} barred ({summary['seconds']} s)"
+    )
+    table = Table("rule", "barred or waiting for review")
+    for rule_id, n in summary["by_rule"].items():
+        table.add_row(rule_id, f"{n:,}")
+    out.print(table)
+
+
+def review(
+    reference: str,
+    rule: str,
+    decision: Annotated[str, typer.Option("--decision", help="approve or refuse.")],
+    reasoning: Annotated[str, typer.Option("--reasoning", help="Why (kept with the decision).")],
+    by: Annotated[str, typer.Option("--by", help="The senior caseworker deciding.")],
+    pack: PackOption = None,
+    stage: StageOption = "hub_referral",
+    agreement: Annotated[str | None, typer.Option("--agreement", help="For a per-agreement rule.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a senior caseworker's decision on a rule that sent the case for review."""
+    from returnhub.safeguards.service import record_review_decision
+
+    shell = _shell()
+    rt = shell.runtime()
+    with unit_of_work(rt.engine) as session:
+        result = record_review_decision(
+            session,
+            reference.upper(),
+            rule=rule,
+            decision=decision,
+            reasoning=reasoning,
+            decided_by=by,
+            pack=_pack_name(pack),
+            stage=stage,
+            agreement=agreement,
+            clock=rt.clock,
+        )
+    summary = {
+        "reference": reference.upper(),
+        "rule": rule,
+        "decision": decision,
+        "sequence": result.sequence,
+        "facts_fingerprint": result.state.review_decisions[-1].facts_fingerprint,
+    }
+    if as_json:
+        shell.print_json(summary)
+    else:
+        err.print(f"recorded {decision} on {rule} for {summary['reference']} as event {result.sequence}")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount the safeguards commands on the main app."""
+    rules_app = typer.Typer(no_args_is_help=True, help="The rule packs.")
+    rules_app.command("list")(rules_list)
+    app.add_typer(rules_app, name="rules")
+    app.command("explain")(explain)
+    app.command("screen")(screen)
+    app.command("review")(review)

@@ -1,0 +1,566 @@
+"""Safeguards services: one case's explanation, the caseload's facts and screening, review decisions.
+
+These are the functions other contexts call (operations' departure gate and allocation, the simulator);
+their signatures are documented in ``docs/safeguards.md`` and kept stable. They take the caller's
+``Session`` and never commit: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Text, cast, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from returnhub.casework.models import StoredEvent, case_projection
+from returnhub.casework.state import LegalEvent, fold_as_of
+from returnhub.casework.store import AppendResult, append_event, case_state, utc
+from returnhub.core.clock import Clock, SystemClock
+from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.safeguards.default_terms import YamlTermsProvider
+from returnhub.safeguards.engine import (
+    Evaluation,
+    applicable_terms,
+    eligible_agreements_evaluation,
+    evaluate,
+    facts_fingerprint,
+    make_plan,
+    rule_facts,
+    screen_evaluation,
+)
+from returnhub.safeguards.explain import Explanation, explain_evaluation
+from returnhub.safeguards.facts import (
+    EMPTY_DECISIONS,
+    FACTS_SCHEMA,
+    IDENTITY_SCHEMA,
+    decisions_from_json,
+    decisions_series,
+    facts_frame,
+    facts_row,
+    family_youngest_other,
+)
+from returnhub.safeguards.models import Screening
+from returnhub.safeguards.packs import get_pack
+from returnhub.safeguards.rules import Kind, Outcome, RulePack, Scope, Stage
+from returnhub.safeguards.terms import AgreementTerms, AgreementTermsProvider
+
+# ----------------------------------------------------------------------------------------------------------
+# Agreement terms
+# ----------------------------------------------------------------------------------------------------------
+
+
+class RegisterOrPackDefaults:
+    """The partners register's agreements for the pack's sending states; the pack's defaults if none.
+
+    Before any agreement of the pack's sending states is registered (or before the partners tables exist)
+    the pack's dated YAML defaults apply; once the register holds one, the register alone is the source.
+    """
+
+    def __init__(self, session: Session, pack: RulePack) -> None:
+        self._session = session
+        self._pack = pack
+        self._defaults = YamlTermsProvider(pack.parameters)
+
+    def terms_on(self, on: date) -> list[AgreementTerms]:
+        registered: list[AgreementTerms] = []
+        try:
+            from returnhub.partners.service import DatabaseTermsProvider
+        except ImportError:
+            return self._defaults.terms_on(on)
+        try:
+            # A savepoint, so that a register not yet migrated cannot poison the caller's transaction.
+            with self._session.begin_nested():
+                registered = DatabaseTermsProvider(self._session).terms_on(on)
+        except SQLAlchemyError:
+            registered = []
+        kept = applicable_terms(self._pack, registered)
+        return list(kept) if kept else self._defaults.terms_on(on)
+
+
+def default_terms_provider(session: Session, pack: RulePack | str) -> AgreementTermsProvider:
+    return RegisterOrPackDefaults(session, _pack(pack))
+
+
+def _pack(pack: RulePack | str) -> RulePack:
+    return pack if isinstance(pack, RulePack) else get_pack(pack)
+
+
+def _terms(
+    session: Session, pack: RulePack, on: date, provider: AgreementTermsProvider | None
+) -> list[AgreementTerms]:
+    return (provider or default_terms_provider(session, pack)).terms_on(on)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# One case
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return utc(value)
+    except OverflowError:
+        raise InvalidInput(f"known_at {value.isoformat()} is outside the representable range") from None
+
+
+def case_facts(
+    session: Session, reference: str, *, as_of: date | None = None, known_at: datetime | None = None
+) -> pl.DataFrame:
+    """One case's base facts (one row), folded at ``as_of`` from what was recorded by ``known_at``."""
+    if known_at is not None:
+        known_at = _utc(known_at)
+    person, state = case_state(session, reference, as_of=as_of, known_at=known_at)
+    youngest: date | None = None
+    if person.family_unit_id is not None:
+        p = case_projection.c
+        members = session.execute(
+            select(p.case_id, p.family_unit_id, p.date_of_birth).where(
+                p.family_unit_id == person.family_unit_id
+            )
+        ).all()
+        family = family_youngest_other(
+            pl.DataFrame(
+                [tuple(m) for m in members],
+                schema={"case_id": pl.Int64(), "family_unit_id": pl.Int64(), "date_of_birth": pl.Date()},
+                orient="row",
+            )
+        ).filter(pl.col("case_id") == person.id)
+        if family.height:
+            youngest = family.item(0, "family_youngest_other_date_of_birth")
+    row = facts_row(
+        state,
+        reference=person.reference,
+        nationality=person.nationality,
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        family_unit_id=person.family_unit_id,
+        family_youngest_other_date_of_birth=youngest,
+        case_id=person.id,
+    )
+    return facts_frame([row])
+
+
+def _evaluate_case(
+    session: Session,
+    reference: str,
+    *,
+    pack: RulePack | str,
+    stage: Stage | str,
+    as_of: date | None,
+    known_at: datetime | None,
+    terms_provider: AgreementTermsProvider | None,
+    clock: Clock | None,
+) -> tuple[Evaluation, date, datetime | None]:
+    rule_pack = _pack(pack)
+    stage = Stage.parse(stage)
+    if known_at is not None:
+        known_at = _utc(known_at)
+    on = as_of or (known_at.date() if known_at is not None else (clock or SystemClock()).today())
+    rule_pack.check_date(on)
+    facts = case_facts(session, reference, as_of=on, known_at=known_at)
+    plan = make_plan(rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider))
+    return evaluate(facts, plan, trace=True), on, known_at
+
+
+def evaluate_case(
+    session: Session,
+    reference: str,
+    *,
+    pack: RulePack | str,
+    stage: Stage | str,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    terms_provider: AgreementTermsProvider | None = None,
+    clock: Clock | None = None,
+) -> Explanation:
+    """Whether one case may be moved at ``stage`` on ``as_of`` (default: today), as known at ``known_at``.
+
+    The facts are the case's events folded at (``as_of``, ``known_at``); the agreements are those in force
+    on ``as_of`` from ``terms_provider`` (default: the partners register, or the pack's dated defaults).
+    Raises ``NotFound`` (no such case), ``UnknownPack``, ``UnknownStage``, ``DateOutOfRange``,
+    ``NoApplicableRule`` or ``RuleConflict``; never returns a partial answer.
+    """
+    evaluation, _, known = _evaluate_case(
+        session,
+        reference,
+        pack=pack,
+        stage=stage,
+        as_of=as_of,
+        known_at=known_at,
+        terms_provider=terms_provider,
+        clock=clock,
+    )
+    return explain_evaluation(evaluation, reference=reference, known_at=known)
+
+
+def review_fingerprint(
+    session: Session,
+    reference: str,
+    rule: str,
+    *,
+    pack: RulePack | str,
+    stage: Stage | str = Stage.HUB_REFERRAL,
+    as_of: date | None = None,
+    agreement: str | None = None,
+    terms_provider: AgreementTermsProvider | None = None,
+    clock: Clock | None = None,
+) -> str:
+    """The fingerprint to store with a senior caseworker's decision on ``rule`` for this case now.
+
+    For a destination review rule (R12P, EU-R7P) name the ``agreement`` the decision is about.
+    """
+    evaluation, _, _ = _evaluate_case(
+        session,
+        reference,
+        pack=pack,
+        stage=stage,
+        as_of=as_of,
+        known_at=None,
+        terms_provider=terms_provider,
+        clock=clock,
+    )
+    fingerprint, _ = _fingerprint_and_outcome(evaluation, rule, agreement)
+    return fingerprint
+
+
+def _fingerprint_and_outcome(
+    evaluation: Evaluation, rule_id: str, agreement: str | None
+) -> tuple[str, Outcome]:
+    plan = evaluation.plan
+    rule = next((r for r in plan.rules if r.id == rule_id), None)
+    if rule is None:
+        known = ", ".join(r.id for r in plan.rules if r.kind is Kind.REVIEW)
+        raise InvalidInput(
+            f"rule {rule_id!r} does not guard stage {plan.stage.value} in pack {plan.pack.name}; "
+            f"review rules there: {known}"
+        )
+    if rule.kind is not Kind.REVIEW:
+        raise InvalidInput(f"rule {rule_id} is a bar: it has no review to decide")
+    row = evaluation.frame.row(0, named=True)
+    if rule.scope is Scope.PERSON:
+        return facts_fingerprint(rule.id, rule_facts(rule, row, None)), Outcome(int(row[rule.id]))
+    for i, terms in enumerate(plan.terms):
+        if terms.agreement == agreement:
+            code = Outcome(int(row[f"{rule.id}@{i}"]))
+            return facts_fingerprint(rule.id, rule_facts(rule, row, terms)), code
+    known = ", ".join(t.agreement for t in plan.terms) or "none"
+    raise InvalidInput(f"rule {rule_id} is decided per agreement: name one of: {known}")
+
+
+def record_review_decision(
+    session: Session,
+    reference: str,
+    *,
+    rule: str,
+    decision: str,
+    reasoning: str,
+    decided_by: str,
+    pack: RulePack | str,
+    stage: Stage | str = Stage.HUB_REFERRAL,
+    clock: Clock,
+    agreement: str | None = None,
+    terms_provider: AgreementTermsProvider | None = None,
+) -> AppendResult:
+    """Record a senior caseworker's decision (``review_decided``) with the fingerprint of today's facts.
+
+    Refused unless the rule is a review rule that currently calls for review for this case.
+    """
+    if decision not in ("approve", "refuse"):
+        raise InvalidInput("decision must be approve or refuse")
+    evaluation, on, _ = _evaluate_case(
+        session,
+        reference,
+        pack=pack,
+        stage=stage,
+        as_of=clock.today(),
+        known_at=None,
+        terms_provider=terms_provider,
+        clock=clock,
+    )
+    fingerprint, outcome = _fingerprint_and_outcome(evaluation, rule, agreement)
+    if outcome is not Outcome.REVIEW:
+        raise StateConflict(
+            f"rule {rule} does not call for a review of case {reference} on {on.isoformat()} "
+            f"(its outcome is {outcome.label})"
+        )
+    return append_event(
+        session,
+        reference,
+        "review_decided",
+        on,
+        {
+            "rule": rule,
+            "decision": decision,
+            "reasoning": reasoning,
+            "decided_by": decided_by,
+            "facts_fingerprint": fingerprint,
+        },
+        clock=clock,
+        recorded_by=decided_by,
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The caseload
+# ----------------------------------------------------------------------------------------------------------
+
+_PROJECTED = [
+    name for name in FACTS_SCHEMA if name not in ("review_decisions", "family_youngest_other_date_of_birth")
+]
+
+
+def _load_events(session: Session, case_ids: Sequence[int]) -> dict[int, list[LegalEvent]]:
+    grouped: dict[int, list[LegalEvent]] = {cid: [] for cid in case_ids}
+    for start in range(0, len(case_ids), 1000):
+        batch = list(case_ids[start : start + 1000])
+        rows = session.execute(
+            select(
+                StoredEvent.case_id,
+                StoredEvent.sequence,
+                StoredEvent.event_type,
+                StoredEvent.occurred_on,
+                StoredEvent.recorded_at,
+                StoredEvent.data,
+            )
+            .where(StoredEvent.case_id.in_(batch))
+            .order_by(StoredEvent.case_id, StoredEvent.sequence)
+        ).all()
+        for r in rows:
+            grouped[r[0]].append(LegalEvent(r[1], r[2], r[3], utc(r[4]), r[5]))
+    return grouped
+
+
+def caseload_facts(session: Session, as_of: date) -> pl.DataFrame:
+    """Every case's base facts on ``as_of``, one row per case, in reference order.
+
+    Read from the ``case_projection`` table (the current fold of every case). A case with an event after
+    ``as_of`` is folded again from its events at ``as_of``, so the frame is exact for any date. The result
+    has the same schema as :func:`case_facts`.
+    """
+    p = case_projection.c
+    columns = [p[name] for name in _PROJECTED]
+    rows = session.execute(select(*columns).order_by(p.reference)).all()
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows], schema={n: FACTS_SCHEMA[n] for n in _PROJECTED}, orient="row"
+    )
+    decided = session.execute(
+        select(p.case_id, p.review_decisions).where(
+            p.review_decisions.is_not(None), cast(p.review_decisions, Text) != "[]"
+        )
+    ).all()
+    decisions = pl.DataFrame(
+        {
+            "case_id": pl.Series([r[0] for r in decided], dtype=pl.Int64()),
+            "review_decisions": decisions_series([decisions_from_json(r[1]) for r in decided]),
+        }
+    )
+    family = family_youngest_other(frame.select("case_id", "family_unit_id", "date_of_birth"))
+    frame = (
+        frame.join(family, on="case_id", how="left")
+        .join(decisions, on="case_id", how="left")
+        .with_columns(pl.col("review_decisions").fill_null(pl.lit(EMPTY_DECISIONS).first()))
+        .select(list(FACTS_SCHEMA))
+    )
+    stale = frame.filter(pl.col("last_occurred_on") > as_of)
+    if stale.height:
+        frame = _refold(session, frame, stale, as_of)
+    return frame
+
+
+def _refold(session: Session, frame: pl.DataFrame, stale: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Replace the rows of cases with events after ``as_of`` by their fold at ``as_of``."""
+    ids = stale.get_column("case_id").to_list()
+    events = _load_events(session, ids)
+    rows = []
+    for ident in stale.select(list(IDENTITY_SCHEMA)).iter_rows(named=True):
+        state = fold_as_of(events[ident["case_id"]], as_of=as_of)
+        rows.append(facts_row(state, **ident))
+    refolded = facts_frame(rows)
+    kept = frame.filter(~pl.col("case_id").is_in(ids))
+    return pl.concat([kept, refolded]).sort("reference")
+
+
+@dataclass(frozen=True)
+class ScreeningRun:
+    pack: RulePack
+    stage: Stage
+    as_of: date
+    terms: tuple[AgreementTerms, ...]
+    results: pl.DataFrame
+    summary: dict[str, Any]
+
+
+def summarise(results: pl.DataFrame, rule_ids: Iterable[str]) -> dict[str, Any]:
+    """Counts by overall outcome, and per rule the cases it barred or left waiting for a review."""
+    counts = dict.fromkeys(("eligible", "review", "barred"), 0)
+    for outcome, n in results.group_by("outcome").len().iter_rows():
+        counts[str(outcome)] = int(n)
+    by_rule: dict[str, int] = {}
+    for rule_id in rule_ids:
+        status = f"{rule_id}:review"
+        unresolved = pl.col(rule_id) == "review"
+        if status in results.columns:
+            unresolved = unresolved & (pl.col(status).fill_null("") != "approved")
+        by_rule[rule_id] = int(results.select(((pl.col(rule_id) == "bar") | unresolved).sum()).item())
+    return {"cases": results.height, **counts, "by_rule": by_rule}
+
+
+def screen(
+    session: Session,
+    *,
+    pack: RulePack | str,
+    stage: Stage | str,
+    as_of: date,
+    terms_provider: AgreementTermsProvider | None = None,
+) -> ScreeningRun:
+    """Screen the whole caseload on ``as_of``: per case, per rule outcomes and the overall result."""
+    started = time.perf_counter()
+    rule_pack = _pack(pack)
+    plan = make_plan(rule_pack, stage, as_of, _terms(session, rule_pack, as_of, terms_provider))
+    facts = caseload_facts(session, as_of)
+    facts_seconds = time.perf_counter() - started
+    evaluation = evaluate(facts, plan)
+    results = screen_evaluation(evaluation)
+    seconds = time.perf_counter() - started
+    summary = summarise(results, [r.id for r in plan.rules])
+    summary.update(
+        pack=rule_pack.name,
+        pack_version=rule_pack.full_version,
+        stage=plan.stage.value,
+        as_of=as_of.isoformat(),
+        agreements=[t.agreement for t in plan.terms],
+        seconds=round(seconds, 3),
+        facts_seconds=round(facts_seconds, 3),
+        screen_seconds=round(seconds - facts_seconds, 3),
+    )
+    return ScreeningRun(rule_pack, plan.stage, as_of, plan.terms, results, summary)
+
+
+def caseload_eligible_agreements(
+    session: Session,
+    *,
+    pack: RulePack | str,
+    stage: Stage | str = Stage.HUB_REFERRAL,
+    as_of: date,
+    terms_provider: AgreementTermsProvider | None = None,
+) -> pl.DataFrame:
+    """Per case, the agreements and hubs the person may go to on ``as_of`` (for the allocation optimiser)."""
+    rule_pack = _pack(pack)
+    plan = make_plan(rule_pack, stage, as_of, _terms(session, rule_pack, as_of, terms_provider))
+    return eligible_agreements_evaluation(evaluate(caseload_facts(session, as_of), plan))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Stored screenings
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _terms_record(t: AgreementTerms) -> dict[str, Any]:
+    return {
+        "agreement": t.agreement,
+        "hub_country": t.hub_country,
+        "sending_state": t.sending_state,
+        "in_force": t.in_force,
+        "hubs": list(t.hubs),
+        "sources": list(t.sources),
+    }
+
+
+def run_screening(
+    session: Session,
+    *,
+    pack: RulePack | str,
+    stage: Stage | str,
+    as_of: date,
+    clock: Clock,
+    created_by: str,
+    terms_provider: AgreementTermsProvider | None = None,
+) -> Screening:
+    """Screen the caseload and store the result with the pack's version (in the caller's transaction)."""
+    run = screen(session, pack=pack, stage=stage, as_of=as_of, terms_provider=terms_provider)
+    buffer = io.BytesIO()
+    run.results.write_parquet(buffer, compression="zstd")
+    rule_ids = {r.id for r in run.pack.rules_for(run.stage)}
+    row = Screening(
+        pack=run.pack.name,
+        pack_version=run.pack.full_version,
+        stage=run.stage.value,
+        as_of=as_of,
+        created_at=clock.now(),
+        created_by=created_by,
+        cases=run.summary["cases"],
+        eligible=run.summary["eligible"],
+        review=run.summary["review"],
+        barred=run.summary["barred"],
+        by_rule=run.summary["by_rule"],
+        rules=[r.metadata() for r in run.pack.rules if r.id in rule_ids],
+        agreements=[_terms_record(t) for t in run.terms],
+        seconds=float(run.summary["seconds"]),
+        results=buffer.getvalue(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_screening(session: Session, screening_id: int) -> Screening:
+    row = session.get(Screening, screening_id)
+    if row is None:
+        raise NotFound(f"no screening with id {screening_id}")
+    return row
+
+
+def screening_summary(row: Screening) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "pack": row.pack,
+        "pack_version": row.pack_version,
+        "stage": row.stage,
+        "as_of": row.as_of.isoformat(),
+        "created_at": utc(row.created_at).isoformat(),
+        "created_by": row.created_by,
+        "cases": row.cases,
+        "eligible": row.eligible,
+        "review": row.review,
+        "barred": row.barred,
+        "by_rule": row.by_rule,
+        "seconds": row.seconds,
+        "rules": row.rules,
+        "agreements": row.agreements,
+    }
+
+
+def screening_results(row: Screening) -> pl.DataFrame:
+    """The stored per-case outcomes, exactly as computed."""
+    return pl.read_parquet(io.BytesIO(row.results))
+
+
+def screening_cases(
+    row: Screening, *, outcome: str | None = None, rule: str | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    results = screening_results(row)
+    if outcome is not None:
+        if outcome not in ("eligible", "review", "barred"):
+            raise InvalidInput("outcome must be eligible, review or barred")
+        results = results.filter(pl.col("outcome").cast(pl.String) == outcome)
+    if rule is not None:
+        if rule not in results.columns:
+            raise InvalidInput(f"screening {row.id} has no rule {rule!r}")
+        results = results.filter(pl.col(rule).cast(pl.String).is_in(["bar", "review"]))
+    page = results.slice(offset, limit)
+    return [
+        {k: (str(v) if v is not None and k != "case_id" else v) for k, v in r.items()}
+        for r in page.to_dicts()
+    ]
+
+
+def list_rules(pack: RulePack | str) -> dict[str, Any]:
+    """Every rule of the pack with its citations, dates, stages and exceptions, and its parameters."""
+    return _pack(pack).metadata()
