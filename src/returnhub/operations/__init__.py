@@ -1,0 +1,1 @@
+"""Operations: allocation, transfers and the departure gate, hub stays, onward returns, documents."""

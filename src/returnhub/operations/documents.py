@@ -1,0 +1,60 @@
+"""Travel documents: MRZ checks (ICAO Doc 9303) and how long each country takes to answer ETD requests."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnhub.casework.models import StoredEvent
+from returnhub.core.errors import InvalidInput
+from returnhub.people.mrz import MrzError, parse_mrz
+
+
+def check_mrz(text: str, *, today: date) -> dict[str, Any]:
+    try:
+        return parse_mrz(text, today=today).to_dict()
+    except MrzError as exc:
+        raise InvalidInput(f"not a machine-readable zone: {exc}") from None
+
+
+def etd_response_times(session: Session) -> list[dict[str, Any]]:
+    """Per country of origin: requests, answers, and days from request to answer (the OIG-19-28 metric)."""
+    rows = session.execute(
+        select(StoredEvent.case_id, StoredEvent.event_type, StoredEvent.occurred_on, StoredEvent.data)
+        .where(
+            StoredEvent.event_type.in_(
+                ("travel_document_requested", "travel_document_issued", "travel_document_refused")
+            )
+        )
+        .order_by(StoredEvent.case_id, StoredEvent.occurred_on, StoredEvent.sequence)
+    ).all()
+    open_requests: dict[tuple[int, str], date] = {}
+    per_country: dict[str, dict[str, Any]] = {}
+    for case_id, event_type, occurred_on, data in rows:
+        country = str(data.get("country", "?"))
+        stats = per_country.setdefault(country, {"requests": 0, "issued": 0, "refused": 0, "days": []})
+        if event_type == "travel_document_requested":
+            stats["requests"] += 1
+            open_requests[(case_id, country)] = occurred_on
+            continue
+        stats["issued" if event_type == "travel_document_issued" else "refused"] += 1
+        asked = open_requests.pop((case_id, country), None)
+        if asked is not None:
+            stats["days"].append((occurred_on - asked).days)
+    out = []
+    for country, s in sorted(per_country.items()):
+        days = s.pop("days")
+        out.append(
+            {
+                "country": country,
+                **s,
+                "pending": s["requests"] - s["issued"] - s["refused"],
+                "median_days_to_answer": statistics.median(days) if days else None,
+                "mean_days_to_answer": round(statistics.fmean(days), 1) if days else None,
+            }
+        )
+    return out

@@ -1,0 +1,466 @@
+"""Planning: build the optimiser's problem from the live register, store plans, approve them through the gate.
+
+The optimiser (``operations.allocation``) is pure; this module is its shell. Choices where the issue is
+silent (documented in docs/allocation.md):
+
+* people: cases the safeguards clear at ``hub_referral`` on the plan's first day, with their eligible hubs
+  (``safeguards.caseload_eligible_agreements``), not yet allocated or moved; a family is offered only if every
+  member is cleared (a family moves together or not at all);
+* bed type: ``family`` for members of a family unit, else ``adult_female`` or ``single_adult_male``;
+* priority: months since appeal rights were exhausted, plus weeks in detention;
+* transfers: planned transfers in the horizon, plus one candidate charter per operational hub per week where
+  there is none (``CANDIDATE_*`` below); approving a plan creates the candidates it uses;
+* beds: week 0 takes the free beds today (beds minus occupancy); every later week takes the expected
+  exits, the beds divided by the maximum stay in weeks (a steady state), never more than the free beds;
+* quotas: the agreement's annual quota, pro-rated to the horizon and split across its hubs by beds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnhub.casework.models import case_projection
+from returnhub.core.clock import Clock
+from returnhub.core.errors import DomainError, InvalidInput, NotFound, StateConflict
+from returnhub.operations.allocation.explain import explain as explain_person
+from returnhub.operations.allocation.model import AllocationConfig, AllocationPlan, AllocationProblem
+from returnhub.operations.allocation.summary import allocate, summary
+from returnhub.operations.allocation.whatif import AddTransfer, Change, SetHubBeds, SetQuotaLimit, what_if
+from returnhub.operations.models import AllocationPlanRecord, Transfer
+
+CANDIDATE_SEATS = 80
+CANDIDATE_MIN_LOAD = 40
+CANDIDATE_COST_PER_PERSON = 1_500.0
+CANDIDATE_DEPARTURE = time(18, 0)
+MOVABLE_STATUSES = ("appeal_rights_exhausted", "referred_to_hub")
+
+
+@dataclass(frozen=True)
+class Planned:
+    problem: AllocationProblem
+    versions: dict[str, int]
+    candidates: dict[str, dict[str, Any]]
+
+
+def _week_start(start: date, week: int) -> date:
+    return start + timedelta(weeks=week)
+
+
+def build_problem(session: Session, *, start: date, weeks: int, pack: str) -> Planned:
+    from returnhub.partners.service import DatabaseTermsProvider, list_hubs, occupancy_on
+    from returnhub.safeguards.service import caseload_eligible_agreements
+
+    if not 1 <= weeks <= 104:
+        raise InvalidInput("the horizon must be between 1 and 104 weeks")
+    cleared = caseload_eligible_agreements(session, pack=pack, as_of=start).filter(
+        (pl.col("outcome") == "eligible") & (pl.col("hubs").list.len() > 0)
+    )
+    p = case_projection.c
+    rows = session.execute(
+        select(
+            p.reference,
+            p.nationality,
+            p.sex,
+            p.family_unit_id,
+            p.version,
+            p.appeal_rights_exhausted_on,
+            p.detained,
+            p.detained_on,
+        ).where(p.status.in_(MOVABLE_STATUSES))
+    ).all()
+    cases = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={
+            "reference": pl.String,
+            "nationality": pl.String,
+            "sex": pl.String,
+            "family_unit_id": pl.Int64,
+            "version": pl.Int64,
+            "are_on": pl.Date,
+            "detained": pl.Boolean,
+            "detained_on": pl.Date,
+        },
+        orient="row",
+    )
+    people = cases.join(cleared.select("reference", pl.col("hubs").alias("eligible_hubs")), on="reference")
+    # A family is offered only whole: every member of the unit must be cleared and movable.
+    unit_sizes = _family_sizes(session, people["family_unit_id"].drop_nulls().unique().to_list())
+    people = people.with_columns(pl.len().over("family_unit_id").alias("_members")).filter(
+        pl.col("family_unit_id").is_null()
+        | (pl.col("_members") == pl.col("family_unit_id").replace_strict(unit_sizes, default=0))
+    )
+    days_are = (pl.lit(start) - pl.col("are_on")).dt.total_days().fill_null(0).clip(lower_bound=0)
+    days_detained = (
+        pl.when(pl.col("detained"))
+        .then((pl.lit(start) - pl.col("detained_on")).dt.total_days().fill_null(0).clip(lower_bound=0))
+        .otherwise(0)
+    )
+    people_frame = people.select(
+        pl.col("reference").alias("person_id"),
+        pl.when(pl.col("family_unit_id").is_null())
+        .then(pl.lit("P") + pl.col("reference"))
+        .otherwise(pl.lit("F") + pl.col("family_unit_id").cast(pl.String))
+        .alias("family_id"),
+        "nationality",
+        pl.when(pl.col("family_unit_id").is_not_null())
+        .then(pl.lit("family"))
+        .when(pl.col("sex") == "F")
+        .then(pl.lit("adult_female"))
+        .otherwise(pl.lit("single_adult_male"))
+        .alias("bed_type"),
+        (days_are / 30.0 + days_detained / 7.0).cast(pl.Float64).alias("priority"),
+        "eligible_hubs",
+    )
+
+    hubs = [h for h in list_hubs(session, start) if h["status"] == "operational"]
+    terms = {t.agreement: t for t in DatabaseTermsProvider(session).terms_on(start)}
+    occupancy = {o["hub"]: o for o in occupancy_on(session, start)}
+    horizon_end = datetime.combine(_week_start(start, weeks), time(0), tzinfo=UTC)
+    planned = list(
+        session.execute(
+            select(Transfer).where(
+                Transfer.status == "planned",
+                Transfer.departs_at >= datetime.combine(start, time(0), tzinfo=UTC),
+                Transfer.departs_at < horizon_end,
+            )
+        ).scalars()
+    )
+    transfer_rows: list[dict[str, Any]] = []
+    candidates: dict[str, dict[str, Any]] = {}
+    taken = set()
+    for t in planned:
+        week = (t.departs_at.date() - start).days // 7
+        taken.add((t.hub, week))
+        loaded = _listed(session, t)
+        transfer_rows.append(
+            {
+                "transfer_id": t.reference,
+                "hub_id": t.hub,
+                "week": week,
+                "departs_on": t.departs_at.date(),
+                "seats": t.seats - loaded,
+                "min_load": max(0, t.min_load - loaded) or 1,
+                "cost_per_person": CANDIDATE_COST_PER_PERSON,
+                "escorts_per_person": 1.0,
+            }
+        )
+    bed_rows: list[dict[str, Any]] = []
+    quota_rows: list[dict[str, Any]] = []
+    for hub in hubs:
+        ref = hub["reference"]
+        for week in range(weeks):
+            if (ref, week) in taken:
+                continue
+            tid = f"NEW-{ref}-W{week:02d}"
+            departs_on = _week_start(start, week) + timedelta(days=2)
+            candidates[tid] = {
+                "hub": ref,
+                "departs_on": departs_on.isoformat(),
+                "seats": CANDIDATE_SEATS,
+                "min_load": CANDIDATE_MIN_LOAD,
+            }
+            transfer_rows.append(
+                {
+                    "transfer_id": tid,
+                    "hub_id": ref,
+                    "week": week,
+                    "departs_on": departs_on,
+                    "seats": CANDIDATE_SEATS,
+                    "min_load": CANDIDATE_MIN_LOAD,
+                    "cost_per_person": CANDIDATE_COST_PER_PERSON,
+                    "escorts_per_person": 1.0,
+                }
+            )
+        agreement = terms.get(hub["agreement"])
+        stay_weeks = max(1.0, (agreement.max_stay_days or 365) / 7) if agreement else 52.0
+        occupied_total = int((occupancy.get(ref) or {}).get("occupied") or 0)
+        beds_total = max(1, int(hub["beds_total"]))
+        for bed_type, beds in hub["beds"].items():
+            share = int(beds) / beds_total
+            free_now = max(0, int(beds) - round(occupied_total * share))
+            turnover = int(math.floor(int(beds) / stay_weeks))
+            remaining = free_now + turnover * (weeks - 1)
+            for week in range(weeks):
+                free = free_now if week == 0 else turnover
+                free = min(free, remaining)
+                remaining -= free
+                bed_rows.append({"hub_id": ref, "bed_type": bed_type, "week": week, "free_beds": free})
+        if agreement is not None:
+            quota = _annual_quota(session, agreement.agreement, start)
+            if quota:
+                hub_share = beds_total / max(
+                    1, sum(h["beds_total"] for h in hubs if h["agreement"] == hub["agreement"])
+                )
+                quota_rows.append(
+                    {
+                        "quota_id": f"{agreement.agreement}:{ref}",
+                        "hub_id": ref,
+                        "nationality": "*",
+                        "period_start_week": 0,
+                        "period_end_week": weeks - 1,
+                        "limit": int(quota * weeks / 52 * hub_share),
+                    }
+                )
+    problem = AllocationProblem(
+        people=people_frame,
+        transfers=pl.DataFrame(transfer_rows, schema=_schema("transfers")),
+        hub_beds=pl.DataFrame(bed_rows, schema=_schema("hub_beds")),
+        quotas=pl.DataFrame(quota_rows, schema=_schema("quotas")),
+        config=AllocationConfig(horizon_weeks=weeks),
+    )
+    versions = dict(zip(people["reference"].to_list(), people["version"].to_list(), strict=True))
+    return Planned(problem, versions, candidates)
+
+
+def _schema(name: str) -> dict[str, pl.DataType]:
+    from returnhub.operations.allocation import model
+
+    return {
+        "transfers": model.TRANSFERS_SCHEMA,
+        "hub_beds": model.HUB_BEDS_SCHEMA,
+        "quotas": model.QUOTAS_SCHEMA,
+    }[name]
+
+
+def _family_sizes(session: Session, unit_ids: list[int]) -> dict[int, int]:
+    from sqlalchemy import func
+
+    from returnhub.people.models import Person
+
+    if not unit_ids:
+        return {}
+    rows = session.execute(
+        select(Person.family_unit_id, func.count())
+        .where(Person.family_unit_id.in_(unit_ids))
+        .group_by(Person.family_unit_id)
+    ).all()
+    return {int(r[0]): int(r[1]) for r in rows if r[0] is not None}
+
+
+def _listed(session: Session, transfer: Transfer) -> int:
+    from returnhub.operations.transfers import _load
+
+    return _load(session, transfer)
+
+
+def _annual_quota(session: Session, agreement: str, on: date) -> int | None:
+    from returnhub.partners.service import agreement_on
+
+    try:
+        terms = agreement_on(session, agreement, on)
+    except DomainError:
+        return None
+    value = (terms.get("terms") or {}).get("annual_quota")
+    return int(value) if value else None
+
+
+def _plan_json(plan: AllocationPlan) -> dict[str, Any]:
+    return {
+        "assignments": plan.assignments.with_columns(pl.col("departs_on").cast(pl.String)).to_dicts(),
+        "unplaced": plan.unplaced.to_dicts(),
+        "transfer_loads": plan.transfer_loads.to_dicts(),
+        "status": plan.status,
+        "reason": plan.reason,
+    }
+
+
+def compute_plan(
+    session: Session, *, start: date, weeks: int, pack: str, clock: Clock, created_by: str, save: bool
+) -> dict[str, Any]:
+    planned = build_problem(session, start=start, weeks=weeks, pack=pack)
+    outcome = allocate(planned.problem)
+    result: dict[str, Any] = dict(summary(outcome))
+    result["status"] = outcome.plan.status
+    result["reason"] = outcome.plan.reason
+    if save:
+        record = AllocationPlanRecord(
+            status="computed",
+            start=start,
+            weeks=weeks,
+            pack=pack,
+            created_by=created_by,
+            created_at=clock.now(),
+            summary=result,
+            plan=_plan_json(outcome.plan),
+            input_versions=planned.versions,
+            candidates=planned.candidates,
+        )
+        session.add(record)
+        session.flush()
+        result["plan_id"] = record.id
+    return result
+
+
+def _record(session: Session, plan_id: int) -> AllocationPlanRecord:
+    record = session.get(AllocationPlanRecord, plan_id)
+    if record is None:
+        raise NotFound(f"no plan {plan_id}")
+    return record
+
+
+def plan_view(session: Session, plan_id: int) -> dict[str, Any]:
+    r = _record(session, plan_id)
+    return {
+        "id": r.id,
+        "status": r.status,
+        "start": r.start.isoformat(),
+        "weeks": r.weeks,
+        "pack": r.pack,
+        "created_by": r.created_by,
+        "summary": r.summary,
+        "assignments": r.plan["assignments"],
+        "unplaced": r.plan["unplaced"],
+        "transfer_loads": r.plan["transfer_loads"],
+        "approval": r.approval,
+    }
+
+
+def explain_plan_person(session: Session, plan_id: int, reference: str) -> dict[str, Any]:
+    r = _record(session, plan_id)
+    reference = reference.upper()
+    for a in r.plan["assignments"]:
+        if a["person_id"] == reference:
+            return {
+                "reference": reference,
+                "placed": True,
+                "text": f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, week {a['week']}, "
+                f"departing {a['departs_on']}",
+                **a,
+            }
+    for u in r.plan["unplaced"]:
+        if u["person_id"] == reference:
+            return {"reference": reference, "placed": False, "text": u["reason"], **u}
+    raise NotFound(f"{reference} was not among the people eligible when plan {plan_id} was computed")
+
+
+def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: str) -> dict[str, Any]:
+    """Turn a plan into manifests through the departure gate: every family is re-checked as it is listed.
+
+    People whose case changed since the plan was computed are re-checked like everyone else (the gate always
+    re-checks) and reported; a family the gate refuses is left off and reported, never forced.
+    """
+    from returnhub.operations.transfers import add_to_manifest, create_transfer
+
+    record = _record(session, plan_id)
+    if record.status != "computed":
+        raise StateConflict(f"plan {plan_id} is {record.status}; only a computed plan can be approved")
+    p = case_projection.c
+    assignments = record.plan["assignments"]
+    references = [a["person_id"] for a in assignments]
+    current = (
+        dict(
+            session.execute(select(p.reference, p.version).where(p.reference.in_(references))).tuples().all()
+        )
+        if references
+        else {}
+    )
+    changed = sorted(r for r in references if current.get(r) != record.input_versions.get(r))
+    created: dict[str, str] = {}
+    listed: list[str] = []
+    refused: list[dict[str, str]] = []
+    done_families: set[str] = set()
+    for a in sorted(assignments, key=lambda x: (x["transfer_id"], x["family_id"])):
+        if a["family_id"] in done_families:
+            continue
+        done_families.add(a["family_id"])
+        tid = a["transfer_id"]
+        if tid in record.candidates and tid not in created:
+            c = record.candidates[tid]
+            departs = datetime.combine(date.fromisoformat(c["departs_on"]), CANDIDATE_DEPARTURE, tzinfo=UTC)
+            t = create_transfer(
+                session,
+                hub=c["hub"],
+                mode="charter_flight",
+                departs_at=departs,
+                seats=c["seats"],
+                min_load=c["min_load"],
+                clock=clock,
+                created_by=approved_by,
+            )
+            created[tid] = t.reference
+        target = created.get(tid, tid)
+        try:
+            with session.begin_nested():
+                outcomes = add_to_manifest(
+                    session, target, a["person_id"], clock=clock, recorded_by=approved_by
+                )
+            listed.extend(o.reference for o in outcomes)
+        except DomainError as exc:
+            refused.append({"reference": a["person_id"], "transfer": target, "reason": exc.detail})
+    record.status = "approved"
+    record.approval = {
+        "approved_by": approved_by,
+        "approved_at": clock.now().isoformat(),
+        "listed": listed,
+        "refused": refused,
+        "changed_since_computed": changed,
+        "transfers_created": created,
+    }
+    return {"plan_id": plan_id, **record.approval}
+
+
+def what_if_plan(session: Session, plan_id: int, changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Re-plan the stored plan's inputs with changes; nothing live is touched."""
+    from returnhub.operations.allocation.solver import solve
+
+    record = _record(session, plan_id)
+    planned = build_problem(session, start=record.start, weeks=record.weeks, pack=record.pack)
+    parsed: list[Change] = []
+    for change in changes:
+        kind = change.get("kind")
+        try:
+            if kind == "add_transfer":
+                parsed.append(
+                    AddTransfer(
+                        transfer_id=str(change["transfer_id"]),
+                        hub_id=str(change["hub_id"]),
+                        week=int(change["week"]),
+                        departs_on=date.fromisoformat(str(change["departs_on"])),
+                        seats=int(change["seats"]),
+                        min_load=int(change["min_load"]),
+                        cost_per_person=float(change.get("cost_per_person", CANDIDATE_COST_PER_PERSON)),
+                    )
+                )
+            elif kind == "set_hub_beds":
+                parsed.append(
+                    SetHubBeds(
+                        hub_id=str(change["hub_id"]),
+                        bed_type=str(change["bed_type"]),
+                        week=int(change["week"]),
+                        free_beds=int(change["free_beds"]),
+                    )
+                )
+            elif kind == "set_quota_limit":
+                parsed.append(SetQuotaLimit(quota_id=str(change["quota_id"]), limit=int(change["limit"])))
+            else:
+                raise InvalidInput(
+                    f"unknown change kind {kind!r}: add_transfer, set_hub_beds or set_quota_limit"
+                )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InvalidInput(f"change {change!r} is incomplete or malformed: {exc}") from None
+    result = what_if(planned.problem, parsed, lambda prob: solve(prob))
+    d = result.difference
+    return {
+        "plan_id": plan_id,
+        "people_placed": result.plan.people_placed,
+        "objective": result.plan.objective,
+        "difference": {k: v for k, v in vars(d).items() if isinstance(v, int | float | str)},
+    }
+
+
+__all__ = [
+    "approve_plan",
+    "build_problem",
+    "compute_plan",
+    "explain_plan_person",
+    "plan_view",
+    "what_if_plan",
+    "explain_person",
+]

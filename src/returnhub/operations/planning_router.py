@@ -1,0 +1,58 @@
+"""REST for planning: POST /plans, GET /plans/{id}, POST /plans/{id}/approve, POST /plans/{id}/what-if."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from returnhub.operations import planning
+from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: date | None = None
+    weeks: int = Field(default=26, ge=1, le=104)
+
+
+class WhatIfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    changes: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=100,
+        description="Each {kind: add_transfer|set_hub_beds|set_quota_limit, ...}; nothing live changes.",
+    )
+
+
+@router.post("", status_code=201)
+def create_plan(body: PlanIn, session: SessionDep, clock: ClockDep, runtime: RuntimeDep) -> dict[str, Any]:
+    return planning.compute_plan(
+        session,
+        start=body.start or clock.today(),
+        weeks=body.weeks,
+        pack=runtime.settings.default_pack,
+        clock=clock,
+        created_by="api",
+        save=True,
+    )
+
+
+@router.get("/{plan_id}")
+def get_plan(plan_id: int, session: SessionDep) -> dict[str, Any]:
+    return planning.plan_view(session, plan_id)
+
+
+@router.post("/{plan_id}/approve")
+def approve_plan(plan_id: int, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+    return planning.approve_plan(session, plan_id, clock=clock, approved_by="api")
+
+
+@router.post("/{plan_id}/what-if")
+def what_if(plan_id: int, body: WhatIfIn, session: SessionDep) -> dict[str, Any]:
+    return planning.what_if_plan(session, plan_id, body.changes)

@@ -1,0 +1,254 @@
+"""REST for operations: /transfers, /stays, /documents, /incidents. Translation only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from returnhub.access.deps import CurrentUser
+from returnhub.access.scopes import require_in_scope
+from returnhub.operations import documents, incidents, stays, transfers
+from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hub: str = Field(min_length=1, max_length=32)
+    mode: str = Field(default="charter_flight", max_length=24)
+    departs_at: datetime
+    seats: int = Field(ge=1, le=1000)
+    min_load: int = Field(ge=1, le=1000)
+    escorts: int = Field(default=0, ge=0, le=2000)
+    monitor_on_board: bool = False
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: str = Field(min_length=1, max_length=16)
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DepartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    accept_under_minimum: bool = False
+
+
+class MrzIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mrz: str = Field(min_length=1, max_length=200)
+
+
+class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str = Field(min_length=1, max_length=2000)
+    severity: str = Field(max_length=16)
+    occurred_at: datetime
+    transfer: str | None = Field(default=None, max_length=24)
+    hub: str | None = Field(default=None, max_length=32)
+    case_reference: str | None = Field(default=None, max_length=16)
+
+
+class ExitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=32)
+    on: date
+    destination: str | None = Field(default=None, max_length=3)
+
+
+IfMatch = Annotated[str | None, Header(description="The transfer version you last read (its ETag).")]
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip("W/").strip('"'))
+    except ValueError:
+        from returnhub.core.errors import PreconditionFailed
+
+        raise PreconditionFailed('If-Match must be the transfer\'s ETag, e.g. "3"') from None
+
+
+@router.get("/transfers", tags=["transfers"])
+def list_transfers(
+    session: SessionDep, status: Annotated[str | None, Query(max_length=16)] = None
+) -> list[dict[str, Any]]:
+    return transfers.list_transfers(session, status=status)
+
+
+@router.post("/transfers", tags=["transfers"], status_code=201)
+def create_transfer(
+    body: TransferIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
+    t = transfers.create_transfer(
+        session,
+        hub=body.hub,
+        mode=body.mode,
+        departs_at=body.departs_at,
+        seats=body.seats,
+        min_load=body.min_load,
+        escorts=body.escorts,
+        monitor_on_board=body.monitor_on_board,
+        clock=clock,
+        created_by=principal.name,
+    )
+    return transfers.transfer_view(session, t)
+
+
+@router.get("/transfers/{reference}", tags=["transfers"])
+def get_transfer(reference: str, session: SessionDep) -> dict[str, Any]:
+    return transfers.show_transfer(session, reference)
+
+
+@router.post("/transfers/{reference}/manifest", tags=["transfers"], status_code=201)
+def add_person(
+    reference: str,
+    body: PersonIn,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    if_match: IfMatch = None,
+) -> list[dict[str, Any]]:
+    outcomes = transfers.add_to_manifest(
+        session,
+        reference,
+        body.reference,
+        clock=clock,
+        recorded_by=principal.name,
+        expected_version=_version(if_match),
+    )
+    return [o.as_dict() for o in outcomes]
+
+
+@router.post("/transfers/{reference}/manifest/{person}/remove", tags=["transfers"])
+def remove_person(
+    reference: str, person: str, body: ReasonIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> list[dict[str, Any]]:
+    return transfers.remove_person(
+        session, reference, person, body.reason, clock=clock, recorded_by=principal.name
+    )
+
+
+@router.post("/transfers/{reference}/lock", tags=["transfers"])
+def lock(
+    reference: str, session: SessionDep, clock: ClockDep, principal: CurrentUser, if_match: IfMatch = None
+) -> dict[str, Any]:
+    return transfers.lock_manifest(
+        session, reference, clock=clock, recorded_by=principal.name, expected_version=_version(if_match)
+    ).as_dict()
+
+
+@router.post("/transfers/{reference}/depart", tags=["transfers"])
+def depart(
+    reference: str,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    body: DepartIn | None = None,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    return transfers.depart(
+        session,
+        reference,
+        clock=clock,
+        recorded_by=principal.name,
+        expected_version=_version(if_match),
+        accept_under_minimum=body.accept_under_minimum if body else False,
+    ).as_dict()
+
+
+@router.post("/transfers/{reference}/arrive", tags=["transfers"])
+def arrive(
+    reference: str, session: SessionDep, clock: ClockDep, principal: CurrentUser, if_match: IfMatch = None
+) -> dict[str, Any]:
+    return transfers.arrive(
+        session, reference, clock=clock, recorded_by=principal.name, expected_version=_version(if_match)
+    )
+
+
+@router.post("/transfers/{reference}/cancel", tags=["transfers"])
+def cancel(
+    reference: str,
+    body: ReasonIn,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    return transfers.cancel(
+        session,
+        reference,
+        body.reason,
+        clock=clock,
+        recorded_by=principal.name,
+        expected_version=_version(if_match),
+    )
+
+
+@router.get("/stays/clocks", tags=["stays"])
+def stay_clocks(session: SessionDep, clock: ClockDep, on: date | None = None) -> list[dict[str, Any]]:
+    return stays.clocks_on(session, on or clock.today())
+
+
+@router.get("/stays/overdue", tags=["stays"])
+def stays_overdue(session: SessionDep, clock: ClockDep, on: date | None = None) -> list[dict[str, Any]]:
+    return stays.overdue(session, on or clock.today())
+
+
+@router.post("/stays/{reference}/exit", tags=["stays"])
+def stay_exit(
+    reference: str, body: ExitIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
+    return stays.record_exit(
+        session,
+        reference,
+        body.reason,
+        on=body.on,
+        clock=clock,
+        recorded_by=principal.name,
+        destination=body.destination,
+    )
+
+
+@router.post("/documents/check", tags=["documents"])
+def check_document(body: MrzIn, clock: ClockDep) -> dict[str, Any]:
+    return documents.check_mrz(body.mrz, today=clock.today())
+
+
+@router.get("/documents/etd-times", tags=["documents"])
+def etd_times(session: SessionDep) -> list[dict[str, Any]]:
+    return documents.etd_response_times(session)
+
+
+@router.get("/incidents", tags=["incidents"])
+def list_incidents(session: SessionDep) -> list[dict[str, Any]]:
+    return incidents.list_incidents(session)
+
+
+@router.post("/incidents", tags=["incidents"], status_code=201)
+def report_incident(
+    body: IncidentIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
+    # A hub liaison reports only about their hubs and the people at them (404 otherwise, as if unknown).
+    require_in_scope(session, principal, case_reference=body.case_reference, hub=body.hub)
+    return incidents.report_incident(
+        session,
+        summary=body.summary,
+        severity=body.severity,
+        occurred_at=body.occurred_at,
+        clock=clock,
+        reported_by=principal.name,
+        transfer=body.transfer,
+        hub=body.hub,
+        case_reference=body.case_reference,
+    )

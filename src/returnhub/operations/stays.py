@@ -1,0 +1,176 @@
+"""Hub stays and their clocks: maximum stay, detention order expiry, judicial validation of detention.
+
+A clock is *due soon* inside its alert lead time and *overdue* once its date has passed while the stay is
+open. Overdue clocks sort first in every list so that none can be missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnhub.casework.events import EventType
+from returnhub.casework.store import append_event
+from returnhub.core.clock import Clock
+from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.operations.models import HubStay
+
+#: Default alert lead times in days, per clock (configurable per call and in settings later).
+DEFAULT_LEAD_DAYS = {"max_stay": 14, "detention_order": 7, "judicial_validation": 1}
+
+EXIT_REASONS = (
+    "onward_return_voluntary",
+    "onward_return_enforced",
+    "returned_to_sending_state",
+    "transferred_elsewhere",
+    "absconded",
+    "died",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    reference: str
+    hub: str
+    clock: str
+    due_on: date
+    days_left: int
+    state: str  # overdue, due_soon, running
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "hub": self.hub,
+            "clock": self.clock,
+            "due_on": self.due_on.isoformat(),
+            "days_left": self.days_left,
+            "state": self.state,
+        }
+
+
+def stay_clocks(stay: HubStay, on: date, lead_days: dict[str, int] | None = None) -> list[ClockReading]:
+    """Pure: the clocks of one open stay on a date."""
+    leads = {**DEFAULT_LEAD_DAYS, **(lead_days or {})}
+    if stay.ended_on is not None:
+        return []
+    dues = {
+        "max_stay": stay.max_stay_until,
+        "detention_order": stay.detention_order_expires_on,
+        "judicial_validation": None if stay.detention_validated_on else stay.judicial_validation_due_on,
+    }
+    out = []
+    for clock, due in dues.items():
+        if due is None:
+            continue
+        left = (due - on).days
+        state = "overdue" if left < 0 else "due_soon" if left <= leads[clock] else "running"
+        out.append(ClockReading(stay.reference, stay.hub, clock, due, left, state))
+    return out
+
+
+def clocks_on(
+    session: Session,
+    on: date,
+    *,
+    only: tuple[str, ...] = ("overdue", "due_soon", "running"),
+    lead_days: dict[str, int] | None = None,
+) -> list[dict[str, Any]]:
+    stays = session.execute(select(HubStay).where(HubStay.ended_on.is_(None))).scalars()
+    readings = [r for s in stays for r in stay_clocks(s, on, lead_days) if r.state in only]
+    order = {"overdue": 0, "due_soon": 1, "running": 2}
+    readings.sort(key=lambda r: (order[r.state], r.days_left, r.reference))
+    return [r.as_dict() for r in readings]
+
+
+def overdue(session: Session, on: date) -> list[dict[str, Any]]:
+    return clocks_on(session, on, only=("overdue",))
+
+
+def _open_stay(session: Session, reference: str) -> HubStay:
+    stay = session.execute(
+        select(HubStay)
+        .where(HubStay.reference == reference.upper(), HubStay.ended_on.is_(None))
+        .with_for_update()
+    ).scalar_one_or_none()
+    if stay is None:
+        raise NotFound(f"{reference.upper()} has no open hub stay")
+    return stay
+
+
+def record_detention_order(
+    session: Session, reference: str, *, expires_on: date, clock: Clock, recorded_by: str
+) -> dict[str, Any]:
+    stay = _open_stay(session, reference)
+    if expires_on <= clock.today():
+        raise InvalidInput("a detention order must expire after today")
+    stay.detention_order_expires_on = expires_on
+    append_event(
+        session,
+        stay.reference,
+        EventType.DETAINED,
+        clock.today(),
+        {"place": stay.hub},
+        clock=clock,
+        recorded_by=recorded_by,
+    )
+    return {"reference": stay.reference, "detention_order_expires_on": expires_on.isoformat()}
+
+
+def record_validation(
+    session: Session, reference: str, *, on: date, clock: Clock, recorded_by: str
+) -> dict[str, Any]:
+    stay = _open_stay(session, reference)
+    stay.detention_validated_on = on
+    append_event(
+        session, stay.reference, EventType.DETENTION_VALIDATED, on, {}, clock=clock, recorded_by=recorded_by
+    )
+    return {"reference": stay.reference, "detention_validated_on": on.isoformat()}
+
+
+def record_exit(
+    session: Session,
+    reference: str,
+    reason: str,
+    *,
+    on: date,
+    clock: Clock,
+    recorded_by: str,
+    destination: str | None = None,
+) -> dict[str, Any]:
+    """A person leaves the hub: onward return, back to the sending state, elsewhere, absconded or died."""
+    if reason not in EXIT_REASONS:
+        raise InvalidInput(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
+    stay = _open_stay(session, reference)
+    if on < stay.arrived_on:
+        raise StateConflict(f"the exit ({on}) cannot precede the arrival ({stay.arrived_on})")
+    if reason in ("onward_return_voluntary", "onward_return_enforced"):
+        from returnhub.safeguards import evaluate_case
+
+        check = evaluate_case(
+            session, stay.reference, pack="uk", stage="onward_return", as_of=on, clock=clock
+        )
+        if check.outcome != "eligible":
+            barring = "; ".join(f"{r.id}: {r.reason}" for r in check.rules if r.outcome in ("bar", "review"))
+            raise StateConflict(f"onward return of {stay.reference} is {check.outcome}: {barring}")
+    data: dict[str, Any] = {"reason": reason}
+    if destination:
+        data["destination"] = destination
+    append_event(session, stay.reference, EventType.HUB_EXIT, on, data, clock=clock, recorded_by=recorded_by)
+    stay.ended_on, stay.exit_reason = on, reason
+    return {"reference": stay.reference, "exit_reason": reason, "ended_on": on.isoformat()}
+
+
+def hub_population(session: Session, hub: str, on: date) -> int:
+    rows = session.execute(
+        select(HubStay).where(HubStay.hub == hub.upper(), HubStay.arrived_on <= on)
+    ).scalars()
+    return sum(1 for s in rows if s.ended_on is None or s.ended_on > on)
+
+
+def due_between(stay: HubStay, start: date, days: int) -> bool:
+    return any(start <= r.due_on <= start + timedelta(days=days) for r in stay_clocks(stay, start))
