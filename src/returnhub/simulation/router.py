@@ -1,0 +1,55 @@
+"""REST for the simulator: POST /simulations (a background run that survives a restart), GET by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from returnhub.simulation import jobs
+from returnhub.web.deps import RuntimeDep
+from returnhub.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/simulations", tags=["simulations"], responses=PROBLEM_RESPONSES)
+
+
+class SimulationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: dict[str, Any] = Field(description="A scenario, as in the YAML files under scenarios/.")
+    reps: int = Field(default=200, ge=1, le=jobs.MAX_REPS)
+    months: int | None = Field(default=None, ge=1, le=600)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class SimulationOut(BaseModel):
+    id: int
+    status: str
+    progress: float
+    reps: int
+    months: int | None
+    seed: int
+    submitted_by: str
+    created_at: str
+    updated_at: str
+    summary: dict[str, Any] | None
+    error: str | None
+
+
+@router.post("", status_code=202, response_model=SimulationOut)
+def start_simulation(body: SimulationIn, runtime: RuntimeDep) -> dict[str, Any]:
+    run_id = jobs.submit(
+        runtime.engine,
+        runtime.clock,
+        scenario=body.scenario,
+        reps=body.reps,
+        months=body.months,
+        seed=body.seed,
+        submitted_by="api",
+    )
+    return jobs.run_view(runtime.engine, run_id)
+
+
+@router.get("/{run_id}", response_model=SimulationOut)
+def get_simulation(run_id: int, runtime: RuntimeDep) -> dict[str, Any]:
+    return jobs.run_view(runtime.engine, run_id)
