@@ -10,7 +10,7 @@ $(UV):
 	python3 -m pip install --quiet "uv==0.13.8"
 
 install: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras
 	@$(MAKE) --no-print-directory assets
 
 assets:

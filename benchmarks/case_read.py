@@ -65,7 +65,11 @@ def main() -> None:
         with unit_of_work(runtime.engine, read_only=True) as s:
             show_case(s, ref)
 
-    with TestClient(create_app(runtime)) as client:
+    # The API needs a signed-in user (returnhub.access); the token is made once, outside the timing.
+    from audit_overhead import bearer_token
+
+    headers = {"Authorization": f"Bearer {bearer_token(runtime)}"}
+    with TestClient(create_app(runtime), headers=headers) as client:
         for ref in refs[:50]:
             client.get(f"/cases/{ref}")
         http = []

@@ -153,6 +153,25 @@ def seed(
             chunk_persons=rt.settings.seed_chunk_persons,
             progress=lambda k: bar.advance(task, k),
         )
+    from returnhub.partners.seed import seed_partners
+
+    with unit_of_work(rt.engine) as session:
+        # The demo needs partners, agreements and hubs too; this does nothing if the register has data.
+        seed_partners(session, rt.clock)
+    if not append:
+        from returnhub.demo import seed_demo_reviews
+
+        with unit_of_work(rt.engine) as session:
+            reviews = seed_demo_reviews(session, rt.clock)
+        err.print(f"recorded {reviews:,} synthetic senior-caseworker reviews (R12P) for the demo")
+        from returnhub.demo import seed_demo_users
+
+        with unit_of_work(rt.engine) as session:
+            users = seed_demo_users(session, rt.clock, environment=rt.settings.environment)
+        if users:
+            err.print(
+                f"demo users (password returnhub-demo-<role>, e.g. returnhub-demo-caseworker): {', '.join(users)}"
+            )
     result = {
         "persons": written[0],
         "events": written[1],
@@ -281,14 +300,17 @@ def case_record(
 
 @audit_app.command("verify")
 def audit_verify(
-    log: Annotated[str, typer.Option("--log", help="Which chain: events.")] = "events",
+    log: Annotated[str, typer.Option("--log", help="Which chain: events or access.")] = "events",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recompute a hash chain. Exit 0 when intact, 1 naming the first broken entry."""
+    if log == "access":
+        _verify_access_log(as_json)
+        return
     from returnhub.casework.store import verify_chain
 
     if log != "events":
-        raise InvalidInput(f"unknown log {log!r}; known logs: events")
+        raise InvalidInput(f"unknown log {log!r}; known logs: events, access")
     with unit_of_work(runtime().engine, read_only=True) as session:
         report = verify_chain(session)
     if as_json:
@@ -300,6 +322,22 @@ def audit_verify(
             f"chain BROKEN at event id {report.first_broken_id} (case {report.first_broken_case}, "
             f"sequence {report.first_broken_sequence}): {report.problem}"
         )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_access_log(as_json: bool) -> None:
+    from returnhub.access.audit import verify_access_log
+
+    with unit_of_work(runtime().engine, read_only=True) as session:
+        report = verify_access_log(session)
+    if as_json:
+        print_json(report.as_dict())
+    elif report.ok:
+        err.print(f"access log intact: {report.entries:,} entries")
+    else:
+        where = f"entry id {report.first_broken_id}" if report.first_broken_id is not None else "its end"
+        err.print(f"access log BROKEN at {where}: {report.problem}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -333,6 +371,22 @@ from returnhub.safeguards.cli import register as register_safeguards  # noqa: E4
 
 register_safeguards(app)
 
+from returnhub.operations.cli import register as register_operations  # noqa: E402  (transfers, stays, …)
+
+register_operations(app)
+
+from returnhub.operations.planning_cli import register as register_planning  # noqa: E402  (allocate)
+
+register_planning(app)
+
+from returnhub.simulation.cli import app as simulation_app  # noqa: E402
+
+app.add_typer(simulation_app, name="simulate")
+
+from returnhub.access.cli import register as register_access  # noqa: E402  (users, subject, retention, keys)
+
+register_access(app)
+
 
 def main() -> None:
     try:
@@ -347,17 +401,16 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like: one line, never a traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors and the like: one line, never a traceback
+        # Typer vendors its own click, so match usage errors by shape rather than by class.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
-            sys.exit(exc.exit_code)
+            sys.exit(int(exc.exit_code) or 2)
         from sqlalchemy.exc import OperationalError
 
         if isinstance(exc, OperationalError):
             err.print(
-                f"error: database unavailable or not migrated (run `returnhub db upgrade`): "
+                "error: database unavailable or not migrated (run `returnhub db upgrade`): "
                 f"{str(exc.orig).splitlines()[0]}",
                 markup=False,
                 highlight=False,

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from returnhub.core.database import unit_of_work
 from returnhub.core.runtime import Runtime
-from returnhub.web.app import create_app
+from tests.auth_helpers import authed_client
 
 from .helpers import REFUSED_HISTORY, add_person, record
 
@@ -21,7 +21,7 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
             add_person(s, f"RH000000{i}", nationality="ERI" if i % 2 else "AFG")
             for event_type, on, data in REFUSED_HISTORY[: 2 + i]:
                 record(s, runtime.clock, f"RH000000{i}", event_type, on, data)
-    with TestClient(create_app(runtime)) as c:
+    with authed_client(runtime, role="senior_caseworker") as c:
         yield c
 
 

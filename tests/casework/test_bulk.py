@@ -29,7 +29,8 @@ def test_bulk_projection_equals_rebuild(engine: Engine, clock: FixedClock) -> No
         rebuild_projection(s, clock)
     assert _rows(engine) == loaded
     # A second load continues the chain and the references.
-    load_population(engine, pop.persons.head(10), pop.events.filter(pop.events["person_index"] < 10), clock=clock)
+    first_ten = pop.events.filter(pop.events["person_index"] < 10)
+    load_population(engine, pop.persons.head(10), first_ten, clock=clock)
     with unit_of_work(engine, read_only=True) as s:
         assert verify_chain(s).ok
     assert _rows(engine)[-1]["reference"] == "RH0000310"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
@@ -46,8 +46,11 @@ def search_cases(
     name: str | None = None,
     limit: int = 50,
     after: str | None = None,
+    within: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen)."""
+    """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen).
+
+    ``within`` narrows the search to a record scope (``access.scopes.case_filter``)."""
     if limit < 1 or limit > MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     p = case_projection.c
@@ -62,6 +65,8 @@ def search_cases(
         query = query.where(p.family_name.ilike(f"{name}%"))
     if after:
         query = query.where(p.reference > after)
+    if within is not None:
+        query = query.where(within)
     rows = session.execute(query).mappings().all()
     return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
 

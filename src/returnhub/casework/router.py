@@ -8,6 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnhub.access.deps import CurrentUser, Forbidden
+from returnhub.access.permissions import may_record
+from returnhub.access.scopes import case_filter
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
 from returnhub.web.deps import ClockDep, SessionDep
@@ -80,6 +83,7 @@ class EventRecorded(BaseModel):
 @router.get("", response_model=CasePage)
 def list_cases(
     session: SessionDep,
+    principal: CurrentUser,
     status: str | None = None,
     nationality: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
     reference: Annotated[str | None, Query(max_length=16)] = None,
@@ -95,6 +99,7 @@ def list_cases(
         name=name,
         limit=limit,
         after=after,
+        within=case_filter(principal),  # a legal representative or hub liaison lists only their scope
     )
     return {"data": rows, "next_cursor": rows[-1]["reference"] if len(rows) == limit else None}
 
@@ -118,7 +123,11 @@ def get_events(reference: str, session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("/{reference}/events", response_model=EventRecorded, status_code=201)
-def post_event(reference: str, body: EventIn, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+def post_event(
+    reference: str, body: EventIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
+    if not may_record(principal.role, body.type):
+        raise Forbidden(f"a {principal.role.value} may not record {body.type} events")
     result = append_event(
         session,
         reference.upper(),
@@ -126,7 +135,7 @@ def post_event(reference: str, body: EventIn, session: SessionDep, clock: ClockD
         body.occurred_on,
         body.data,
         clock=clock,
-        recorded_by="api",
+        recorded_by=principal.name,
         expected_version=body.expected_version,
     )
     return {

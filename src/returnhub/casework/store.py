@@ -29,6 +29,21 @@ EVENTS_LEDGER = "events"
 #: Operations registers the departure gate's re-check here, so a notice recorded at any time takes the
 #: person off a locked manifest in the very transaction that records it.
 POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = []
+_hooks_loaded = False
+
+
+def _load_hooks() -> None:
+    """Make sure the departure gate's hook is registered before any append, whoever the caller is.
+
+    Casework does not depend on operations at import time; the gate is wired in lazily so that no code
+    path (CLI, API, a script, a test) can append an event without it.
+    """
+    global _hooks_loaded
+    if not _hooks_loaded:
+        from returnhub.operations.transfers import register_hooks
+
+        register_hooks()
+        _hooks_loaded = True
 
 
 def utc(value: datetime) -> datetime:
@@ -74,6 +89,7 @@ class AppendResult:
     sequence: int
     hash: str
     state: CaseState
+    event_type: str = ""
 
 
 def lock_ledger(session: Session, name: str) -> LedgerHead:
@@ -153,6 +169,7 @@ def append_event(
     ``expected_version`` is the version the caller last read; if the case has moved on since, the
     append is refused (409). Events that move a person are accepted only from the operations gate.
     """
+    _load_hooks()
     payload = validate_payload(event_type, data)
     if event_type in GATED_EVENT_TYPES and not via_gate:
         raise InvalidInput(
@@ -212,7 +229,7 @@ def append_event(
     head.count = head.count + 1
     state = fold([*events, LegalEvent(sequence, event_type, occurred_on, utc(recorded_at), payload)])
     upsert_projection(session, person, state, clock.now())
-    result = AppendResult(event_id=row.id, sequence=sequence, hash=digest, state=state)
+    result = AppendResult(event_id=row.id, sequence=sequence, hash=digest, state=state, event_type=event_type)
     for hook in POST_APPEND_HOOKS:
         hook(session, reference, result, clock)
     return result
@@ -229,14 +246,24 @@ def _check_retraction(events: Sequence[LegalEvent], target: int, reference: str)
 
 
 class PersonLike(Protocol):
-    id: int
-    reference: str
-    nationality: str
-    sex: str
-    date_of_birth: date
-    family_unit_id: int | None
-    family_name: str
-    given_name: str
+    """A person as the projection needs one: the ORM row or a bulk loader's plain record."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def nationality(self) -> str: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def date_of_birth(self) -> date: ...
+    @property
+    def family_unit_id(self) -> int | None: ...
+    @property
+    def family_name(self) -> str: ...
+    @property
+    def given_name(self) -> str: ...
 
 
 def projection_row(person: PersonLike, state: CaseState, updated_at: datetime) -> dict[str, Any]:

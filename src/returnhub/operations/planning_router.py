@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnhub.access.deps import CurrentUser
 from returnhub.operations import planning
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
+
+PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = APIRouter(prefix="/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
 
@@ -31,28 +34,32 @@ class WhatIfIn(BaseModel):
 
 
 @router.post("", status_code=201)
-def create_plan(body: PlanIn, session: SessionDep, clock: ClockDep, runtime: RuntimeDep) -> dict[str, Any]:
+def create_plan(
+    body: PlanIn, session: SessionDep, clock: ClockDep, runtime: RuntimeDep, principal: CurrentUser
+) -> dict[str, Any]:
     return planning.compute_plan(
         session,
         start=body.start or clock.today(),
         weeks=body.weeks,
         pack=runtime.settings.default_pack,
         clock=clock,
-        created_by="api",
+        created_by=principal.name,
         save=True,
     )
 
 
 @router.get("/{plan_id}")
-def get_plan(plan_id: int, session: SessionDep) -> dict[str, Any]:
+def get_plan(plan_id: PlanId, session: SessionDep) -> dict[str, Any]:
     return planning.plan_view(session, plan_id)
 
 
 @router.post("/{plan_id}/approve")
-def approve_plan(plan_id: int, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
-    return planning.approve_plan(session, plan_id, clock=clock, approved_by="api")
+def approve_plan(
+    plan_id: PlanId, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
+    return planning.approve_plan(session, plan_id, clock=clock, approved_by=principal.name)
 
 
 @router.post("/{plan_id}/what-if")
-def what_if(plan_id: int, body: WhatIfIn, session: SessionDep) -> dict[str, Any]:
+def what_if(plan_id: PlanId, body: WhatIfIn, session: SessionDep) -> dict[str, Any]:
     return planning.what_if_plan(session, plan_id, body.changes)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from returnhub.access.deps import CurrentUser
 from returnhub.simulation import jobs
 from returnhub.web.deps import RuntimeDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -37,7 +38,7 @@ class SimulationOut(BaseModel):
 
 
 @router.post("", status_code=202, response_model=SimulationOut)
-def start_simulation(body: SimulationIn, runtime: RuntimeDep) -> dict[str, Any]:
+def start_simulation(body: SimulationIn, runtime: RuntimeDep, principal: CurrentUser) -> dict[str, Any]:
     run_id = jobs.submit(
         runtime.engine,
         runtime.clock,
@@ -45,11 +46,11 @@ def start_simulation(body: SimulationIn, runtime: RuntimeDep) -> dict[str, Any]:
         reps=body.reps,
         months=body.months,
         seed=body.seed,
-        submitted_by="api",
+        submitted_by=principal.name,
     )
     return jobs.run_view(runtime.engine, run_id)
 
 
 @router.get("/{run_id}", response_model=SimulationOut)
-def get_simulation(run_id: int, runtime: RuntimeDep) -> dict[str, Any]:
+def get_simulation(run_id: Annotated[int, Path(ge=1, le=2**31 - 1)], runtime: RuntimeDep) -> dict[str, Any]:
     return jobs.run_view(runtime.engine, run_id)

@@ -9,9 +9,14 @@ from returnhub.web import problems
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
+    from returnhub.access.http import APP_DEPENDENCIES
+    from returnhub.access.http import install as install_access
     from returnhub.casework.router import router as cases_router
 
     app = FastAPI(
+        # Every API route, including routers included later, passes the access guard: authentication,
+        # the declared permissions (returnhub/access/permissions.py), record scopes and the access log.
+        dependencies=APP_DEPENDENCIES,
         title="returnhub",
         version="0.1.0",
         description="Case register, safeguards and operations of a third-country return-hub scheme. "
@@ -25,4 +30,29 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(cases_router)
+    from returnhub.partners.router import routers as partners_routers
+
+    for partners_router in partners_routers:  # /partners, /agreements, /hubs, /assessments
+        app.include_router(partners_router)
+    from returnhub.safeguards.router import router as safeguards_router
+
+    app.include_router(safeguards_router)  # /cases/{ref}/eligibility, /rules, /screenings
+    from returnhub.operations.router import router as operations_router
+
+    app.include_router(operations_router)  # /transfers, /stays, /documents, /incidents
+    from returnhub.operations.planning_router import router as plans_router
+    from returnhub.simulation.router import router as simulations_router
+
+    app.include_router(plans_router)  # /plans
+    app.include_router(simulations_router)  # /simulations
+
+    @app.on_event("startup")
+    def _resume_simulations() -> None:
+        # Background simulation runs survive a restart: pick up what the last process left unfinished.
+        from returnhub.simulation.jobs import resume_unfinished
+
+        rt: Runtime = app.state.runtime
+        resume_unfinished(rt.engine, rt.clock)
+
+    install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
     return app

@@ -29,6 +29,8 @@ def get_clock(request: Request) -> Clock:
     return get_runtime(request).clock
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the handler returns, before the response is sent, so a
+# failed commit is an error response, never a 2xx for a write that did not happen.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -1,0 +1,247 @@
+"""The access log: one hash-chained row per request that reads or writes person records.
+
+The chain is the event store's mechanism with its own ledger name ("access" in ``ledger_heads``): each row
+carries the previous row's hash and the SHA-256 of its own canonical content, and the head keeps the count
+and last hash, so an edited, inserted, reordered or deleted row (even the last one) is detected by
+``verify_access_log`` (``returnhub audit verify --log access``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from returnhub.access.models import AccessLogEntry
+from returnhub.casework.models import GENESIS_HASH, LedgerHead
+from returnhub.casework.store import canonical_time, utc
+from returnhub.core.clock import Clock
+
+ACCESS_LEDGER = "access"
+GRANTED = "granted"
+DENIED = "denied"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    user_name: str
+    role: str
+    method: str
+    route: str
+    path: str
+    query: str
+    case_reference: str | None
+    client: str
+    outcome: str
+    status: int
+
+
+def access_digest(prev_hash: str, occurred_at: datetime, record: AccessRecord) -> str:
+    body = orjson.dumps(
+        {
+            "at": canonical_time(occurred_at),
+            "user": record.user_name,
+            "role": record.role,
+            "method": record.method,
+            "route": record.route,
+            "path": record.path,
+            "query": record.query,
+            "case": record.case_reference,
+            "client": record.client,
+            "outcome": record.outcome,
+            "status": record.status,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+
+
+_heads: Table = LedgerHead.__table__  # type: ignore[assignment]
+_log: Table = AccessLogEntry.__table__  # type: ignore[assignment]
+
+
+# Built once: this runs on every request that touches a person, and building and keying a statement
+# costs about as much as executing it.
+_LOCK_HEAD = (
+    select(_heads.c.last_hash, _heads.c.count).where(_heads.c.name == ACCESS_LEDGER).with_for_update()
+)
+_INSERT_ENTRY = insert(_log)
+_ADVANCE_HEAD = (
+    update(_heads)
+    .where(_heads.c.name == ACCESS_LEDGER)
+    .values(last_id=bindparam("entry_id"), last_hash=bindparam("digest"), count=bindparam("new_count"))
+)
+
+
+def append_access(connection: Connection, record: AccessRecord, *, clock: Clock) -> int:
+    """Append one entry in the connection's current transaction; returns its id.
+
+    Core statements rather than the ORM: this runs once per request on a person's record, and the ORM's
+    unit-of-work bookkeeping cost several times the database work (see benchmarks/audit_overhead.py).
+    The head row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock covers it), so entries
+    get one order on every database, exactly as ``casework.store.lock_ledger`` does for the events.
+    """
+    head = connection.execute(_LOCK_HEAD).first()
+    if head is None:
+        _create_head(connection)
+        head = connection.execute(_LOCK_HEAD).one()
+    prev_hash, count = head
+    occurred_at = clock.now()
+    digest = access_digest(prev_hash, occurred_at, record)
+    inserted = connection.execute(
+        _INSERT_ENTRY,
+        {
+            "occurred_at": occurred_at,
+            "user_name": record.user_name[:64],
+            "role": record.role[:32],
+            "method": record.method[:8],
+            "route": record.route[:200],
+            "path": record.path[:500],
+            "query": record.query[:500],
+            "case_reference": record.case_reference,
+            "client": record.client[:64],
+            "outcome": record.outcome,
+            "status": record.status,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        },
+    )
+    key = inserted.inserted_primary_key
+    assert key is not None
+    entry_id = int(key[0])
+    connection.execute(_ADVANCE_HEAD, {"entry_id": entry_id, "digest": digest, "new_count": count + 1})
+    return entry_id
+
+
+def _create_head(connection: Connection) -> None:
+    # Two first entries racing on PostgreSQL must not both insert the head: insert-if-absent.
+    values = {"name": ACCESS_LEDGER, "last_id": 0, "last_hash": GENESIS_HASH, "count": 0}
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        connection.execute(pg_insert(_heads).values(values).on_conflict_do_nothing(index_elements=["name"]))
+    else:
+        connection.execute(insert(_heads).values(values))
+
+
+def record_access(session: Session, record: AccessRecord, *, clock: Clock) -> int:
+    """Append one entry to the access log in the session's transaction (the caller commits)."""
+    return append_access(session.connection(), record, clock=clock)
+
+
+def _record_of(row: Any) -> AccessRecord:
+    return AccessRecord(
+        user_name=row.user_name,
+        role=row.role,
+        method=row.method,
+        route=row.route,
+        path=row.path,
+        query=row.query,
+        case_reference=row.case_reference,
+        client=row.client,
+        outcome=row.outcome,
+        status=row.status,
+    )
+
+
+@dataclass(frozen=True)
+class AccessLogReport:
+    entries: int
+    ok: bool
+    first_broken_id: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"log": ACCESS_LEDGER, "entries": self.entries, "ok": self.ok}
+        if not self.ok:
+            out.update(first_broken_entry_id=self.first_broken_id, problem=self.problem)
+        return out
+
+
+def verify_access_log(session: Session, *, batch: int = 50_000) -> AccessLogReport:
+    """Recompute every hash in order and compare the end of the chain with its head."""
+    head = session.execute(select(LedgerHead).where(LedgerHead.name == ACCESS_LEDGER)).scalar_one_or_none()
+    prev = GENESIS_HASH
+    count = 0
+    last_id = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AccessLogEntry)
+                .where(AccessLogEntry.id > last_id)
+                .order_by(AccessLogEntry.id)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            break
+        for row in rows:
+            if row.prev_hash != prev:
+                return AccessLogReport(
+                    count,
+                    False,
+                    row.id,
+                    "previous-hash link broken (an entry before it was removed or changed)",
+                )
+            if access_digest(prev, utc(row.occurred_at), _record_of(row)) != row.hash:
+                return AccessLogReport(count, False, row.id, "content does not match its hash")
+            prev = row.hash
+            count += 1
+        last_id = rows[-1].id
+        session.expunge_all()
+    if head is not None and (head.count != count or head.last_hash != prev):
+        return AccessLogReport(
+            count,
+            False,
+            None,
+            f"chain head records {head.count} entries ending {head.last_hash[:12]}…, "
+            f"found {count} ending {prev[:12]}… (entries removed from the end)",
+        )
+    if head is None and count:
+        return AccessLogReport(count, False, None, "entries exist but the chain head is missing")
+    return AccessLogReport(count, True)
+
+
+def entry_view(row: AccessLogEntry) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "occurred_at": utc(row.occurred_at).isoformat(),
+        "user": row.user_name,
+        "role": row.role,
+        "method": row.method,
+        "route": row.route,
+        "path": row.path,
+        "query": row.query,
+        "case_reference": row.case_reference,
+        "client": row.client,
+        "outcome": row.outcome,
+        "status": row.status,
+        "hash": row.hash,
+    }
+
+
+def list_access(
+    session: Session,
+    *,
+    reference: str | None = None,
+    user: str | None = None,
+    after: int | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Entries oldest first; ``after`` is the cursor (the last id seen)."""
+    query = select(AccessLogEntry).order_by(AccessLogEntry.id).limit(limit)
+    if reference:
+        query = query.where(AccessLogEntry.case_reference == reference.strip().upper())
+    if user:
+        query = query.where(AccessLogEntry.user_name == user.strip().lower())
+    if after is not None:
+        query = query.where(AccessLogEntry.id > after)
+    return [entry_view(r) for r in session.execute(query).scalars()]

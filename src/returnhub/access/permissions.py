@@ -1,0 +1,267 @@
+"""The declared permissions: one table from (method, path template) to the roles allowed and the record scope.
+
+The table is the single source of truth. The request guard (``deps.guard``) looks every request up here,
+and the authorisation-matrix test (``tests/access/test_matrix.py``) enumerates the live app's routes
+against it, so a route that is not declared here fails the test and, at run time, is refused to every
+role (fail closed). To expose a new router: declare each of its operations below.
+
+Scopes (how far a role's view of person records reaches):
+
+* ``NONE``: the operation names no person record (a hub register, a rule pack, a screening summary).
+* ``CASE``: a path parameter names a case; a scoped role (legal representative, hub liaison) outside
+  its scope gets the same 404 as for a case that does not exist, so existence does not leak.
+* ``CASE_LIST``: the operation lists people and its handler narrows the list with ``scopes.case_filter``.
+* ``BODY``: the request body names a case or hub and the handler checks it with ``scopes.require_in_scope``.
+* ``HUB``: a path parameter names a hub; a hub liaison may act only on their own hubs.
+* ``TRANSFER``: a path parameter names a transfer; a hub liaison may act only on transfers to their hubs.
+
+``personal`` marks operations that read or write a person's record: every such request is written to the
+hash-chained access log (who, when, which route, which reference, from where, outcome).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from returnhub.access.roles import ALL_ROLES, SCOPED_ROLES, Role
+from returnhub.casework.events import EVENT_PAYLOADS, GATED_EVENT_TYPES, EventType
+
+
+class Scope(StrEnum):
+    NONE = "none"
+    CASE = "case"
+    CASE_LIST = "case_list"
+    BODY = "body"
+    HUB = "hub"
+    TRANSFER = "transfer"
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[Role]
+    scope: Scope = Scope.NONE
+    #: The path parameter that holds the scoped reference (a case, hub or transfer reference).
+    param: str | None = None
+    personal: bool = False
+    public: bool = False
+
+
+def _roles(*roles: Role | Iterable[Role]) -> frozenset[Role]:
+    out: set[Role] = set()
+    for r in roles:
+        if isinstance(r, Role):
+            out.add(r)
+        else:
+            out.update(r)
+    return frozenset(out)
+
+
+R = Role
+PUBLIC = Permission(roles=ALL_ROLES, public=True)
+
+#: Read everything that names a person (the monitor reads everything; the admin is the break-glass role).
+CASE_READERS = _roles(
+    R.CASEWORKER,
+    R.SENIOR_CASEWORKER,
+    R.OPERATIONS_PLANNER,
+    R.HUB_LIAISON,
+    R.LEGAL_REPRESENTATIVE,
+    R.INDEPENDENT_MONITOR,
+    R.ADMIN,
+)
+#: Roles that may append events to a case; each is further limited by ``EVENT_TYPES_BY_ROLE``.
+CASE_WRITERS = _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.HUB_LIAISON, R.LEGAL_REPRESENTATIVE, R.ADMIN)
+#: Staff who work on cases across the whole caseload (no record scope).
+CASEWORK_STAFF = _roles(
+    R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.INDEPENDENT_MONITOR, R.ADMIN
+)
+#: Non-personal registers (partners, agreements, hubs, assessments, rules) are readable by every role.
+EVERYONE = ALL_ROLES
+#: Everyone but the legal representative, whose access is confined to their clients.
+ALL_STAFF = ALL_ROLES - {R.LEGAL_REPRESENTATIVE}
+PARTNERS_WRITERS = _roles(R.PARTNERSHIPS_OFFICER, R.ADMIN)
+PLANNERS = _roles(R.OPERATIONS_PLANNER, R.ADMIN)
+MONITORS = _roles(R.INDEPENDENT_MONITOR, R.ADMIN)
+ADMINS = _roles(R.ADMIN)
+
+
+def _case(roles: frozenset[Role], param: str = "reference") -> Permission:
+    return Permission(roles=roles, scope=Scope.CASE, param=param, personal=True)
+
+
+def _plain(roles: frozenset[Role], *, personal: bool = False) -> Permission:
+    return Permission(roles=roles, personal=personal)
+
+
+PERMISSIONS: Mapping[tuple[str, str], Permission] = {
+    # --- public: health, sign-in (the OpenAPI document and /docs are not API routes; see PUBLIC_PATHS)
+    ("GET", "/health"): PUBLIC,
+    ("POST", "/auth/token"): PUBLIC,
+    ("POST", "/auth/session"): PUBLIC,
+    # --- access: who am I, sign out, accounts, the access log, monitoring notes
+    ("GET", "/auth/me"): _plain(EVERYONE),
+    ("POST", "/auth/sign-out"): _plain(EVERYONE),
+    ("GET", "/users"): _plain(MONITORS),
+    ("POST", "/users"): _plain(ADMINS),
+    ("GET", "/users/{name}"): _plain(MONITORS),
+    ("PATCH", "/users/{name}"): _plain(ADMINS),
+    ("POST", "/users/{name}/representations"): _plain(ADMINS, personal=True),
+    ("DELETE", "/users/{name}/representations/{reference}"): _plain(ADMINS, personal=True),
+    ("GET", "/access-log"): _plain(MONITORS, personal=True),
+    ("GET", "/access-log/verify"): _plain(MONITORS),
+    ("GET", "/monitoring-notes"): _plain(_roles(MONITORS, R.SENIOR_CASEWORKER), personal=True),
+    ("POST", "/monitoring-notes"): _plain(_roles(R.INDEPENDENT_MONITOR), personal=True),
+    # --- casework
+    ("GET", "/cases"): Permission(roles=CASE_READERS, scope=Scope.CASE_LIST, personal=True),
+    ("GET", "/cases/{reference}"): _case(CASE_READERS),
+    ("GET", "/cases/{reference}/events"): _case(CASE_READERS),
+    ("POST", "/cases/{reference}/events"): _case(CASE_WRITERS),
+    # --- safeguards
+    ("GET", "/cases/{reference}/eligibility"): _case(CASE_READERS),
+    ("POST", "/cases/{reference}/reviews"): _case(_roles(R.SENIOR_CASEWORKER, R.ADMIN)),
+    ("GET", "/rules"): _plain(EVERYONE),
+    ("POST", "/screenings"): _plain(
+        _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.ANALYST, R.ADMIN)
+    ),
+    ("GET", "/screenings/{screening_id}"): _plain(_roles(CASEWORK_STAFF, R.ANALYST)),
+    ("GET", "/screenings/{screening_id}/cases"): _plain(CASEWORK_STAFF, personal=True),
+    # --- partners (registers of states and sites: no person records)
+    ("GET", "/partners"): _plain(EVERYONE),
+    ("POST", "/partners"): _plain(PARTNERS_WRITERS),
+    ("GET", "/partners/changes"): _plain(ALL_STAFF),
+    ("GET", "/partners/changes/verify"): _plain(ALL_STAFF),
+    ("GET", "/partners/{country}"): _plain(EVERYONE),
+    ("POST", "/partners/{country}/steps"): _plain(PARTNERS_WRITERS),
+    ("GET", "/agreements"): _plain(EVERYONE),
+    ("POST", "/agreements"): _plain(PARTNERS_WRITERS),
+    ("GET", "/agreements/terms"): _plain(EVERYONE),
+    ("GET", "/agreements/{reference}"): _plain(EVERYONE),
+    ("GET", "/agreements/{reference}/versions"): _plain(EVERYONE),
+    ("POST", "/agreements/{reference}/versions"): _plain(PARTNERS_WRITERS),
+    ("GET", "/hubs"): _plain(EVERYONE),
+    ("POST", "/hubs"): _plain(PARTNERS_WRITERS),
+    ("GET", "/hubs/occupancy"): _plain(EVERYONE),
+    ("GET", "/hubs/{reference}"): _plain(EVERYONE),
+    ("POST", "/hubs/{reference}/versions"): _plain(PARTNERS_WRITERS),
+    ("POST", "/hubs/{reference}/occupancy"): Permission(
+        roles=_roles(PARTNERS_WRITERS, R.HUB_LIAISON), scope=Scope.HUB, param="reference"
+    ),
+    ("GET", "/assessments"): _plain(EVERYONE),
+    ("POST", "/assessments"): _plain(PARTNERS_WRITERS),
+    ("POST", "/assessments/safe-countries-of-origin"): _plain(PARTNERS_WRITERS),
+    ("GET", "/assessments/safe-countries-of-origin/{state}"): _plain(EVERYONE),
+    ("GET", "/assessments/safe-countries-of-origin/{state}/history"): _plain(EVERYONE),
+    ("GET", "/assessments/{country}"): _plain(EVERYONE),
+    ("POST", "/assessments/{country}/versions"): _plain(PARTNERS_WRITERS),
+    # --- operations: transfers (a transfer's manifest names people), stays, documents, incidents
+    ("GET", "/transfers"): _plain(_roles(CASEWORK_STAFF, R.HUB_LIAISON, R.ANALYST)),
+    ("POST", "/transfers"): _plain(PLANNERS),
+    ("GET", "/transfers/{reference}"): Permission(
+        roles=_roles(CASEWORK_STAFF, R.HUB_LIAISON), scope=Scope.TRANSFER, param="reference", personal=True
+    ),
+    ("POST", "/transfers/{reference}/manifest"): _plain(PLANNERS, personal=True),
+    ("POST", "/transfers/{reference}/manifest/{person}/remove"): _case(PLANNERS, param="person"),
+    ("POST", "/transfers/{reference}/lock"): _plain(PLANNERS, personal=True),
+    ("POST", "/transfers/{reference}/depart"): _plain(PLANNERS, personal=True),
+    ("POST", "/transfers/{reference}/arrive"): Permission(
+        roles=_roles(PLANNERS, R.HUB_LIAISON), scope=Scope.TRANSFER, param="reference", personal=True
+    ),
+    ("POST", "/transfers/{reference}/cancel"): _plain(PLANNERS, personal=True),
+    ("GET", "/stays/clocks"): _plain(CASEWORK_STAFF, personal=True),
+    ("GET", "/stays/overdue"): _plain(CASEWORK_STAFF, personal=True),
+    ("POST", "/stays/{reference}/exit"): _case(_roles(PLANNERS, R.HUB_LIAISON)),
+    ("POST", "/documents/check"): _plain(
+        _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN)
+    ),
+    ("GET", "/documents/etd-times"): _plain(_roles(CASEWORK_STAFF, R.ANALYST)),
+    ("GET", "/incidents"): _plain(CASEWORK_STAFF, personal=True),
+    # --- operations: allocation plans (who goes to which hub on which transfer: they name people)
+    ("POST", "/plans"): _plain(PLANNERS, personal=True),
+    ("GET", "/plans/{plan_id}"): _plain(CASEWORK_STAFF, personal=True),
+    ("POST", "/plans/{plan_id}/approve"): _plain(PLANNERS, personal=True),
+    ("POST", "/plans/{plan_id}/what-if"): _plain(PLANNERS, personal=True),
+    # --- simulation (synthetic scenarios: no person records)
+    ("POST", "/simulations"): _plain(
+        _roles(R.ANALYST, R.OPERATIONS_PLANNER, R.PARTNERSHIPS_OFFICER, R.ADMIN)
+    ),
+    ("GET", "/simulations/{run_id}"): _plain(ALL_STAFF),
+    ("POST", "/incidents"): Permission(
+        roles=_roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN),
+        scope=Scope.BODY,
+        personal=True,
+    ),
+}
+
+#: Paths served without authentication that are not API operations (the OpenAPI document and its viewers).
+PUBLIC_DOCUMENT_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+#: Every path reachable without credentials; anything else needs a bearer token or a session cookie.
+PUBLIC_PATHS = PUBLIC_DOCUMENT_PATHS | {path for (_, path), p in PERMISSIONS.items() if p.public}
+
+#: The notices a legal representative may lodge on behalf of a client (DESIGN.md: "lodges notices ...
+#: that stop a transfer").
+LEGAL_NOTICES = frozenset(
+    {
+        EventType.APPEAL_LODGED,
+        EventType.JUDICIAL_REVIEW_LODGED,
+        EventType.RULE39_GRANTED,
+        EventType.FURTHER_SUBMISSIONS_LODGED,
+        EventType.INJUNCTION_GRANTED,
+        EventType.ARTICLE8_CLAIM_LODGED,
+        EventType.NRM_REFERRAL,
+    }
+)
+_RECORDABLE = frozenset(EVENT_PAYLOADS) - GATED_EVENT_TYPES
+
+#: Which event types each role may append through ``POST /cases/{reference}/events``. A review decision
+#: is a senior caseworker's; events that move a person are written only by the departure gate.
+EVENT_TYPES_BY_ROLE: Mapping[Role, frozenset[str]] = {
+    R.CASEWORKER: _RECORDABLE - {EventType.REVIEW_DECIDED},
+    R.SENIOR_CASEWORKER: _RECORDABLE,
+    R.ADMIN: _RECORDABLE,
+    R.LEGAL_REPRESENTATIVE: frozenset(LEGAL_NOTICES),
+    R.HUB_LIAISON: frozenset({EventType.SERIOUS_INCIDENT, EventType.VOLUNTARY_RETURN_APPLIED}),
+}
+
+
+def permission_for(method: str, path: str) -> Permission | None:
+    """The declared permission of an operation, or None if it is undeclared (and so refused)."""
+    return PERMISSIONS.get(("GET" if method == "HEAD" else method, path))
+
+
+def may_record(role: Role, event_type: str) -> bool:
+    """Whether the role may append this event type. Unknown types and the gated ones are left to the
+    catalogue, which refuses them with its own explanation (422)."""
+    if event_type not in EVENT_PAYLOADS or event_type in GATED_EVENT_TYPES:
+        return True
+    return event_type in EVENT_TYPES_BY_ROLE.get(role, frozenset())
+
+
+def inconsistencies(table: Mapping[tuple[str, str], Permission] = PERMISSIONS) -> list[str]:
+    """Declarations that would leak: a scoped role on a personal operation that nothing narrows, a scope
+    without its parameter, a monitor who cannot read or who may write."""
+    problems: list[str] = []
+    for (method, path), p in table.items():
+        where = f"{method} {path}"
+        if p.public:
+            continue
+        if p.scope in (Scope.CASE, Scope.HUB, Scope.TRANSFER):
+            if p.param is None or "{" + p.param + "}" not in path:
+                problems.append(f"{where}: scope {p.scope} needs a path parameter")
+        if p.scope is Scope.NONE and p.personal and p.roles & SCOPED_ROLES:
+            problems.append(
+                f"{where}: lists people but a scoped role ({sorted(p.roles & SCOPED_ROLES)}) has no filter"
+            )
+        if p.scope is Scope.CASE and not p.personal:
+            problems.append(f"{where}: a case operation must be written to the access log")
+        monitor_allowed = Role.INDEPENDENT_MONITOR in p.roles
+        if method == "GET" and not monitor_allowed:
+            problems.append(f"{where}: the independent monitor reads everything")
+        if method != "GET" and monitor_allowed and path not in MONITOR_WRITES:
+            problems.append(f"{where}: the independent monitor writes nothing but monitoring notes")
+    return problems
+
+
+#: The only writes open to the monitor: their notes, and ending their own session.
+MONITOR_WRITES = frozenset({"/monitoring-notes", "/auth/sign-out"})

@@ -1,0 +1,45 @@
+"""Settings of the access context, read from the environment (prefix ``RETURNHUB_``) like the core settings.
+
+They live here rather than in ``core.settings`` so that the access context owns its own knobs: sign-in
+lock-out, token lifetime, password hashing cost, request size, field-encryption keys and retention periods.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AccessSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RETURNHUB_", env_ignore_empty=True, extra="ignore")
+
+    #: Lifetime of a bearer token or a web session, in minutes (a working day by default).
+    token_ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    #: Consecutive failed sign-ins that lock an account, and for how long.
+    lockout_threshold: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1)
+    min_password_length: int = Field(default=12, ge=8)
+    #: Argon2id cost. The defaults are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane).
+    argon2_memory_kib: int = Field(default=19_456, ge=8)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    #: Largest request body accepted, in bytes (413 above it).
+    max_request_bytes: int = Field(default=1_048_576, ge=1_024)
+    #: The web session cookie is sent only over HTTPS unless this is switched off (local development).
+    session_cookie_secure: bool = True
+    #: Fernet keys for special-category fields, comma-separated, NEWEST FIRST. Rotation: put a new key in
+    #: front, run ``returnhub keys rotate``, then drop the old key. Empty: a fixed development key is used
+    #: outside production, and production refuses to start (see ``crypto.field_cipher``).
+    field_keys: str = ""
+    #: Retention periods (dry-run report only; see ``retention.py``), in days.
+    retain_closed_cases_days: int = Field(default=6 * 365, ge=1)
+    retain_access_log_days: int = Field(default=6 * 365, ge=1)
+    retain_spent_tokens_days: int = Field(default=90, ge=1)
+    retain_monitoring_notes_days: int = Field(default=6 * 365, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_access_settings() -> AccessSettings:
+    return AccessSettings()
