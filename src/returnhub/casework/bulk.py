@@ -242,40 +242,7 @@ def _load_chunk(
             payload = loads_cache[data] = orjson.loads(data)
         per_case.setdefault(cid, []).append(LegalEvent(seq, etype, occ, rec, payload))
 
-    # The same values as ``projection_row``, built as tuples in one pass (a dict per case costs more here).
-    identity = (
-        "case_id",
-        "reference",
-        "nationality",
-        "sex",
-        "date_of_birth",
-        "family_unit_id",
-        "family_name",
-        "given_name",
-    )
-    columns = [*identity, *STATE_COLUMNS, "review_decisions", "retracted_sequences", "updated_at"]
-    state_values = operator.attrgetter(*STATE_COLUMNS)
-    projection: list[tuple[Any, ...]] = []
-    no_events: list[LegalEvent] = []
-    for p in person_objs:
-        state = fold(per_case.get(p.id, no_events))
-        projection.append(
-            (
-                p.id,
-                p.reference,
-                p.nationality,
-                p.sex,
-                p.date_of_birth,
-                p.family_unit_id,
-                p.family_name,
-                p.given_name,
-                *state_values(state),
-                review_decisions_json(state.review_decisions),
-                list(state.retracted_sequences),
-                now,
-            )
-        )
-    _fast_insert(conn, "case_projection", columns, projection)
+    insert_projection(conn, person_objs, per_case, now)
 
     last_id = first_event_id + n_events - 1 if n_events else head_last_id
     conn.execute(
@@ -291,6 +258,104 @@ def _load_chunk(
                 )
             )
     return n_events
+
+
+_IDENTITY_COLUMNS = (
+    "case_id",
+    "reference",
+    "nationality",
+    "sex",
+    "date_of_birth",
+    "family_unit_id",
+    "family_name",
+    "given_name",
+)
+
+
+def insert_projection(
+    conn: Connection, persons: Sequence[Any], per_case: dict[int, list[LegalEvent]], now: datetime
+) -> int:
+    """Fold each person's events and insert their projection rows (the bulk form of ``projection_row``).
+
+    Tuples in one pass rather than a dict per case: at a national scale the dicts cost more than the fold.
+    """
+    columns = [*_IDENTITY_COLUMNS, *STATE_COLUMNS, "review_decisions", "retracted_sequences", "updated_at"]
+    state_values = operator.attrgetter(*STATE_COLUMNS)
+    rows: list[tuple[Any, ...]] = []
+    no_events: list[LegalEvent] = []
+    for p in persons:
+        state = fold(per_case.get(p.id, no_events))
+        rows.append(
+            (
+                p.id,
+                p.reference,
+                p.nationality,
+                p.sex,
+                p.date_of_birth,
+                p.family_unit_id,
+                p.family_name,
+                p.given_name,
+                *state_values(state),
+                review_decisions_json(state.review_decisions),
+                list(state.retracted_sequences),
+                now,
+            )
+        )
+    _fast_insert(conn, "case_projection", columns, rows)
+    return len(rows)
+
+
+def rebuild_projection_fast(
+    session: Any, now: datetime, progress: Progress | None = None, batch_persons: int = 20_000
+) -> int:
+    """Refill the projection from the events, in batches of persons, through the bulk path."""
+    from returnhub.casework.store import utc
+    from returnhub.people.models import Person
+
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    loads_cache: dict[str, dict[str, Any]] = {}
+    total = 0
+    last = 0
+    while True:
+        persons = conn.execute(
+            select(
+                Person.id,
+                Person.reference,
+                Person.nationality,
+                Person.sex,
+                Person.date_of_birth,
+                Person.family_unit_id,
+                Person.family_name,
+                Person.given_name,
+            )
+            .where(Person.id > last)
+            .order_by(Person.id)
+            .limit(batch_persons)
+        ).all()
+        if not persons:
+            return total
+        lo, hi = persons[0].id, persons[-1].id
+        rows = conn.exec_driver_sql(
+            "SELECT case_id, sequence, event_type, occurred_on, recorded_at, data FROM case_events "
+            f"WHERE case_id BETWEEN {int(lo)} AND {int(hi)} ORDER BY case_id, sequence"
+        ).fetchall()
+        per_case: dict[int, list[LegalEvent]] = {}
+        for cid, seq, etype, occ, rec, data in rows:
+            if sqlite:
+                # Raw SQLite hands back the text SQLAlchemy stored; parse it as SQLAlchemy would.
+                occ = date.fromisoformat(occ)
+                rec = datetime.fromisoformat(rec)
+                payload = loads_cache.get(data)
+                if payload is None:
+                    payload = loads_cache[data] = orjson.loads(data)
+            else:
+                payload = data if isinstance(data, dict) else orjson.loads(data)
+            per_case.setdefault(cid, []).append(LegalEvent(seq, etype, occ, utc(rec), payload))
+        total += insert_projection(conn, persons, per_case, now)
+        if progress is not None:
+            progress(len(persons))
+        last = hi
 
 
 _PERSON_COLUMNS = (

@@ -443,23 +443,10 @@ def iter_case_events(
 
 def rebuild_projection(session: Session, clock: Clock, progress: Any = None) -> int:
     """Drop and refill the projection from the events. Returns the number of cases."""
+    from returnhub.casework.bulk import rebuild_projection_fast
+
     session.execute(delete(case_projection))
-    now = clock.now()
-    buffer: list[dict[str, Any]] = []
-    count = 0
-    for person, events in iter_case_events(session):
-        buffer.append(projection_row(person, fold(events), now))
-        count += 1
-        if len(buffer) >= 5_000:
-            session.execute(insert(case_projection), buffer)
-            if progress is not None:
-                progress(len(buffer))
-            buffer = []
-    if buffer:
-        session.execute(insert(case_projection), buffer)
-        if progress is not None:
-            progress(len(buffer))
-    return count
+    return rebuild_projection_fast(session, clock.now(), progress)
 
 
 def count_cases(session: Session) -> int:
