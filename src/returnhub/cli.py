@@ -170,7 +170,8 @@ def seed(
             users = seed_demo_users(session, rt.clock, environment=rt.settings.environment)
         if users:
             err.print(
-                f"demo users (password returnhub-demo-<role>, e.g. returnhub-demo-caseworker): {', '.join(users)}"
+                "demo users (password returnhub-demo-<role>, e.g. returnhub-demo-caseworker): "
+                + ", ".join(users)
             )
     result = {
         "persons": written[0],

@@ -49,6 +49,9 @@ PAYLOADS = {
     "article8_claim_lodged": st.just({}),
     "detained": st.just({}),
     "detention_validated": st.just({}),
+    "detention_reviewed": st.sampled_from(
+        [{"outcome": "maintain"}, {"outcome": "release", "reviewer": "HO"}]
+    ),
     "released": st.just({}),
     "removal_notice_served": st.just({}),
     "review_decided": st.just({"rule": "R8", "decision": "approve", "reasoning": "ok", "decided_by": "sc1"}),
@@ -175,3 +178,32 @@ def test_as_of_ignores_later_events_and_later_knowledge() -> None:
     # A retraction known at the time applies to every legal date.
     retract = _ev(4, "event_retracted", date(2024, 5, 1), {"sequence": 2, "reason": "error"})
     assert fold_as_of([*events, retract], as_of=date(2024, 3, 5)).appeal_rights_exhausted_on is None
+
+
+def test_detention_record_start_validation_reviews_release() -> None:
+    state = fold(
+        [
+            _ev(1, "detained", date(2025, 1, 1), {"place": "IRC"}),
+            _ev(2, "detention_validated", date(2025, 1, 2)),
+            _ev(3, "detention_reviewed", date(2025, 2, 1), {"outcome": "maintain"}),
+            _ev(4, "detention_reviewed", date(2025, 3, 1), {"outcome": "maintain"}),
+        ]
+    )
+    assert (state.detained, state.detention_validated_on, state.detention_reviews) == (
+        True,
+        date(2025, 1, 2),
+        2,
+    )
+    assert state.detention_reviewed_on == date(2025, 3, 1)
+    released = fold(
+        [
+            *[
+                _ev(i, t, d, p)
+                for i, t, d, p in (
+                    (1, "detained", date(2025, 1, 1), {}),
+                    (2, "released", date(2025, 4, 1), {}),
+                )
+            ]
+        ]
+    )
+    assert not released.detained and released.released_on == date(2025, 4, 1)

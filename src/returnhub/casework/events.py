@@ -115,6 +115,13 @@ class Detained(Payload):
     place: str | None = None
 
 
+class DetentionReviewed(Payload):
+    """A periodic review of detention (continue or release), e.g. the monthly review in UK guidance."""
+
+    outcome: Literal["maintain", "release"]
+    reviewer: str | None = None
+
+
 class RemovalNoticeServed(Payload):
     destination: str | None = None
 
@@ -206,6 +213,7 @@ class EventType(StrEnum):
     ARTICLE8_CLAIM_DECIDED = "article8_claim_decided"
     DETAINED = "detained"
     DETENTION_VALIDATED = "detention_validated"
+    DETENTION_REVIEWED = "detention_reviewed"
     RELEASED = "released"
     REMOVAL_NOTICE_SERVED = "removal_notice_served"
     HUB_REFERRAL = "hub_referral"
@@ -251,6 +259,7 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     EventType.ARTICLE8_CLAIM_DECIDED: Article8Decided,
     EventType.DETAINED: Detained,
     EventType.DETENTION_VALIDATED: Empty,
+    EventType.DETENTION_REVIEWED: DetentionReviewed,
     EventType.RELEASED: Empty,
     EventType.REMOVAL_NOTICE_SERVED: RemovalNoticeServed,
     EventType.HUB_REFERRAL: HubReferral,

@@ -117,6 +117,8 @@ class CaseState:
     detained: bool = False
     detained_on: date | None = None
     detention_validated_on: date | None = None
+    detention_reviewed_on: date | None = None
+    detention_reviews: int = 0
     released_on: date | None = None
 
     removal_notice_served_on: date | None = None
@@ -361,11 +363,18 @@ def _detained(s: CaseState, e: LegalEvent) -> None:
     s.detained = True
     s.detained_on = e.occurred_on
     s.detention_validated_on = None
+    s.detention_reviewed_on = None
+    s.detention_reviews = 0
     s.released_on = None
 
 
 def _detention_validated(s: CaseState, e: LegalEvent) -> None:
     s.detention_validated_on = e.occurred_on
+
+
+def _detention_reviewed(s: CaseState, e: LegalEvent) -> None:
+    s.detention_reviewed_on = e.occurred_on
+    s.detention_reviews += 1
 
 
 def _released(s: CaseState, e: LegalEvent) -> None:
@@ -480,6 +489,7 @@ STEPS: dict[str, Step] = {
     "article8_claim_decided": _a8_decided,
     "detained": _detained,
     "detention_validated": _detention_validated,
+    "detention_reviewed": _detention_reviewed,
     "released": _released,
     "removal_notice_served": _notice,
     "hub_referral": _hub_referral,
