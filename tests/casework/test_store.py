@@ -46,7 +46,9 @@ def test_append_folds_and_projects(engine: Engine, clock: FixedClock) -> None:
         ("no_such_event", {}, "unknown event type"),
         ("asylum_claim_decided", {"outcome": "maybe"}, "invalid asylum_claim_decided payload"),
         ("arrival", {"route": "small_boat", "extra": 1}, "extra"),
-        ("departed", {"transfer": "T1"}, "departure gate"),
+        ("departed", {"transfer": "T1"}, "gate"),
+        ("hub_exit", {"reason": "onward_return_enforced"}, "gate"),
+        ("removed_from_manifest", {"transfer": "T1", "reason": "by hand"}, "gate"),
     ],
 )
 def test_bad_events_are_refused_and_nothing_is_written(

@@ -278,7 +278,16 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
 }
 
 #: Events that move a person; they are written only by the operations gate, never by ``case record``.
-GATED_EVENT_TYPES = frozenset({EventType.ALLOCATED_TO_TRANSFER, EventType.DEPARTED, EventType.ARRIVED_AT_HUB})
+GATED_EVENT_TYPES = frozenset(
+    {
+        EventType.ALLOCATED_TO_TRANSFER,
+        EventType.REMOVED_FROM_MANIFEST,
+        EventType.DEPARTED,
+        EventType.ARRIVED_AT_HUB,
+        # An onward return moves a person too: re-checked at the onward_return stage (stays.record_exit).
+        EventType.HUB_EXIT,
+    }
+)
 
 
 def validate_payload(event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:

@@ -173,8 +173,8 @@ def append_event(
     payload = validate_payload(event_type, data)
     if event_type in GATED_EVENT_TYPES and not via_gate:
         raise InvalidInput(
-            f"{event_type} moves a person and is recorded only by the transfer departure gate "
-            "(see `returnhub transfers`)"
+            f"{event_type} moves a person and is recorded only through operations' gate "
+            "(`returnhub transfers` for manifests, `returnhub stays exit` for leaving a hub)"
         )
     today = clock.today()
     if occurred_on > today:

@@ -160,7 +160,16 @@ def record_exit(
     data: dict[str, Any] = {"reason": reason}
     if destination:
         data["destination"] = destination
-    append_event(session, stay.reference, EventType.HUB_EXIT, on, data, clock=clock, recorded_by=recorded_by)
+    append_event(
+        session,
+        stay.reference,
+        EventType.HUB_EXIT,
+        on,
+        data,
+        clock=clock,
+        recorded_by=recorded_by,
+        via_gate=True,
+    )
     stay.ended_on, stay.exit_reason = on, reason
     return {"reference": stay.reference, "exit_reason": reason, "ended_on": on.isoformat()}
 
