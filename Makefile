@@ -1,15 +1,16 @@
 # returnhub: `make demo` serves a seeded app; `make test` passes the whole suite. Both work on a fresh machine.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv is run as a module so it is found wherever pip put it (pyenv, venv or user site).
+UV := python3 -m uv
 PY := .venv/bin/python
 RH := .venv/bin/returnhub
 
-.PHONY: install demo test lint bench serve clean assets
+.PHONY: uv install demo test lint bench serve clean assets
 
-$(UV):
-	python3 -m pip install --quiet "uv==0.13.8"
+uv:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
 
-install: $(UV)
+install: uv
 	$(UV) sync --frozen --all-extras
 	@$(MAKE) --no-print-directory assets
 
