@@ -7,13 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from returnhub.access.deps import SESSION_COOKIE, NotAuthenticated, guard
-from returnhub.access.permissions import PUBLIC_DOCUMENT_PATHS, PUBLIC_PATHS, permission_for
+from returnhub.access.permissions import (
+    PUBLIC_DOCUMENT_PATHS,
+    PUBLIC_PATHS,
+    PUBLIC_STATIC_PREFIXES,
+    permission_for,
+)
 from returnhub.access.settings import AccessSettings, get_access_settings
 from returnhub.web.problems import MEDIA_TYPE, problem
 
@@ -70,10 +75,14 @@ class AccessHttpMiddleware:
         headers = Headers(scope=scope)
         if (
             path not in PUBLIC_PATHS
+            and not path.startswith(PUBLIC_STATIC_PREFIXES)
             and "authorization" not in headers
             and SESSION_COOKIE not in connection.cookies
         ):
-            await _unauthenticated(scope, receive, send, path)
+            if wants_page(path, headers):
+                await _to_sign_in(scope, receive, send, path)
+            else:
+                await _unauthenticated(scope, receive, send, path)
             return
         limit = self.settings_of().max_request_bytes
         declared = headers.get("content-length")
@@ -99,6 +108,8 @@ class AccessHttpMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if path.startswith(PAGE_PREFIX):
+            _lift_form_csrf(scope, headers, body)
         replayed = False
 
         async def replay() -> Message:
@@ -109,6 +120,44 @@ class AccessHttpMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+#: The staff pages; a browser asking for one without a session is sent to the sign-in page, not a 401.
+PAGE_PREFIX = "/ui/"
+SIGN_IN_PAGE = "/ui/sign-in"
+#: The form field of a page's form that carries the session's CSRF token (``web.ui.templating``).
+CSRF_FORM_FIELD = "csrf_token"
+
+
+def wants_page(path: str, headers: Headers) -> bool:
+    """A browser asking for a staff page (it accepts HTML); API clients get problem+json as everywhere."""
+    return (path.startswith(PAGE_PREFIX) or path == "/") and "text/html" in headers.get("accept", "")
+
+
+def sign_in_location(path: str) -> str:
+    from urllib.parse import urlencode
+
+    return SIGN_IN_PAGE + ("?" + urlencode({"next": path}) if path.startswith(PAGE_PREFIX) else "")
+
+
+async def _to_sign_in(scope: Scope, receive: Receive, send: Send, path: str) -> None:
+    from starlette.responses import RedirectResponse
+
+    await RedirectResponse(sign_in_location(path), status_code=303)(scope, receive, send)
+
+
+def _lift_form_csrf(scope: Scope, headers: Headers, body: bytes) -> None:
+    """An HTML form cannot send headers, so a page's form carries the CSRF token as a field; it is copied
+    into the ``X-CSRF-Token`` header the guard checks (the guard still compares it with the session's)."""
+    from urllib.parse import parse_qs
+
+    if "x-csrf-token" in headers:
+        return
+    if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return
+    values = parse_qs(body.decode("latin-1"), max_num_fields=200).get(CSRF_FORM_FIELD)
+    if values:
+        scope["headers"] = [*scope["headers"], (b"x-csrf-token", values[0].encode("latin-1"))]
 
 
 def _with_security_headers(send: Send, *, docs: bool) -> Send:
@@ -213,8 +262,10 @@ def install(app: FastAPI, settings: AccessSettings | None = None) -> None:
     state = app.state
     app.add_middleware(AccessHttpMiddleware, settings_of=lambda: state.access_settings)
 
-    async def _unauthenticated_problem(request: Request, exc: Exception) -> JSONResponse:
+    async def _unauthenticated_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, NotAuthenticated)
+        if wants_page(request.url.path, request.headers):
+            return RedirectResponse(sign_in_location(request.url.path), status_code=303)
         response = problem(exc.status, exc.title, exc.detail, exc.slug, request.url.path)
         response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
         return response

@@ -194,6 +194,46 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ),
 }
 
+#: The staff pages (``returnhub.web.ui``): HTML for people in a browser, guarded exactly like the API.
+#: A page that shows a person's record is ``personal`` and logged; forms post to their own page routes.
+PAGES: Mapping[tuple[str, str], Permission] = {
+    ("GET", "/"): PUBLIC,  # a redirect to the home page or the sign-in page
+    ("GET", "/ui/sign-in"): PUBLIC,
+    ("POST", "/ui/sign-in"): PUBLIC,
+    ("POST", "/ui/sign-out"): _plain(EVERYONE),
+    # The home page's work queue names people (reviews due, overdue clocks, a representative's clients).
+    ("GET", "/ui/"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
+    ("GET", "/ui/cases"): Permission(roles=CASE_READERS, scope=Scope.CASE_LIST, personal=True),
+    ("GET", "/ui/cases/{reference}"): _case(CASE_READERS),
+    ("POST", "/ui/cases/{reference}/events"): _case(CASE_WRITERS),
+    ("POST", "/ui/cases/{reference}/reviews"): _case(_roles(R.SENIOR_CASEWORKER, R.ADMIN)),
+    ("GET", "/ui/partners"): _plain(ALL_STAFF),
+    ("GET", "/ui/agreements/{reference}"): _plain(ALL_STAFF),
+    ("GET", "/ui/hubs"): _plain(ALL_STAFF),
+    ("GET", "/ui/planning"): _plain(_roles(PLANNERS, R.INDEPENDENT_MONITOR), personal=True),
+    ("POST", "/ui/planning"): _plain(PLANNERS, personal=True),
+    ("GET", "/ui/plans/{plan_id}"): _plain(_roles(PLANNERS, R.INDEPENDENT_MONITOR), personal=True),
+    ("POST", "/ui/plans/{plan_id}/approve"): _plain(PLANNERS, personal=True),
+    ("GET", "/ui/transfers"): _plain(_roles(PLANNERS, R.INDEPENDENT_MONITOR, R.HUB_LIAISON)),
+    ("GET", "/ui/transfers/{reference}"): Permission(
+        roles=_roles(PLANNERS, R.INDEPENDENT_MONITOR, R.HUB_LIAISON),
+        scope=Scope.TRANSFER,
+        param="reference",
+        personal=True,
+    ),
+    ("POST", "/ui/transfers/{reference}/lock"): _plain(PLANNERS, personal=True),
+    ("POST", "/ui/transfers/{reference}/depart"): _plain(PLANNERS, personal=True),
+    ("GET", "/ui/statistics"): _plain(ALL_STAFF),
+    ("GET", "/ui/statistics/{chart}.{fmt}"): _plain(ALL_STAFF),  # fmt: svg, csv or xlsx
+    ("GET", "/ui/monitor"): _plain(MONITORS, personal=True),
+    ("GET", "/ui/monitor/verify"): _plain(MONITORS),
+}
+PERMISSIONS = {**PERMISSIONS, **PAGES}
+
+#: Static files (stylesheets, fonts, scripts, images of GOV.UK Frontend and of returnhub): no data, so
+#: they are served without sign-in, also to the sign-in page.
+PUBLIC_STATIC_PREFIXES = ("/static/", "/vendor/", "/assets/")
+
 #: Paths served without authentication that are not API operations (the OpenAPI document and its viewers).
 PUBLIC_DOCUMENT_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 #: Every path reachable without credentials; anything else needs a bearer token or a session cookie.
@@ -264,4 +304,4 @@ def inconsistencies(table: Mapping[tuple[str, str], Permission] = PERMISSIONS) -
 
 
 #: The only writes open to the monitor: their notes, and ending their own session.
-MONITOR_WRITES = frozenset({"/monitoring-notes", "/auth/sign-out"})
+MONITOR_WRITES = frozenset({"/monitoring-notes", "/auth/sign-out", "/ui/sign-out"})

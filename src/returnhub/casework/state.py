@@ -508,6 +508,29 @@ STEPS: dict[str, Step] = {
 }
 
 
+#: Every label ``derive_status`` gives, in the order a case usually moves through them.
+CASE_STATUSES = (
+    "registered",
+    "arrived",
+    "claim_pending",
+    "refused",
+    "appeal_pending",
+    "appeal_rights_exhausted",
+    "referred_to_hub",
+    "allocated",
+    "in_transit",
+    "in_hub",
+    "returned_voluntarily",
+    "returned_enforced",
+    "returned_to_sending_state",
+    "absconded",
+    "died",
+    "left_hub",
+    "granted",
+    "withdrawn",
+)
+
+
 def derive_status(s: CaseState) -> str:
     """One label for search and lists; the rules read the facts, never this label."""
     if s.hub_exit_reason is not None:

@@ -55,4 +55,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         resume_unfinished(rt.engine, rt.clock)
 
     install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
+    from returnhub.web.ui import install as install_pages
+
+    install_pages(app)  # the staff pages under /ui, and their static files
     return app

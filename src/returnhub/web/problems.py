@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,16 +47,32 @@ def problem(status: int, title: str, detail: str, slug: str, instance: str, **ex
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+def _page_error(request: Request, status: int, title: str, detail: str) -> Response | None:
+    """A browser on a staff page gets a readable page instead of problem+json (``web.ui`` installs it)."""
+    render = getattr(request.app.state, "page_error", None)
+    if render is None or not request.url.path.startswith("/ui/"):
+        return None
+    if "text/html" not in request.headers.get("accept", ""):
+        return None
+    response: Response = render(request, status, title, detail)
+    return response
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, exc.slug, request.url.path, **exc.extra)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return _page_error(request, exc.status, exc.title, exc.detail) or problem(
+            exc.status, exc.title, exc.detail, exc.slug, request.url.path, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first.get("loc", ()))
+        page = _page_error(request, 422, "Invalid input", f"{where}: {first.get('msg')}")
+        if page is not None:
+            return page
         return problem(
             422,
             "Invalid input",
@@ -67,7 +83,10 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        page = _page_error(request, exc.status_code, str(exc.detail), str(exc.detail))
+        if page is not None:
+            return page
         slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorised", 403: "forbidden"}.get(
             exc.status_code, "http-error"
         )

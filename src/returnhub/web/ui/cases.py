@@ -1,0 +1,307 @@
+"""The caseload (search, filter, paginate) and the case page (identity, family, eligibility rule by rule,
+timeline, the as-of view, and the forms to record an event or a review decision)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from returnhub.access.deps import CurrentUser
+from returnhub.access.permissions import EVENT_TYPES_BY_ROLE
+from returnhub.access.roles import Role
+from returnhub.access.scopes import case_filter
+from returnhub.casework.events import GATED_EVENT_TYPES
+from returnhub.casework.queries import search_cases, show_case
+from returnhub.casework.state import CASE_STATUSES
+from returnhub.casework.store import append_event
+from returnhub.core.errors import DomainError, InvalidInput
+from returnhub.safeguards import service as safeguards
+from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui.templating import FormErrors, page
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+PAGE_SIZE = 50
+STAGES = ("hub_referral", "manifest_lock", "departure", "onward_return")
+SPECIAL_REVIEWERS = frozenset({Role.SENIOR_CASEWORKER, Role.ADMIN})
+
+
+def _statuses() -> list[tuple[str, str]]:
+    return [(s, s.replace("_", " ").capitalize()) for s in CASE_STATUSES]
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def caseload(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    reference: Annotated[str, Query(max_length=16)] = "",
+    name: Annotated[str, Query(max_length=100)] = "",
+    nationality: Annotated[str, Query(max_length=3)] = "",
+    status: Annotated[str, Query(max_length=40)] = "",
+    after: Annotated[str, Query(max_length=16)] = "",
+) -> HTMLResponse:
+    errors = FormErrors()
+    if nationality and len(nationality.strip()) != 3:
+        errors.add("nationality", "Enter a nationality as a 3-letter ISO code, like AFG")
+    if status and status not in {s for s, _ in _statuses()}:
+        errors.add("status", "Choose a status from the list")
+    rows: list[dict[str, Any]] = []
+    if not errors:
+        rows = search_cases(
+            session,
+            status=status or None,
+            nationality=nationality.strip() or None,
+            reference=reference.strip() or None,
+            name=name.strip() or None,
+            limit=PAGE_SIZE,
+            after=after or None,
+            within=case_filter(principal),
+        )
+    filters = {"reference": reference, "name": name, "nationality": nationality, "status": status}
+    query = urlencode({k: v for k, v in filters.items() if v})
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "statuses": _statuses(),
+        "errors": errors,
+        "next_after": rows[-1]["reference"] if len(rows) == PAGE_SIZE else None,
+        "query": query,
+        "after": after,
+    }
+    template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
+    return page(request, template, context, title="Caseload", status_code=422 if errors else 200)
+
+
+def _parse_datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _case_context(
+    session: Session,
+    runtime: Any,
+    clock: Any,
+    principal: Any,
+    reference: str,
+    *,
+    as_of: date | None,
+    known_at: datetime | None,
+    stage: str,
+) -> dict[str, Any]:
+    case = show_case(session, reference, as_of=as_of, known_at=known_at)
+    explanation = safeguards.evaluate_case(
+        session,
+        reference,
+        pack=runtime.settings.default_pack,
+        stage=stage,
+        as_of=as_of,
+        known_at=known_at,
+        clock=clock,
+    ).as_dict()
+    recordable = sorted(EVENT_TYPES_BY_ROLE.get(principal.role, frozenset()) - GATED_EVENT_TYPES)
+    return {
+        "case": case,
+        "explanation": explanation,
+        "stage": stage,
+        "stages": STAGES,
+        "recordable": [(str(t), str(t).replace("_", " ").capitalize()) for t in recordable],
+        "may_review": principal.role in SPECIAL_REVIEWERS,
+        "timeline": list(reversed(case["timeline"])),
+    }
+
+
+@router.get("/cases/{reference}", response_class=HTMLResponse)
+def case_page(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    stage: Annotated[str, Query(max_length=20)] = "hub_referral",
+    as_of: Annotated[str, Query(max_length=10)] = "",
+    known_at: Annotated[str, Query(max_length=32)] = "",
+) -> HTMLResponse:
+    errors = FormErrors()
+    as_of_date: date | None = None
+    known: datetime | None = None
+    if stage not in STAGES:
+        errors.add("stage", "Choose a stage from the list")
+        stage = "hub_referral"
+    if as_of:
+        try:
+            as_of_date = date.fromisoformat(as_of)
+        except ValueError:
+            errors.add("as_of", "Enter the legal date as YYYY-MM-DD, like 2026-06-01")
+    if known_at:
+        try:
+            known = _parse_datetime(known_at)
+        except ValueError:
+            errors.add("known_at", "Enter the system time as YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+    context = _case_context(
+        session,
+        runtime,
+        clock,
+        principal,
+        reference.upper(),
+        as_of=as_of_date,
+        known_at=known,
+        stage=stage,
+    )
+    context.update(
+        errors=errors,
+        as_of=as_of,
+        known_at=known_at,
+        form={"occurred_on": clock.today().isoformat()},
+        as_of_view=bool(as_of_date or known),
+    )
+    name = f"{context['case']['identity']['given_name']} {context['case']['identity']['family_name']}"
+    return page(
+        request, "cases/show.html", context, title=f"{name} ({reference.upper()})",
+        status_code=422 if errors else 200,
+    )
+
+
+def _form_date(day: str, month: str, year: str) -> date:
+    if not (day.strip() and month.strip() and year.strip()):
+        raise ValueError("Enter the date the event happened, with a day, month and year")
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError("The date the event happened must be a real date") from None
+
+
+@router.post("/cases/{reference}/events", response_model=None)
+def record_event(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    event_type: Annotated[str, Form(max_length=48)] = "",
+    occurred_on_day: Annotated[str, Form(max_length=2)] = "",
+    occurred_on_month: Annotated[str, Form(max_length=2)] = "",
+    occurred_on_year: Annotated[str, Form(max_length=4)] = "",
+    data: Annotated[str, Form(max_length=8000)] = "",
+    expected_version: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    reference = reference.upper()
+    errors = FormErrors()
+    allowed = EVENT_TYPES_BY_ROLE.get(principal.role, frozenset()) - GATED_EVENT_TYPES
+    if not event_type:
+        errors.add("event_type", "Choose the type of event")
+    elif event_type not in allowed:
+        errors.add("event_type", f"A {principal.role.value.replace('_', ' ')} cannot record this event")
+    occurred_on: date | None = None
+    try:
+        occurred_on = _form_date(occurred_on_day, occurred_on_month, occurred_on_year)
+    except ValueError as exc:
+        errors.add("occurred_on-day", str(exc))
+    payload: dict[str, Any] = {}
+    if data.strip():
+        try:
+            parsed = json.loads(data)
+            if not isinstance(parsed, dict):
+                raise ValueError
+            payload = parsed
+        except ValueError:
+            errors.add("data", 'Enter the details as a JSON object, like {"expires_on": "2026-07-01"}')
+    version: int | None = int(expected_version) if expected_version.isdigit() else None
+    if not errors:
+        assert occurred_on is not None
+        try:
+            append_event(
+                session,
+                reference,
+                event_type,
+                occurred_on,
+                payload,
+                clock=clock,
+                recorded_by=principal.name,
+                expected_version=version,
+            )
+            return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
+        except DomainError as exc:
+            if exc.status not in (409, 422):
+                raise
+            session.rollback()  # nothing of a refused event is written
+            field = "data" if isinstance(exc, InvalidInput) else "event_type"
+            message = str(exc.detail)
+            if exc.status == 409:
+                message = "The case changed since you opened it: check the timeline, then record again"
+            errors.add(field, message[:1].upper() + message[1:])
+    context = _case_context(
+        session, runtime, clock, principal, reference, as_of=None, known_at=None, stage="hub_referral"
+    )
+    context.update(
+        errors=errors,
+        as_of="",
+        known_at="",
+        as_of_view=False,
+        form={
+            "event_type": event_type,
+            "day": occurred_on_day,
+            "month": occurred_on_month,
+            "year": occurred_on_year,
+            "data": data,
+        },
+    )
+    return page(request, "cases/show.html", context, status_code=422, title=f"{reference}: record an event")
+
+
+@router.post("/cases/{reference}/reviews", response_model=None)
+def record_review(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    rule: Annotated[str, Form(max_length=16)] = "",
+    decision: Annotated[str, Form(max_length=10)] = "",
+    reasoning: Annotated[str, Form(max_length=4000)] = "",
+    stage: Annotated[str, Form(max_length=20)] = "hub_referral",
+) -> Response:
+    reference = reference.upper()
+    errors = FormErrors()
+    if decision not in ("approve", "refuse"):
+        errors.add(f"decision-{rule}", "Choose whether to approve or refuse")
+    if not reasoning.strip():
+        errors.add(f"reasoning-{rule}", "Give the reasons for the decision")
+    if stage not in STAGES:
+        stage = "hub_referral"
+    if not errors:
+        try:
+            safeguards.record_review_decision(
+                session,
+                reference,
+                rule=rule,
+                decision=decision,
+                reasoning=reasoning,
+                decided_by=principal.name,
+                pack=runtime.settings.default_pack,
+                stage=stage,
+                agreement=None,
+                clock=clock,
+            )
+            return RedirectResponse(f"/ui/cases/{reference}?stage={stage}&done=reviewed", status_code=303)
+        except DomainError as exc:
+            if exc.status not in (409, 422):
+                raise
+            session.rollback()
+            errors.add(f"reasoning-{rule}", str(exc.detail)[:1].upper() + str(exc.detail)[1:])
+    context = _case_context(
+        session, runtime, clock, principal, reference, as_of=None, known_at=None, stage=stage
+    )
+    context.update(
+        errors=errors, as_of="", known_at="", as_of_view=False, form={"occurred_on": clock.today().isoformat()}
+    )
+    return page(request, "cases/show.html", context, status_code=422, title=f"{reference}: review")

@@ -1,0 +1,55 @@
+"""The home page: each role's work queue (reviews due, overdue clocks, transfers this week, clients)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from returnhub.access import service as access_service
+from returnhub.access.deps import CurrentUser
+from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS
+from returnhub.access.roles import Role
+from returnhub.access.scopes import case_filter
+from returnhub.casework.queries import search_cases
+from returnhub.operations import stays, transfers
+from returnhub.safeguards import service as safeguards
+from returnhub.safeguards.models import Screening
+from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.web.ui.templating import page
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+QUEUE_LENGTH = 20
+REVIEWERS = frozenset({Role.CASEWORKER, Role.SENIOR_CASEWORKER, Role.ADMIN, Role.INDEPENDENT_MONITOR})
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser) -> HTMLResponse:
+    today = clock.today()
+    role = principal.role
+    context: dict[str, Any] = {"today": today, "role": role.value}
+    if role in REVIEWERS:
+        latest = session.execute(select(Screening).order_by(Screening.id.desc()).limit(1)).scalar()
+        if latest is not None:
+            context["screening"] = safeguards.screening_summary(latest)
+            context["reviews"] = safeguards.screening_cases(latest, outcome="review", limit=QUEUE_LENGTH)
+    if role in CASEWORK_STAFF:
+        context["overdue"] = stays.overdue(session, today)[:QUEUE_LENGTH]
+    if role in PLANNERS | {Role.INDEPENDENT_MONITOR, Role.HUB_LIAISON}:
+        week = [
+            t
+            for t in transfers.list_transfers(session, from_date=today, limit=200)
+            if t["departs_at"][:10] <= (today + timedelta(days=7)).isoformat()
+        ]
+        if role is Role.HUB_LIAISON:
+            mine = set(access_service.hubs_of(session, principal.user_id))
+            week = [t for t in week if t["hub"] in mine]
+        context["transfers"] = week
+    if role in (Role.LEGAL_REPRESENTATIVE, Role.HUB_LIAISON):
+        # Scoped roles see their own people: a representative's clients, a liaison's people at their hubs.
+        context["clients"] = search_cases(session, limit=100, within=case_filter(principal))
+    return page(request, "home.html", context, title="Home")

@@ -1,0 +1,190 @@
+"""Rendering of the staff pages: the Jinja2 environment, the page context and the page security headers.
+
+Page handlers stay thin: they call the same services as the API and hand the result to a template. No
+business logic lives in templates or handlers; templates only lay out what a service returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from returnhub.access.roles import Role
+from returnhub.access.service import Principal
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+#: The CSRF token of the web session, kept in its own HttpOnly cookie so that pages can put it in their
+#: forms (the server stores only its hash, beside the session; see ``access.service.issue_token``).
+CSRF_COOKIE = "returnhub_csrf"
+#: Every form that changes something carries the session's CSRF token in this field; the access middleware
+#: lifts it into the ``X-CSRF-Token`` header that the guard checks.
+CSRF_FIELD = "csrf_token"
+
+#: Pages load only what this server serves: no inline script, no inline style, no CDN.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes .html
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
+
+
+def _humanise(value: Any) -> str:
+    """``removal_notice_served`` -> ``Removal notice served``; dates as 1 June 2026."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, datetime):
+        return value.strftime("%-d %B %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%-d %B %Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    text = str(value)
+    if "_" in text and " " not in text:
+        text = text.replace("_", " ")
+        return text[:1].upper() + text[1:]
+    return text
+
+
+def _day(value: Any) -> str:
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return _humanise(value)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return _humanise(value)
+
+
+templates.env.filters["humanise"] = _humanise
+templates.env.filters["day"] = _day
+templates.env.filters["number"] = _number
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    roles: frozenset[Role]
+
+
+R = Role
+_STAFF = frozenset(Role)
+NAVIGATION = (
+    NavItem("Home", "/ui/", _STAFF),
+    NavItem(
+        "Caseload",
+        "/ui/cases",
+        frozenset(
+            {
+                R.CASEWORKER,
+                R.SENIOR_CASEWORKER,
+                R.OPERATIONS_PLANNER,
+                R.HUB_LIAISON,
+                R.LEGAL_REPRESENTATIVE,
+                R.INDEPENDENT_MONITOR,
+                R.ADMIN,
+            }
+        ),
+    ),
+    NavItem("Partners", "/ui/partners", _STAFF - {R.LEGAL_REPRESENTATIVE}),
+    NavItem(
+        "Planning", "/ui/planning", frozenset({R.OPERATIONS_PLANNER, R.INDEPENDENT_MONITOR, R.ADMIN})
+    ),
+    NavItem(
+        "Transfers",
+        "/ui/transfers",
+        frozenset({R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.INDEPENDENT_MONITOR, R.ADMIN}),
+    ),
+    NavItem("Statistics", "/ui/statistics", _STAFF - {R.LEGAL_REPRESENTATIVE}),
+    NavItem("Monitor", "/ui/monitor", frozenset({R.INDEPENDENT_MONITOR, R.ADMIN})),
+)
+
+
+@dataclass
+class FormErrors:
+    """Errors of one form submission, in the GOV.UK error-summary pattern: each message links to its field."""
+
+    items: list[tuple[str, str]] = field(default_factory=list)  # (field id, message)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.items.append((field_id, message))
+
+    def of(self, field_id: str) -> str | None:
+        for fid, message in self.items:
+            if fid == field_id:
+                return message
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+FLASH_MESSAGES = {
+    "recorded": "The event was recorded.",
+    "reviewed": "The review decision was recorded.",
+    "planned": "The plan was computed.",
+    "approved": "The plan was approved: its transfers were created and the people added through the gate.",
+    "locked": "The manifest was locked.",
+    "departed": "The transfer departed.",
+    "removed": "The person was taken off the manifest.",
+    "verified": "The chains were verified.",
+    "signed-out": "You have signed out.",
+}
+
+
+def principal_of(request: Request) -> Principal | None:
+    return getattr(request.state, "principal", None)
+
+
+def page(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    title: str = "",
+) -> HTMLResponse:
+    principal = principal_of(request)
+    current = request.url.path
+    nav = []
+    if principal is not None:
+        for item in NAVIGATION:
+            if principal.role in item.roles:
+                active = current == item.href or (item.href != "/ui/" and current.startswith(item.href))
+                nav.append({"label": item.label, "href": item.href, "active": active})
+    ctx: dict[str, Any] = {
+        "request": request,
+        "principal": principal,
+        "navigation": nav,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
+        "title": title,
+        "errors": FormErrors(),
+        # A redirect after a successful form names what was done; only these fixed messages are shown, so
+        # a crafted link cannot put words on our page.
+        "flash": FLASH_MESSAGES.get(request.query_params.get("done", "")),
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
