@@ -235,9 +235,12 @@ def list_access(
     user: str | None = None,
     after: int | None = None,
     limit: int = 100,
+    newest_first: bool = False,
 ) -> list[dict[str, Any]]:
-    """Entries oldest first; ``after`` is the cursor (the last id seen)."""
-    query = select(AccessLogEntry).order_by(AccessLogEntry.id).limit(limit)
+    """Entries oldest first (or newest first, for the monitor's page); ``after`` is the cursor (the last id
+    seen, oldest first only)."""
+    order = AccessLogEntry.id.desc() if newest_first else AccessLogEntry.id
+    query = select(AccessLogEntry).order_by(order).limit(limit)
     if reference:
         query = query.where(AccessLogEntry.case_reference == reference.strip().upper())
     if user:

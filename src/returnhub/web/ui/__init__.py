@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from returnhub.access.deps import SESSION_COOKIE
 from returnhub.web.ui.templating import STATIC_DIR, page
 
 #: Front-end packages from the npm registry (``package.json``; ``make demo`` runs ``npm ci``).
@@ -22,7 +23,7 @@ GOVUK_DIST = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
 HTMX_DIST = NODE_MODULES / "htmx.org" / "dist"
 
 
-def _page_error(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+def _page_error(request: Request, status: int, title: str, detail: str) -> Response:
     headings = {
         404: "Page not found",
         403: "You cannot do this",
@@ -49,8 +50,10 @@ def install(app: FastAPI) -> None:
     app.mount("/assets", StaticFiles(directory=GOVUK_DIST / "assets", check_dir=False), name="assets")
 
     @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/ui/", status_code=303)
+    def root(request: Request) -> RedirectResponse:
+        # Public, so it cannot know who is asking: with a session cookie, home; without, the sign-in page.
+        signed_in = SESSION_COOKIE in request.cookies
+        return RedirectResponse("/ui/" if signed_in else "/ui/sign-in", status_code=303)
 
     for module in (auth_pages, home, cases, partners, operations, statistics, monitor):
         app.include_router(module.router)

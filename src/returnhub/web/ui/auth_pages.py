@@ -37,7 +37,7 @@ def _secure_cookie(request: Request, settings: AccessSettings) -> bool:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = "/ui/") -> HTMLResponse:
+def sign_in_page(request: Request, next: str = "/ui/") -> Response:
     return page(request, "sign_in.html", {"next_url": _safe_next(next), "name": ""}, title="Sign in")
 
 
@@ -66,7 +66,9 @@ def sign_in(
             errors.add("name", SIGN_IN_FAILED)
     if issued is None:
         context = {"next_url": _safe_next(next), "name": name, "errors": errors}
-        return page(request, "sign_in.html", context, status_code=401, title="Sign in")
+        # 422 for a form left blank; 401 when the name and password were given but not accepted.
+        status = 401 if name.strip() and password else 422
+        return page(request, "sign_in.html", context, status_code=status, title="Sign in")
     response = RedirectResponse(_safe_next(next), status_code=303)
     secure = _secure_cookie(request, settings)
     for cookie, value in ((SESSION_COOKIE, issued.token), (CSRF_COOKIE, issued.csrf_token or "")):

@@ -4,9 +4,9 @@ timeline, the as-of view, and the forms to record an event or a review decision)
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -46,7 +46,7 @@ def caseload(
     nationality: Annotated[str, Query(max_length=3)] = "",
     status: Annotated[str, Query(max_length=40)] = "",
     after: Annotated[str, Query(max_length=16)] = "",
-) -> HTMLResponse:
+) -> Response:
     errors = FormErrors()
     if nationality and len(nationality.strip()) != 3:
         errors.add("nationality", "Enter a nationality as a 3-letter ISO code, like AFG")
@@ -128,7 +128,7 @@ def case_page(
     stage: Annotated[str, Query(max_length=20)] = "hub_referral",
     as_of: Annotated[str, Query(max_length=10)] = "",
     known_at: Annotated[str, Query(max_length=32)] = "",
-) -> HTMLResponse:
+) -> Response:
     errors = FormErrors()
     as_of_date: date | None = None
     known: datetime | None = None
@@ -164,7 +164,10 @@ def case_page(
     )
     name = f"{context['case']['identity']['given_name']} {context['case']['identity']['family_name']}"
     return page(
-        request, "cases/show.html", context, title=f"{name} ({reference.upper()})",
+        request,
+        "cases/show.html",
+        context,
+        title=f"{name} ({reference.upper()})",
         status_code=422 if errors else 200,
     )
 
@@ -302,6 +305,10 @@ def record_review(
         session, runtime, clock, principal, reference, as_of=None, known_at=None, stage=stage
     )
     context.update(
-        errors=errors, as_of="", known_at="", as_of_view=False, form={"occurred_on": clock.today().isoformat()}
+        errors=errors,
+        as_of="",
+        known_at="",
+        as_of_view=False,
+        form={"occurred_on": clock.today().isoformat()},
     )
     return page(request, "cases/show.html", context, status_code=422, title=f"{reference}: review")

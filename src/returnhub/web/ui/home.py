@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from returnhub.access import service as access_service
@@ -28,7 +28,7 @@ REVIEWERS = frozenset({Role.CASEWORKER, Role.SENIOR_CASEWORKER, Role.ADMIN, Role
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser) -> HTMLResponse:
+def home(request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser) -> Response:
     today = clock.today()
     role = principal.role
     context: dict[str, Any] = {"today": today, "role": role.value}

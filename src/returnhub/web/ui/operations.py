@@ -1,7 +1,216 @@
-"""Staff pages: operations."""
+"""Planning (run the optimiser, see transfers by week with their loads, who was not placed and why, approve)
+and transfers (manifest, lock and depart with the departure gate's results, people taken off and why)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from returnhub.access import service as access_service
+from returnhub.access.deps import CurrentUser
+from returnhub.access.roles import Role
+from returnhub.core.errors import DomainError
+from returnhub.operations import planning, transfers
+from returnhub.operations.models import AllocationPlanRecord
+from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui.templating import FormErrors, page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+
+PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_WEEKS = 104
+
+
+def _recent_plans(session: Any) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(AllocationPlanRecord).order_by(AllocationPlanRecord.id.desc()).limit(20)
+    ).scalars()
+    return [
+        {
+            "id": r.id,
+            "status": r.status,
+            "start": r.start,
+            "weeks": r.weeks,
+            "created_by": r.created_by,
+            "placed": (r.summary or {}).get("people_placed"),
+            "eligible": (r.summary or {}).get("people_eligible"),
+        }
+        for r in rows
+    ]
+
+
+@router.get("/planning", response_class=HTMLResponse)
+def planning_page(request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    context = {"plans": _recent_plans(session), "form": {"start": clock.today().isoformat(), "weeks": "4"}}
+    return page(request, "operations/planning.html", context, title="Planning")
+
+
+@router.post("/planning", response_model=None)
+def run_plan(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    start: Annotated[str, Form(max_length=10)] = "",
+    weeks: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    errors = FormErrors()
+    start_on: date | None = None
+    try:
+        start_on = date.fromisoformat(start.strip())
+    except ValueError:
+        errors.add("start", "Enter the first day of the plan as YYYY-MM-DD, like 2026-06-01")
+    if not weeks.strip().isdigit() or not 1 <= int(weeks) <= MAX_WEEKS:
+        errors.add("weeks", f"Enter the number of weeks to plan, from 1 to {MAX_WEEKS}")
+    if not errors:
+        assert start_on is not None
+        result = planning.compute_plan(
+            session,
+            start=start_on,
+            weeks=int(weeks),
+            pack=runtime.settings.default_pack,
+            clock=clock,
+            created_by=principal.name,
+            save=True,
+        )
+        return RedirectResponse(f"/ui/plans/{result['plan_id']}?done=planned", status_code=303)
+    context = {"plans": _recent_plans(session), "form": {"start": start, "weeks": weeks}, "errors": errors}
+    return page(request, "operations/planning.html", context, status_code=422, title="Planning")
+
+
+def _weeks(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's transfers grouped by week, each with its load and seats."""
+    by_week: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for load in view["transfer_loads"]:
+        if load.get("used", True):
+            by_week[load.get("week", 0)].append(load)
+    return [{"week": w, "transfers": by_week[w]} for w in sorted(by_week)]
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: PlanId, request: Request, session: SessionDep) -> Response:
+    view = planning.plan_view(session, plan_id)
+    reasons: dict[str, int] = defaultdict(int)
+    for u in view["unplaced"]:
+        reasons[str(u.get("reason", ""))] += 1
+    context = {
+        "plan": view,
+        "weeks": _weeks(view),
+        "unplaced_reasons": sorted(reasons.items(), key=lambda kv: -kv[1]),
+        "unplaced": view["unplaced"][:200],
+    }
+    return page(request, "operations/plan.html", context, title=f"Plan {plan_id}")
+
+
+@router.post("/plans/{plan_id}/approve", response_model=None)
+def approve(
+    plan_id: PlanId, request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> Response:
+    planning.approve_plan(session, plan_id, clock=clock, approved_by=principal.name)
+    return RedirectResponse(f"/ui/plans/{plan_id}?done=approved", status_code=303)
+
+
+@router.get("/transfers", response_class=HTMLResponse)
+def transfers_page(
+    request: Request, session: SessionDep, principal: CurrentUser, status: str = ""
+) -> Response:
+    rows = transfers.list_transfers(session, status=status or None, limit=200)
+    if principal.role is Role.HUB_LIAISON:
+        mine = set(access_service.hubs_of(session, principal.user_id))
+        rows = [t for t in rows if t["hub"] in mine]
+    return page(request, "operations/transfers.html", {"transfers": rows}, title="Transfers")
+
+
+def _transfer_context(session: Any, reference: str) -> dict[str, Any]:
+    view = transfers.show_transfer(session, reference)
+    return {
+        "transfer": view,
+        "listed": [e for e in view["manifest"] if e["state"] != "removed"],
+        "removed": [e for e in view["manifest"] if e["state"] == "removed"],
+    }
+
+
+@router.get("/transfers/{reference}", response_class=HTMLResponse)
+def transfer_page(reference: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    context = _transfer_context(session, reference.upper())
+    context["may_operate"] = principal.role in (Role.OPERATIONS_PLANNER, Role.ADMIN)
+    return page(request, "operations/transfer.html", context, title=f"Transfer {reference.upper()}")
+
+
+def _gate_action(
+    action: str,
+    reference: str,
+    request: Request,
+    session: Any,
+    clock: Any,
+    principal: Any,
+    expected_version: str,
+    accept_under_minimum: bool = False,
+) -> Response:
+    reference = reference.upper()
+    version = int(expected_version) if expected_version.isdigit() else None
+    try:
+        if action == "lock":
+            transfers.lock_manifest(
+                session, reference, clock=clock, recorded_by=principal.name, expected_version=version
+            )
+        else:
+            transfers.depart(
+                session,
+                reference,
+                clock=clock,
+                recorded_by=principal.name,
+                expected_version=version,
+                accept_under_minimum=accept_under_minimum,
+            )
+    except DomainError as exc:
+        if exc.status not in (409, 412, 422):
+            raise
+        session.rollback()  # the gate refused: nothing of the action is written
+        errors = FormErrors()
+        errors.add(action, str(exc.detail)[:1].upper() + str(exc.detail)[1:])
+        context = _transfer_context(session, reference)
+        context.update(errors=errors, may_operate=True)
+        return page(request, "operations/transfer.html", context, status_code=exc.status, title=reference)
+    done = "locked" if action == "lock" else "departed"
+    return RedirectResponse(f"/ui/transfers/{reference}?done={done}", status_code=303)
+
+
+@router.post("/transfers/{reference}/lock", response_model=None)
+def lock(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    expected_version: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    return _gate_action("lock", reference, request, session, clock, principal, expected_version)
+
+
+@router.post("/transfers/{reference}/depart", response_model=None)
+def depart(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    expected_version: Annotated[str, Form(max_length=12)] = "",
+    accept_under_minimum: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    return _gate_action(
+        "depart",
+        reference,
+        request,
+        session,
+        clock,
+        principal,
+        expected_version,
+        accept_under_minimum == "yes",
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from returnhub.access.roles import Role
@@ -61,7 +61,7 @@ def _day(value: Any) -> str:
         return "–"
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            return _humanise(date.fromisoformat(value[:10]))
         except ValueError:
             return value
     return _humanise(value)
@@ -107,9 +107,7 @@ NAVIGATION = (
         ),
     ),
     NavItem("Partners", "/ui/partners", _STAFF - {R.LEGAL_REPRESENTATIVE}),
-    NavItem(
-        "Planning", "/ui/planning", frozenset({R.OPERATIONS_PLANNER, R.INDEPENDENT_MONITOR, R.ADMIN})
-    ),
+    NavItem("Planning", "/ui/planning", frozenset({R.OPERATIONS_PLANNER, R.INDEPENDENT_MONITOR, R.ADMIN})),
     NavItem(
         "Transfers",
         "/ui/transfers",
@@ -152,6 +150,20 @@ FLASH_MESSAGES = {
 }
 
 
+def _problem(request: Request, status: int, errors: FormErrors, title: str) -> Response:
+    from returnhub.web.problems import problem
+
+    detail = "; ".join(message for _, message in errors.items) or title or "the request was refused"
+    return problem(
+        status,
+        "Invalid input" if status == 422 else title,
+        detail,
+        "invalid-input" if status == 422 else "page-error",
+        request.url.path,
+        errors=[{"field": field_id, "msg": message} for field_id, message in errors.items],
+    )
+
+
 def principal_of(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
@@ -163,7 +175,7 @@ def page(
     *,
     status_code: int = 200,
     title: str = "",
-) -> HTMLResponse:
+) -> Response:
     principal = principal_of(request)
     current = request.url.path
     nav = []
@@ -185,6 +197,9 @@ def page(
         "flash": FLASH_MESSAGES.get(request.query_params.get("done", "")),
     }
     ctx.update(context or {})
+    if status_code >= 400 and "text/html" not in request.headers.get("accept", ""):
+        # A client that did not ask for HTML (a script posting a form) gets the API's problem+json.
+        return _problem(request, status_code, ctx["errors"], title)
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -1,0 +1,52 @@
+"""Signing in to the staff pages as a browser would: a session cookie, a CSRF cookie, HTML answers.
+
+with page_client(runtime, "caseworker") as browser:
+    page = browser.get("/ui/cases")
+    browser.post(f"/ui/cases/{ref}/events", data=browser.form({...}))   # adds the CSRF token
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from returnhub.access.roles import Role
+from returnhub.core.runtime import Runtime
+from returnhub.web.ui.templating import CSRF_COOKIE, CSRF_FIELD
+from tests.auth_helpers import PASSWORD, make_user
+
+HTML = {"accept": "text/html,application/xhtml+xml"}
+
+
+class PageClient(TestClient):
+    def form(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The fields of a form, with the session's CSRF token as the page would put it."""
+        return {CSRF_FIELD: self.cookies.get(CSRF_COOKIE, ""), **fields}
+
+
+def page_client(
+    runtime: Runtime,
+    role: str | Role = "admin",
+    *,
+    hubs: Iterable[str] = (),
+    clients: Iterable[str] = (),
+) -> PageClient:
+    """A client signed in through the sign-in page as a new user of ``role``."""
+    from returnhub.web.app import create_app
+    from tests.auth_helpers import CHEAP_HASHING
+
+    app = create_app(runtime)
+    app.state.access_settings = CHEAP_HASHING
+    make_user(
+        runtime,
+        role,
+        name=(name := f"page-{Role(role).value.replace('_', '-')}-{id(app)}"),
+        hubs=hubs,
+        clients=clients,
+    )
+    client = PageClient(app, headers=HTML)
+    answer = client.post("/ui/sign-in", data={"name": name, "password": PASSWORD}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:500]
+    return client

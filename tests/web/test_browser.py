@@ -1,0 +1,309 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+Each role signs in and does its main task; axe-core checks every page it sees (no serious or critical
+violation); the browser reports no Content-Security-Policy violation; screenshots of the main pages go
+to ``var/screenshots/`` for a reviewer.
+
+Chromium is installed by ``.ci/run``; CI sets ``RETURNHUB_REQUIRE_BROWSER=1`` so a missing browser fails
+the run. Elsewhere, without ``/usr/bin/chromium``, this file is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from returnhub.casework.bulk import load_population
+from returnhub.casework.models import case_projection
+from returnhub.core.clock import FixedClock
+from returnhub.core.database import create_engine, unit_of_work
+from returnhub.core.migrate import upgrade
+from returnhub.core.runtime import Runtime
+from returnhub.core.settings import Settings
+from returnhub.operations.transfers import add_to_manifest, create_transfer, lock_manifest
+from returnhub.partners.seed import seed_partners
+from returnhub.synthetic import generate_population
+from returnhub.web.app import create_app
+from tests.auth_helpers import CHEAP_HASHING, PASSWORD, make_user
+from tests.operations.conftest import HUB, eligible_person
+
+CHROMIUM = os.environ.get("RETURNHUB_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("RETURNHUB_REQUIRE_BROWSER") == "1"
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+if not Path(CHROMIUM).exists() or not AXE.exists():
+    missing = CHROMIUM if not Path(CHROMIUM).exists() else str(AXE)
+    if REQUIRE_BROWSER:
+        pytest.fail(f"RETURNHUB_REQUIRE_BROWSER=1 but {missing} is missing", pytrace=False)
+    pytest.skip(f"{missing} is missing (apt install chromium; npm ci)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+TODAY = date(2026, 6, 1)
+ON_LOCKED = "RH9000001"  # on a locked manifest when the caseworker records Rule 39
+TO_PLAN = [f"RH90000{i:02d}" for i in range(10, 16)]
+CLIENT = "RH9000001"
+NOT_A_CLIENT = "RH9000010"
+
+
+@dataclass
+class World:
+    base: str
+    runtime: Runtime
+    locked_transfer: str
+    users: dict[str, str]
+    axe_violations: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _build(runtime: Runtime) -> str:
+    engine, clock = runtime.engine, runtime.clock
+    population = generate_population(200, seed=11, today=TODAY)
+    load_population(engine, population.persons, population.events, clock=clock)
+    with unit_of_work(engine) as s:
+        seed_partners(s, clock)
+    for reference in [ON_LOCKED, *TO_PLAN]:
+        eligible_person(engine, clock, reference)  # type: ignore[arg-type]
+    departs = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=18
+    )
+    with unit_of_work(engine) as s:
+        locked = create_transfer(
+            s,
+            hub=HUB,
+            mode="charter_flight",
+            departs_at=departs,
+            seats=10,
+            min_load=1,
+            escorts=4,
+            monitor_on_board=True,
+            clock=clock,
+            created_by="seed",
+        ).reference
+        add_to_manifest(s, locked, ON_LOCKED, clock=clock, recorded_by="seed")
+    with unit_of_work(engine) as s:
+        lock_manifest(s, locked, clock=clock, recorded_by="seed")
+    with unit_of_work(engine) as s:
+        # The transfer the planner's plan fills (the optimiser's candidate charters need 40 people).
+        create_transfer(
+            s,
+            hub=HUB,
+            mode="charter_flight",
+            departs_at=departs + timedelta(days=1),
+            seats=10,
+            min_load=4,
+            escorts=10,
+            monitor_on_board=True,
+            clock=clock,
+            created_by="seed",
+        )
+    return locked
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'returnhub.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    runtime = Runtime(
+        settings=Settings(database_url=url),
+        engine=engine,
+        clock=FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC)),
+    )
+    locked = _build(runtime)
+    users = {}
+    for role in ("caseworker", "operations_planner", "independent_monitor", "legal_representative"):
+        name = f"e2e-{role.replace('_', '-')}"
+        clients = [CLIENT] if role == "legal_representative" else []
+        make_user(runtime, role, name=name, clients=clients)
+        users[role] = name
+    app = create_app(runtime)
+    app.state.access_settings = CHEAP_HASHING
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
+    yield World(f"http://127.0.0.1:{port}", runtime, locked, users)
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+def _axe(world: World, page: Page, name: str) -> None:
+    """Run axe-core on the page; keep every serious or critical violation, and save a screenshot."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # DevTools evaluation: not subject to the page's CSP
+    result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
+    for v in result["violations"]:
+        if v.get("impact") in ("serious", "critical"):
+            targets = [n["target"] for n in v["nodes"][:3]]
+            world.axe_violations.append(
+                f"{name} ({page.url}): {v['id']} [{v['impact']}] {v['help']} {targets}"
+            )
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _sign_in(world: World, browser: Browser, role: str) -> Page:
+    context = browser.new_context(base_url=world.base, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda m: (
+            world.csp_violations.append(f"{role} {page.url}: {m.text}")
+            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+            else None
+        ),
+    )
+    page.goto("/ui/")
+    assert "/ui/sign-in" in page.url  # not signed in: sent to the sign-in page
+    _axe(world, page, "sign-in")
+    page.fill("#name", world.users[role])
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/ui/")
+    assert page.locator("h1").inner_text().startswith("Your work on")
+    _axe(world, page, f"home-{role}")
+    return page
+
+
+def _failed_sign_in_shows_error_summary(world: World, browser: Browser) -> None:
+    page = browser.new_context(base_url=world.base).new_page()
+    page.goto("/ui/sign-in")
+    page.fill("#name", world.users["caseworker"])
+    page.fill("#password", "not the password")
+    page.click("button:has-text('Sign in')")
+    assert page.locator(".govuk-error-summary").is_visible()
+    _axe(world, page, "sign-in-error")
+    page.context.close()
+
+
+def _case_state(world: World, reference: str) -> tuple[str, str | None]:
+    with unit_of_work(world.runtime.engine, read_only=True) as s:
+        row = s.execute(
+            select(case_projection.c.status, case_projection.c.allocated_transfer).where(
+                case_projection.c.reference == reference
+            )
+        ).one()
+    return row.status, row.allocated_transfer
+
+
+def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
+    _failed_sign_in_shows_error_summary(world, browser)
+
+    # --- a caseworker records a Rule 39 indication; the person leaves the locked manifest at once.
+    assert _case_state(world, ON_LOCKED) == ("allocated", world.locked_transfer)
+    worker = _sign_in(world, browser, "caseworker")
+    worker.click("a.govuk-service-navigation__link:has-text('Caseload')")
+    worker.fill("#reference", "RH9")
+    worker.click("button:has-text('Search')")
+    worker.wait_for_selector(f"a:has-text('{ON_LOCKED}')")
+    _axe(world, worker, "caseload")
+    worker.click(f"a:has-text('{ON_LOCKED}')")
+    worker.wait_for_url(f"**/ui/cases/{ON_LOCKED}")
+    _axe(world, worker, "case")
+    # A bad date is refused with the GOV.UK error summary, and nothing is written.
+    worker.select_option("#event_type", "rule39_granted")
+    worker.fill("#occurred_on-day", "31")
+    worker.fill("#occurred_on-month", "2")
+    worker.fill("#occurred_on-year", "2026")
+    worker.click("button:has-text('Record the event')")
+    assert worker.locator(".govuk-error-summary").is_visible()
+    assert "real date" in worker.locator(".govuk-error-summary").inner_text()
+    _axe(world, worker, "case-error")
+    assert _case_state(world, ON_LOCKED) == ("allocated", world.locked_transfer)
+    worker.select_option("#event_type", "rule39_granted")
+    worker.fill("#occurred_on-day", "1")
+    worker.fill("#occurred_on-month", "6")
+    worker.fill("#occurred_on-year", "2026")
+    worker.click("button:has-text('Record the event')")
+    worker.wait_for_url("**done=recorded")
+    assert "The event was recorded" in worker.locator(".govuk-notification-banner").inner_text()
+    timeline = worker.locator("table:has(caption:has-text('Legal events'))").inner_text()
+    assert "Rule39 granted" in timeline and "Removed from manifest" in timeline
+    assert _case_state(world, ON_LOCKED)[1] is None
+    # The as-of view: as known before the notice, the person was still on the manifest.
+    worker.fill("#known_at", "2026-06-01T08:00")
+    worker.click("button:has-text('Show the case as it was')")
+    assert "as they were known at" in worker.locator(".govuk-inset-text").inner_text()
+    _axe(world, worker, "case-as-of")
+
+    # --- the planner sees who was taken off and why, then runs a plan and approves it.
+    planner = _sign_in(world, browser, "operations_planner")
+    planner.goto(f"/ui/transfers/{world.locked_transfer}")
+    removed = planner.locator("#removed").inner_text()
+    assert ON_LOCKED in removed and "R" in removed
+    _axe(world, planner, "transfer")
+    planner.goto("/ui/transfers")
+    _axe(world, planner, "transfers")
+    planner.goto("/ui/planning")
+    planner.fill("#weeks", "0")
+    planner.click("button:has-text('Run the optimiser')")
+    assert planner.locator(".govuk-error-summary").is_visible()
+    planner.fill("#weeks", "4")
+    planner.click("button:has-text('Run the optimiser')")
+    planner.wait_for_url("**/ui/plans/*")
+    _axe(world, planner, "plan")
+    assert "People placed" in planner.locator(".govuk-summary-list").inner_text()
+    planner.click("button:has-text('Approve the plan')")
+    planner.wait_for_url("**done=approved")
+    assert "listed" in planner.locator("main").inner_text()
+    placed = [r for r in TO_PLAN if _case_state(world, r)[0] == "allocated"]
+    assert placed, "approving the plan listed no one"
+
+    # --- the monitor verifies both hash chains.
+    monitor = _sign_in(world, browser, "independent_monitor")
+    monitor.click("a.govuk-service-navigation__link:has-text('Monitor')")
+    _axe(world, monitor, "monitor")
+    monitor.click("#verify")
+    monitor.wait_for_url("**/ui/monitor/verify*")
+    assert "Both chains are intact" in monitor.locator("#verification-result").inner_text()
+    _axe(world, monitor, "monitor-verified")
+
+    # --- a legal representative opens their client, and fails to open someone else's case.
+    lawyer = _sign_in(world, browser, "legal_representative")
+    assert CLIENT in lawyer.locator("main").inner_text()
+    lawyer.goto(f"/ui/cases/{CLIENT}")
+    assert "Lodge a notice" in lawyer.locator("main").inner_text()
+    answer = lawyer.goto(f"/ui/cases/{NOT_A_CLIENT}")
+    assert answer is not None and answer.status == 404
+    assert lawyer.locator("h1").inner_text() == "Page not found"
+    _axe(world, lawyer, "not-found")
+
+    assert world.csp_violations == []
+    assert world.axe_violations == [], "\n".join(world.axe_violations)
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 12
