@@ -1,0 +1,226 @@
+"""The staff pages over HTTP, on both databases: sign-in, CSRF, validation that writes nothing, scopes,
+the access log, security headers, and the pages' answers to clients that do not ask for HTML."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from returnhub.access.models import AccessLogEntry
+from returnhub.casework.models import StoredEvent
+from returnhub.casework.store import case_state
+from returnhub.core.clock import FixedClock
+from returnhub.core.database import unit_of_work
+from returnhub.core.runtime import Runtime
+from returnhub.web.app import create_app
+from returnhub.web.ui.templating import PAGE_CSP
+from tests.auth_helpers import CHEAP_HASHING, PASSWORD, make_user
+from tests.casework.helpers import REFUSED_HISTORY, add_person, record
+
+from .pages import HTML, page_client
+
+CLIENT = "RH0000001"
+OTHER = "RH0000002"
+
+
+@pytest.fixture
+def people(runtime: Runtime, clock: FixedClock) -> list[str]:
+    with unit_of_work(runtime.engine) as s:
+        for reference in (CLIENT, OTHER):
+            add_person(s, reference)
+            for event_type, on, data in REFUSED_HISTORY:
+                record(s, clock, reference, event_type, on, data)
+    return [CLIENT, OTHER]
+
+
+def _events(runtime: Runtime, reference: str) -> int:
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        return case_state(s, reference)[1].version
+
+
+def _form(day: str = "1", month: str = "6", year: str = "2026", **fields: str) -> dict[str, str]:
+    return {"occurred_on_day": day, "occurred_on_month": month, "occurred_on_year": year, **fields}
+
+
+def test_a_browser_without_a_session_is_sent_to_sign_in_and_an_api_client_gets_401(
+    runtime: Runtime, people: list[str]
+) -> None:
+    with TestClient(create_app(runtime)) as client:
+        page = client.get(f"/ui/cases/{CLIENT}", headers=HTML, follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"] == f"/ui/sign-in?next=%2Fui%2Fcases%2F{CLIENT}"
+        api = client.get(f"/ui/cases/{CLIENT}")
+        assert api.status_code == 401 and api.headers["content-type"] == "application/problem+json"
+        # The sign-in page and its stylesheets need no session.
+        assert client.get("/ui/sign-in", headers=HTML).status_code == 200
+        assert client.get("/static/returnhub.css").status_code == 200
+        assert client.get("/", follow_redirects=False).headers["location"] == "/ui/sign-in"
+
+
+def test_sign_in_errors_are_shown_and_the_next_page_is_kept_to_our_own(runtime: Runtime) -> None:
+    make_user(runtime, "caseworker", name="ann")
+    app = create_app(runtime)
+    app.state.access_settings = CHEAP_HASHING
+    with TestClient(app, headers=HTML) as client:
+        blank = client.post("/ui/sign-in", data={"name": "", "password": ""})
+        assert blank.status_code == 422
+        assert "There is a problem" in blank.text and 'href="#name"' in blank.text
+        wrong = client.post("/ui/sign-in", data={"name": "ann", "password": "nope"})
+        assert wrong.status_code == 401 and "Enter a correct user name and password" in wrong.text
+        assert "returnhub_session" not in client.cookies
+        away = client.post(
+            "/ui/sign-in",
+            data={"name": "ann", "password": PASSWORD, "next": "https://evil.example/"},
+            follow_redirects=False,
+        )
+        assert away.status_code == 303 and away.headers["location"] == "/ui/"
+        cookie = away.headers.get_list("set-cookie")
+        assert all("HttpOnly" in c and "SameSite=strict" in c for c in cookie)
+
+
+def test_pages_send_a_strict_content_security_policy(runtime: Runtime, people: list[str]) -> None:
+    with page_client(runtime, "caseworker") as browser:
+        answer = browser.get(f"/ui/cases/{CLIENT}")
+    assert answer.status_code == 200
+    csp = answer.headers["content-security-policy"]
+    assert csp == PAGE_CSP and "'unsafe-inline'" not in csp and "script-src 'self'" in csp
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in answer.text and " style=" not in answer.text  # nothing inline to allow
+
+
+def test_recording_an_event_needs_the_csrf_token_and_bad_input_writes_nothing(
+    runtime: Runtime, people: list[str]
+) -> None:
+    before = _events(runtime, CLIENT)
+    path = f"/ui/cases/{CLIENT}/events"
+    with page_client(runtime, "caseworker") as browser:
+        forged = browser.post(path, data=_form(event_type="rule39_granted"))
+        assert forged.status_code == 403
+        assert _events(runtime, CLIENT) == before
+
+        for fields, field_id, message in [
+            (_form(event_type=""), "event_type", "Choose the type of event"),
+            (_form(day="30", month="2", event_type="rule39_granted"), "occurred_on-day", "real date"),
+            (_form(day="", event_type="rule39_granted"), "occurred_on-day", "with a day, month and year"),
+            (_form(event_type="rule39_granted", data="[1, 2]"), "data", "JSON object"),
+            (_form(event_type="appeal_decided", data='{"outcome": "maybe"}'), "data", "outcome"),
+            (_form(event_type="departed", data='{"transfer": "T1"}'), "event_type", "cannot record"),
+            (
+                _form(event_type="rule39_granted", expected_version=str(before - 1)),
+                "event_type",
+                "changed since you opened it",
+            ),
+        ]:
+            answer = browser.post(path, data=browser.form(fields))
+            assert answer.status_code == 422, (fields, answer.text[:300])
+            assert "govuk-error-summary" in answer.text and f'href="#{field_id}"' in answer.text
+            assert message in answer.text, (fields, message)
+            assert _events(runtime, CLIENT) == before  # nothing written
+
+        done = browser.post(
+            path,
+            data=browser.form(_form(event_type="rule39_granted", expected_version=str(before))),
+            follow_redirects=False,
+        )
+        assert done.status_code == 303 and done.headers["location"].endswith("?done=recorded")
+        assert "The event was recorded" in browser.get(done.headers["location"]).text
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        last = s.execute(select(StoredEvent).order_by(StoredEvent.id.desc()).limit(1)).scalar_one()
+    assert (last.event_type, last.occurred_on) == ("rule39_granted", date(2026, 6, 1))
+    assert last.recorded_by.startswith("page-caseworker")
+
+
+def test_a_legal_representative_sees_and_acts_only_for_their_clients(
+    runtime: Runtime, people: list[str]
+) -> None:
+    with page_client(runtime, "legal_representative", clients=[CLIENT]) as lawyer:
+        home = lawyer.get("/ui/")
+        assert CLIENT in home.text and OTHER not in home.text
+        listed = lawyer.get("/ui/cases")
+        assert CLIENT in listed.text and OTHER not in listed.text
+        assert f"/ui/cases/{OTHER}\"" not in lawyer.get(f"/ui/cases?reference={OTHER}").text
+        other = lawyer.get(f"/ui/cases/{OTHER}")
+        assert other.status_code == 404 and "Page not found" in other.text
+        missing = lawyer.get("/ui/cases/RH0999999")
+        assert missing.status_code == 404 and missing.text.count("Page not found") == other.text.count(
+            "Page not found"
+        )
+        mine = lawyer.get(f"/ui/cases/{CLIENT}")
+        assert "Lodge a notice" in mine.text and "Removal notice served" not in mine.text.split("Lodge")[1]
+        refused = lawyer.post(
+            f"/ui/cases/{CLIENT}/events",
+            data=lawyer.form(_form(event_type="removal_notice_served")),
+        )
+        assert refused.status_code == 422 and "cannot record this event" in refused.text
+        before = _events(runtime, OTHER)
+        blocked = lawyer.post(
+            f"/ui/cases/{OTHER}/events", data=lawyer.form(_form(event_type="rule39_granted"))
+        )
+        assert blocked.status_code == 404 and _events(runtime, OTHER) == before
+        assert lawyer.get("/ui/statistics").status_code == 403
+        assert lawyer.get("/ui/monitor").status_code == 403
+
+
+def test_every_read_of_a_case_page_is_in_the_access_log(runtime: Runtime, people: list[str]) -> None:
+    with page_client(runtime, "caseworker") as browser:
+        assert browser.get(f"/ui/cases/{CLIENT}?stage=departure").status_code == 200
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        entry = (
+            s.execute(
+                select(AccessLogEntry)
+                .where(AccessLogEntry.case_reference == CLIENT)
+                .order_by(AccessLogEntry.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    assert entry is not None
+    assert (entry.route, entry.method, entry.outcome) == ("/ui/cases/{reference}", "GET", "granted")
+    assert entry.user_name.startswith("page-caseworker") and entry.query == "stage=departure"
+
+
+def test_the_as_of_view_and_bad_dates(runtime: Runtime, people: list[str], clock: FixedClock) -> None:
+    with page_client(runtime, "caseworker") as browser:
+        then = browser.get(f"/ui/cases/{CLIENT}?as_of=2024-03-01")
+        assert then.status_code == 200 and "as the facts stood" in then.text
+        assert "Appeal rights exhausted" not in then.text.split("Timeline")[1]
+        assert "Appeal rights exhausted" in browser.get(f"/ui/cases/{CLIENT}").text.split("Timeline")[1]
+        bad = browser.get(f"/ui/cases/{CLIENT}?as_of=yesterday")
+        assert bad.status_code == 422 and 'href="#as_of"' in bad.text
+
+
+def test_caseload_filters_and_pages(runtime: Runtime, people: list[str]) -> None:
+    with page_client(runtime, "caseworker") as browser:
+        assert browser.get("/ui/cases?nationality=ER").status_code == 422
+        assert browser.get("/ui/cases?status=nonsense").status_code == 422
+        found = browser.get("/ui/cases?reference=RH0000002")
+        assert OTHER in found.text and f'/ui/cases/{CLIENT}"' not in found.text
+        partial = browser.get("/ui/cases?nationality=ERI", headers={"HX-Request": "true"})
+        assert partial.text.lstrip().startswith('<div id="results">')  # htmx swaps the results only
+
+
+def test_sign_out_ends_the_session(runtime: Runtime) -> None:
+    with page_client(runtime, "analyst") as browser:
+        assert browser.get("/ui/").status_code == 200
+        out = browser.post("/ui/sign-out", data=browser.form({}), follow_redirects=False)
+        assert out.status_code == 303
+        cookie = browser.cookies.get("returnhub_session")
+        assert cookie is None
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        from returnhub.access.models import ApiToken
+
+        assert s.execute(select(func.count()).where(ApiToken.revoked_at.is_not(None))).scalar_one() == 1
+
+
+def test_a_script_posting_a_form_gets_problem_json(runtime: Runtime, people: list[str]) -> None:
+    with page_client(runtime, "caseworker") as browser:
+        answer = browser.post(
+            f"/ui/cases/{CLIENT}/events",
+            data=browser.form(_form(event_type="")),
+            headers={"accept": "application/json"},
+        )
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["field"] == "event_type"
