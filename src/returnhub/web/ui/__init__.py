@@ -8,11 +8,14 @@ handlers call the services the API calls; templates only lay the answers out.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from returnhub.access.deps import SESSION_COOKIE
 from returnhub.web.ui.templating import STATIC_DIR, page
@@ -40,10 +43,33 @@ def _page_error(request: Request, status: int, title: str, detail: str) -> Respo
     )
 
 
+class ServerTiming:
+    """Adds ``Server-Timing: app;dur=<ms>`` to every page: the time from the request reaching the app to its
+    answer starting, which the browser's developer tools show and the page benchmark reads."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/ui/"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed = (time.perf_counter() - started) * 1000
+                MutableHeaders(scope=message).append("Server-Timing", f"app;dur={elapsed:.2f}")
+            await send(message)
+
+        await self.app(scope, receive, timed)
+
+
 def install(app: FastAPI) -> None:
     from returnhub.web.ui import auth_pages, cases, home, monitor, operations, partners, statistics
 
     app.state.page_error = _page_error
+    app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/vendor/govuk", StaticFiles(directory=GOVUK_DIST, check_dir=False), name="vendor-govuk")
     app.mount("/vendor/htmx", StaticFiles(directory=HTMX_DIST, check_dir=False), name="vendor-htmx")
