@@ -1,0 +1,231 @@
+"""The statistics tables: one function per table, each counting people in the case projection.
+
+Every count is aggregated in the database (``GROUP BY`` over ``case_projection``, one row per person) so
+that a table costs one scan whatever the size of the caseload; only the grouped rows (years, months,
+outcomes) reach Python. No function returns anything about an individual.
+
+The projection holds each person's *current* facts, so a table counts each person once, by their latest
+fact of that kind: a person whose claim was decided twice (a fresh claim) counts once, under the latest
+decision; a person who stayed in two hubs counts in the latest stay only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any, get_args
+
+import polars as pl
+from sqlalchemy import Integer, cast, extract, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from returnhub.casework.events import AppealDecided, AsylumClaimDecided, HubExit
+from returnhub.casework.models import case_projection
+from returnhub.safeguards.models import Screening
+
+P = case_projection.c
+
+
+def _outcomes(payload: Any, field: str) -> tuple[str, ...]:
+    """The values an event's outcome may take, from its payload model: one list for the store and here."""
+    return tuple(str(v) for v in get_args(payload.model_fields[field].annotation))
+
+
+#: Columns of the tables below, in the order of the event catalogue.
+CLAIM_OUTCOMES = _outcomes(AsylumClaimDecided, "outcome")
+APPEAL_OUTCOMES = _outcomes(AppealDecided, "outcome")
+HUB_EXIT_REASONS = _outcomes(HubExit, "reason")
+
+
+def _year(column: ColumnElement[Any]) -> ColumnElement[int]:
+    # EXTRACT on PostgreSQL, STRFTIME on SQLite (SQLAlchemy compiles both); PostgreSQL answers a numeric.
+    return cast(extract("year", column), Integer)
+
+
+def _month(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return cast(extract("month", column), Integer)
+
+
+def _by_year_and_category(
+    rows: Iterable[Sequence[Any]], categories: Sequence[str], *, count_name: str = "total"
+) -> pl.DataFrame:
+    """(year, category, n) rows to one row per year, a column per category and the total.
+
+    Years between the first and the last with nothing in them appear as zeros, so a chart's axis has no
+    silent gaps. A category the catalogue does not know (older data) gets a column of its own.
+    """
+    counts: dict[int, dict[str, int]] = {}
+    columns = list(categories)
+    for year, category, n in rows:
+        if year is None:
+            continue
+        key = str(category)
+        if key not in columns:
+            columns.append(key)
+        per_year = counts.setdefault(int(year), {})
+        per_year[key] = per_year.get(key, 0) + int(n)
+    years = range(min(counts), max(counts) + 1) if counts else range(0)
+    data: dict[str, list[int]] = {"year": list(years)}
+    for column in columns:
+        data[column] = [counts.get(y, {}).get(column, 0) for y in years]
+    data[count_name] = [sum(counts.get(y, {}).values()) for y in years]
+    return pl.DataFrame(data, schema=dict.fromkeys(data, pl.Int64))
+
+
+def arrivals_by_year(session: Session) -> pl.DataFrame:
+    """People by the calendar year they arrived in the sending state.
+
+    Counts every person whose arrival is recorded (``arrived_on``); a person registered without an
+    arrival event is not counted. Columns: ``year``, ``arrivals``.
+    """
+    year = _year(P.arrived_on).label("year")
+    rows = session.execute(
+        select(year, func.count()).where(P.arrived_on.is_not(None)).group_by(year).order_by(year)
+    ).all()
+    counts = {int(y): int(n) for y, n in rows if y is not None}
+    years = list(range(min(counts), max(counts) + 1)) if counts else []
+    return pl.DataFrame(
+        {"year": years, "arrivals": [counts.get(y, 0) for y in years]},
+        schema={"year": pl.Int64, "arrivals": pl.Int64},
+    )
+
+
+def asylum_decisions_by_year(session: Session) -> pl.DataFrame:
+    """Initial asylum decisions by the year decided and the outcome (grant, refuse, withdrawn, certified).
+
+    One decision per person: the latest decision on their current claim. Columns: ``year``, one per
+    outcome, ``total``.
+    """
+    year = _year(P.claim_decided_on).label("year")
+    rows = session.execute(
+        select(year, P.claim_outcome, func.count())
+        .where(P.claim_decided_on.is_not(None), P.claim_outcome.is_not(None))
+        .group_by(year, P.claim_outcome)
+    ).all()
+    return _by_year_and_category(rows, CLAIM_OUTCOMES)
+
+
+def appeal_decisions_by_year(session: Session) -> pl.DataFrame:
+    """Appeal decisions by the year decided and the outcome (allowed, dismissed, withdrawn).
+
+    One decision per person: the latest appeal decided, whatever its tier. Columns: ``year``, one per
+    outcome, ``total``.
+    """
+    year = _year(P.appeal_decided_on).label("year")
+    rows = session.execute(
+        select(year, P.appeal_outcome, func.count())
+        .where(P.appeal_decided_on.is_not(None), P.appeal_outcome.is_not(None))
+        .group_by(year, P.appeal_outcome)
+    ).all()
+    return _by_year_and_category(rows, APPEAL_OUTCOMES)
+
+
+def hub_exits_by_year(session: Session) -> pl.DataFrame:
+    """Returns by type: people who left a hub, by the year they left and why (voluntary onward return,
+    enforced onward return, returned to the sending state, transferred elsewhere, absconded, died, other).
+
+    Columns: ``year``, one per reason, ``total``.
+    """
+    year = _year(P.hub_exited_on).label("year")
+    rows = session.execute(
+        select(year, P.hub_exit_reason, func.count())
+        .where(P.hub_exited_on.is_not(None), P.hub_exit_reason.is_not(None))
+        .group_by(year, P.hub_exit_reason)
+    ).all()
+    return _by_year_and_category(rows, HUB_EXIT_REASONS)
+
+
+def _month_end(year: int, month: int) -> date:
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def hub_occupancy_by_month(session: Session, until: date) -> pl.DataFrame:
+    """People in each hub at the end of each month, from the first arrival at any hub to ``until``.
+
+    A person is in a hub at the end of a day if they arrived on or before it and had not left by it
+    (``hub_arrived_on`` <= day < ``hub_exited_on``). The last row is dated ``until`` rather than its month
+    end. Built from two grouped counts (arrivals and exits per hub and month) and running sums, so the
+    database never returns a stay. Columns: ``month_end``, one per hub reference, ``total``.
+    """
+    flows: dict[tuple[str, int, int], int] = {}
+    for column, sign in ((P.hub_arrived_on, 1), (P.hub_exited_on, -1)):
+        in_year, in_month = _year(column).label("year"), _month(column).label("month")
+        rows = session.execute(
+            select(P.hub, in_year, in_month, func.count())
+            .where(P.hub.is_not(None), P.hub_arrived_on.is_not(None), column.is_not(None), column <= until)
+            .group_by(P.hub, in_year, in_month)
+        ).all()
+        for hub, y, m, n in rows:
+            key = (str(hub), int(y), int(m))
+            flows[key] = flows.get(key, 0) + sign * int(n)
+    hubs = sorted({hub for hub, _, _ in flows})
+    if not hubs:
+        return pl.DataFrame(schema={"month_end": pl.Date, "total": pl.Int64})
+    year, month = min((y, m) for _, y, m in flows)
+    month_ends: list[date] = []
+    running = dict.fromkeys(hubs, 0)
+    data: dict[str, list[int]] = {hub: [] for hub in hubs}
+    while (year, month) <= (until.year, until.month):
+        for hub in hubs:
+            running[hub] += flows.get((hub, year, month), 0)
+            data[hub].append(running[hub])
+        month_ends.append(min(_month_end(year, month), until))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    totals = [sum(data[hub][i] for hub in hubs) for i in range(len(month_ends))]
+    return pl.DataFrame(
+        {"month_end": month_ends, **data, "total": totals},
+        schema={"month_end": pl.Date, **dict.fromkeys(hubs, pl.Int64), "total": pl.Int64},
+    )
+
+
+def latest_screening(session: Session) -> dict[str, Any] | None:
+    """The headline of the most recent stored caseload screening, or None if none has been run.
+
+    Reads the summary columns only: the per-case results stored beside them are never loaded here.
+    """
+    row = (
+        session.execute(
+            select(
+                Screening.id,
+                Screening.pack,
+                Screening.pack_version,
+                Screening.stage,
+                Screening.as_of,
+                Screening.created_at,
+                Screening.cases,
+                Screening.eligible,
+                Screening.review,
+                Screening.barred,
+                Screening.by_rule,
+                Screening.rules,
+            )
+            .order_by(Screening.created_at.desc(), Screening.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def screening_by_rule(session: Session) -> pl.DataFrame | None:
+    """Rule by rule, in the latest screening: how many cases the rule barred or left waiting for review.
+
+    A case stopped by two rules counts under both, so the column does not add up to the cases barred.
+    None when no screening has been run. Columns: ``rule``, ``title``, ``barred_or_review``.
+    """
+    screening = latest_screening(session)
+    if screening is None:
+        return None
+    titles = {str(r.get("id")): str(r.get("title", "")) for r in screening["rules"] or []}
+    by_rule: dict[str, Any] = screening["by_rule"] or {}
+    return pl.DataFrame(
+        {
+            "rule": list(by_rule),
+            "title": [titles.get(rule, "") for rule in by_rule],
+            "barred_or_review": [int(n) for n in by_rule.values()],
+        },
+        schema={"rule": pl.String, "title": pl.String, "barred_or_review": pl.Int64},
+    )
