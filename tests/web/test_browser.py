@@ -228,6 +228,10 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     # --- a caseworker records a Rule 39 indication; the person leaves the locked manifest at once.
     assert _case_state(world, ON_LOCKED) == ("allocated", world.locked_transfer)
     worker = _sign_in(world, browser, "caseworker")
+    worker.click("button:has-text('Screen the caseload now')")
+    worker.wait_for_url("**done=screened")
+    assert "The caseload was screened" in worker.locator(".govuk-notification-banner").inner_text()
+    _axe(world, worker, "home-screened")
     worker.click("a.govuk-service-navigation__link:has-text('Caseload')")
     worker.fill("#reference", "RH9")
     worker.click("button:has-text('Search')")

@@ -141,7 +141,7 @@ def test_a_legal_representative_sees_and_acts_only_for_their_clients(
         assert CLIENT in home.text and OTHER not in home.text
         listed = lawyer.get("/ui/cases")
         assert CLIENT in listed.text and OTHER not in listed.text
-        assert f"/ui/cases/{OTHER}\"" not in lawyer.get(f"/ui/cases?reference={OTHER}").text
+        assert f'/ui/cases/{OTHER}"' not in lawyer.get(f"/ui/cases?reference={OTHER}").text
         other = lawyer.get(f"/ui/cases/{OTHER}")
         assert other.status_code == 404 and "Page not found" in other.text
         missing = lawyer.get("/ui/cases/RH0999999")
@@ -224,3 +224,33 @@ def test_a_script_posting_a_form_gets_problem_json(runtime: Runtime, people: lis
         )
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["errors"][0]["field"] == "event_type"
+
+
+def test_screening_from_the_home_page_feeds_the_eligibility_filter(
+    runtime: Runtime, people: list[str]
+) -> None:
+    from returnhub.safeguards.models import Screening
+    from returnhub.safeguards.service import screening_cases
+
+    with page_client(runtime, "caseworker") as browser:
+        before = browser.get("/ui/cases?eligibility=barred")
+        assert "No screening has been stored yet" in before.text
+        done = browser.post("/ui/screenings", data=browser.form({}), follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/ui/?done=screened"
+        with unit_of_work(runtime.engine, read_only=True) as s:
+            row = s.execute(select(Screening)).scalar_one()
+            expected = {
+                o: {r["reference"] for r in screening_cases(row, outcome=o)}
+                for o in ("eligible", "review", "barred")
+            }
+        assert sum(len(v) for v in expected.values()) == 2
+        for outcome, references in expected.items():
+            page = browser.get(f"/ui/cases?eligibility={outcome}")
+            assert page.status_code == 200
+            shown = {r for r in people if f'/ui/cases/{r}"' in page.text}
+            assert shown == references, outcome
+        assert browser.get("/ui/cases?eligibility=maybe").status_code == 422
+        # Nobody is in a hub, so no clock runs.
+        assert "No cases match" in browser.get("/ui/cases?clock=overdue").text
+    with page_client(runtime, "independent_monitor") as monitor:
+        assert monitor.post("/ui/screenings", data=monitor.form({})).status_code == 403

@@ -85,6 +85,8 @@ PARTNERS_WRITERS = _roles(R.PARTNERSHIPS_OFFICER, R.ADMIN)
 PLANNERS = _roles(R.OPERATIONS_PLANNER, R.ADMIN)
 MONITORS = _roles(R.INDEPENDENT_MONITOR, R.ADMIN)
 ADMINS = _roles(R.ADMIN)
+#: Who may screen the whole caseload (the result is stored, with counts only in its summary).
+SCREENERS = _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.ANALYST, R.ADMIN)
 
 
 def _case(roles: frozenset[Role], param: str = "reference") -> Permission:
@@ -122,9 +124,7 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/cases/{reference}/eligibility"): _case(CASE_READERS),
     ("POST", "/cases/{reference}/reviews"): _case(_roles(R.SENIOR_CASEWORKER, R.ADMIN)),
     ("GET", "/rules"): _plain(EVERYONE),
-    ("POST", "/screenings"): _plain(
-        _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.ANALYST, R.ADMIN)
-    ),
+    ("POST", "/screenings"): _plain(SCREENERS),
     ("GET", "/screenings/{screening_id}"): _plain(_roles(CASEWORK_STAFF, R.ANALYST)),
     ("GET", "/screenings/{screening_id}/cases"): _plain(CASEWORK_STAFF, personal=True),
     # --- partners (registers of states and sites: no person records)
@@ -203,6 +203,7 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("POST", "/ui/sign-out"): _plain(EVERYONE),
     # The home page's work queue names people (reviews due, overdue clocks, a representative's clients).
     ("GET", "/ui/"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
+    ("POST", "/ui/screenings"): _plain(SCREENERS),
     ("GET", "/ui/cases"): Permission(roles=CASE_READERS, scope=Scope.CASE_LIST, personal=True),
     ("GET", "/ui/cases/{reference}"): _case(CASE_READERS),
     ("POST", "/ui/cases/{reference}/events"): _case(CASE_WRITERS),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -27,6 +28,7 @@ SUMMARY_COLUMNS = (
 )
 
 MAX_PAGE = 500
+MAX_AMONG = 2_000
 
 
 def _jsonable(value: Any) -> Any:
@@ -47,10 +49,12 @@ def search_cases(
     limit: int = 50,
     after: str | None = None,
     within: ColumnElement[bool] | None = None,
+    among: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen).
 
-    ``within`` narrows the search to a record scope (``access.scopes.case_filter``)."""
+    ``within`` narrows the search to a record scope (``access.scopes.case_filter``); ``among`` to a set of
+    references another context chose (a screening's outcome, a clock's state), at most ``MAX_AMONG``."""
     if limit < 1 or limit > MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     p = case_projection.c
@@ -67,6 +71,10 @@ def search_cases(
         query = query.where(p.reference > after)
     if within is not None:
         query = query.where(within)
+    if among is not None:
+        if len(among) > MAX_AMONG:
+            raise InvalidInput(f"at most {MAX_AMONG} references at a time")
+        query = query.where(p.reference.in_(list(among)))
     rows = session.execute(query).mappings().all()
     return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
 

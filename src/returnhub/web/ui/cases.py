@@ -3,13 +3,17 @@ timeline, the as-of view, and the forms to record an event or a review decision)
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import polars as pl
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnhub.access.deps import CurrentUser
@@ -17,11 +21,13 @@ from returnhub.access.permissions import EVENT_TYPES_BY_ROLE
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
 from returnhub.casework.events import GATED_EVENT_TYPES
-from returnhub.casework.queries import search_cases, show_case
+from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
 from returnhub.core.errors import DomainError, InvalidInput
+from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
+from returnhub.safeguards.models import Screening
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui.templating import FormErrors, page
 
@@ -41,10 +47,13 @@ def caseload(
     request: Request,
     session: SessionDep,
     principal: CurrentUser,
+    clock: ClockDep,
     reference: Annotated[str, Query(max_length=16)] = "",
     name: Annotated[str, Query(max_length=100)] = "",
     nationality: Annotated[str, Query(max_length=3)] = "",
     status: Annotated[str, Query(max_length=40)] = "",
+    eligibility: Annotated[str, Query(max_length=10)] = "",
+    clock_state: Annotated[str, Query(alias="clock", max_length=10)] = "",
     after: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     errors = FormErrors()
@@ -52,19 +61,47 @@ def caseload(
         errors.add("nationality", "Enter a nationality as a 3-letter ISO code, like AFG")
     if status and status not in {s for s, _ in _statuses()}:
         errors.add("status", "Choose a status from the list")
+    if eligibility and eligibility not in OUTCOMES:
+        errors.add("eligibility", "Choose an eligibility outcome from the list")
+    if clock_state and clock_state not in CLOCK_STATES:
+        errors.add("clock", "Choose a clock state from the list")
     rows: list[dict[str, Any]] = []
+    screening: dict[str, Any] | None = None
     if not errors:
-        rows = search_cases(
+        among: list[str] | None = None
+        if eligibility:
+            screening, among = _screened(session, eligibility)
+        if clock_state:
+            timed = sorted(
+                {c["reference"] for c in stays.clocks_on(session, clock.today(), only=(clock_state,))}
+            )
+            among = timed if among is None else sorted(set(among) & set(timed))
+        search = partial(
+            search_cases,
             session,
             status=status or None,
             nationality=nationality.strip() or None,
             reference=reference.strip() or None,
             name=name.strip() or None,
-            limit=PAGE_SIZE,
-            after=after or None,
-            within=case_filter(principal),
+            within=case_filter(principal),  # a representative or liaison sees only their scope
         )
-    filters = {"reference": reference, "name": name, "nationality": nationality, "status": status}
+        if among is None:
+            rows = search(limit=PAGE_SIZE, after=after or None)
+        else:
+            # The candidates are in reference order; walk them in slices until a page is full.
+            candidates = [r for r in among if r > after] if after else among
+            for start in range(0, len(candidates), MAX_AMONG):
+                rows += search(limit=PAGE_SIZE - len(rows), among=candidates[start : start + MAX_AMONG])
+                if len(rows) == PAGE_SIZE:
+                    break
+    filters = {
+        "reference": reference,
+        "name": name,
+        "nationality": nationality,
+        "status": status,
+        "eligibility": eligibility,
+        "clock": clock_state,
+    }
     query = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "rows": rows,
@@ -74,9 +111,39 @@ def caseload(
         "next_after": rows[-1]["reference"] if len(rows) == PAGE_SIZE else None,
         "query": query,
         "after": after,
+        "outcomes": [(o, o.capitalize()) for o in OUTCOMES],
+        "clock_states": [(c, c.replace("_", " ").capitalize()) for c in CLOCK_STATES],
+        "screening": screening,
     }
     template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
     return page(request, template, context, title="Caseload", status_code=422 if errors else 200)
+
+
+OUTCOMES = ("eligible", "review", "barred")
+CLOCK_STATES = ("overdue", "due_soon", "running")
+
+
+#: Parsed outcomes of the latest screenings, by screening id (a stored screening never changes).
+_OUTCOMES_BY_SCREENING: dict[int, dict[str, list[str]]] = {}
+
+
+def _screening_outcomes(screening: Screening) -> dict[str, list[str]]:
+    """References per outcome of a stored screening, in reference order."""
+    cached = _OUTCOMES_BY_SCREENING.get(screening.id)
+    if cached is None:
+        frame = pl.read_parquet(io.BytesIO(screening.results), columns=["reference", "outcome"])
+        frame = frame.with_columns(pl.col("outcome").cast(pl.String)).sort("reference")
+        cached = {o: frame.filter(pl.col("outcome") == o)["reference"].to_list() for o in OUTCOMES}
+        _OUTCOMES_BY_SCREENING.clear()  # keep only the latest one
+        _OUTCOMES_BY_SCREENING[screening.id] = cached
+    return cached
+
+
+def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, list[str]]:
+    latest = session.execute(select(Screening).order_by(Screening.id.desc()).limit(1)).scalar()
+    if latest is None:
+        return None, []
+    return safeguards.screening_summary(latest), _screening_outcomes(latest)[outcome]
 
 
 def _parse_datetime(value: str) -> datetime:

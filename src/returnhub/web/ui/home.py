@@ -6,19 +6,19 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from returnhub.access import service as access_service
 from returnhub.access.deps import CurrentUser
-from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS
+from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS, SCREENERS
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
 from returnhub.casework.queries import search_cases
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
 from returnhub.safeguards.models import Screening
-from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -52,4 +52,21 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
     if role in (Role.LEGAL_REPRESENTATIVE, Role.HUB_LIAISON):
         # Scoped roles see their own people: a representative's clients, a liaison's people at their hubs.
         context["clients"] = search_cases(session, limit=100, within=case_filter(principal))
+    context["may_screen"] = role in SCREENERS
     return page(request, "home.html", context, title="Home")
+
+
+@router.post("/screenings", response_model=None)
+def screen_caseload(
+    session: SessionDep, runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser
+) -> Response:
+    """Screen the whole caseload for referral to a hub today and store it (the review queue reads it)."""
+    safeguards.run_screening(
+        session,
+        pack=runtime.settings.default_pack,
+        stage="hub_referral",
+        as_of=clock.today(),
+        clock=clock,
+        created_by=principal.name,
+    )
+    return RedirectResponse("/ui/?done=screened", status_code=303)

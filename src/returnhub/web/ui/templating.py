@@ -147,6 +147,7 @@ FLASH_MESSAGES = {
     "removed": "The person was taken off the manifest.",
     "verified": "The chains were verified.",
     "signed-out": "You have signed out.",
+    "screened": "The caseload was screened; the review queue below is from this screening.",
 }
 
 
