@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from returnhub.access.roles import Role
 from returnhub.core.runtime import Runtime
+from returnhub.web.ui.auth_pages import SIGN_IN_COOKIE
 from returnhub.web.ui.templating import CSRF_COOKIE, CSRF_FIELD
 from tests.auth_helpers import PASSWORD, make_user
 
@@ -24,6 +25,12 @@ class PageClient(TestClient):
     def form(self, fields: dict[str, Any]) -> dict[str, Any]:
         """The fields of a form, with the session's CSRF token as the page would put it."""
         return {CSRF_FIELD: self.cookies.get(CSRF_COOKIE, ""), **fields}
+
+
+def sign_in_token(client: TestClient) -> str:
+    """Open the sign-in page, as a browser does before posting it, and return its form token."""
+    client.get("/ui/sign-in")
+    return str(client.cookies.get(SIGN_IN_COOKIE, ""))
 
 
 def page_client(
@@ -47,6 +54,10 @@ def page_client(
         clients=clients,
     )
     client = PageClient(app, headers=HTML)
-    answer = client.post("/ui/sign-in", data={"name": name, "password": PASSWORD}, follow_redirects=False)
+    answer = client.post(
+        "/ui/sign-in",
+        data={"name": name, "password": PASSWORD, "sign_in_token": sign_in_token(client)},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text[:500]
     return client

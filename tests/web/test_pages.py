@@ -20,7 +20,7 @@ from returnhub.web.ui.templating import PAGE_CSP
 from tests.auth_helpers import CHEAP_HASHING, PASSWORD, make_user
 from tests.casework.helpers import REFUSED_HISTORY, add_person, record
 
-from .pages import HTML, page_client
+from .pages import HTML, page_client, sign_in_token
 
 CLIENT = "RH0000001"
 OTHER = "RH0000002"
@@ -39,6 +39,10 @@ def people(runtime: Runtime, clock: FixedClock) -> list[str]:
 def _events(runtime: Runtime, reference: str) -> int:
     with unit_of_work(runtime.engine, read_only=True) as s:
         return case_state(s, reference)[1].version
+
+
+def _token(client: TestClient) -> dict[str, str]:
+    return {"sign_in_token": sign_in_token(client)}
 
 
 def _form(day: str = "1", month: str = "6", year: str = "2026", **fields: str) -> dict[str, str]:
@@ -65,15 +69,18 @@ def test_sign_in_errors_are_shown_and_the_next_page_is_kept_to_our_own(runtime: 
     app = create_app(runtime)
     app.state.access_settings = CHEAP_HASHING
     with TestClient(app, headers=HTML) as client:
-        blank = client.post("/ui/sign-in", data={"name": "", "password": ""})
+        forged = client.post("/ui/sign-in", data={"name": "ann", "password": PASSWORD})
+        assert forged.status_code == 403 and "did not come from this service" in forged.text
+        assert "returnhub_session" not in client.cookies
+        blank = client.post("/ui/sign-in", data={"name": "", "password": "", **_token(client)})
         assert blank.status_code == 422
         assert "There is a problem" in blank.text and 'href="#name"' in blank.text
-        wrong = client.post("/ui/sign-in", data={"name": "ann", "password": "nope"})
+        wrong = client.post("/ui/sign-in", data={"name": "ann", "password": "nope", **_token(client)})
         assert wrong.status_code == 401 and "Enter a correct user name and password" in wrong.text
         assert "returnhub_session" not in client.cookies
         away = client.post(
             "/ui/sign-in",
-            data={"name": "ann", "password": PASSWORD, "next": "https://evil.example/"},
+            data={"name": "ann", "password": PASSWORD, "next": "https://evil.example/", **_token(client)},
             follow_redirects=False,
         )
         assert away.status_code == 303 and away.headers["location"] == "/ui/"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import hmac
+import secrets
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,9 +38,37 @@ def _secure_cookie(request: Request, settings: AccessSettings) -> bool:
     return settings.session_cookie_secure and host not in ("127.0.0.1", "localhost", "testserver")
 
 
+#: Sign-in is a write too (it starts a session), so its form carries a token of its own before any session
+#: exists: a random value in a short-lived cookie and in the form, which must match (double submit). A page
+#: on another site can make a browser post the form but cannot read or set the cookie.
+SIGN_IN_COOKIE = "returnhub_sign_in"
+SIGN_IN_FIELD = "sign_in_token"
+
+
+def _sign_in_form(request: Request, context: dict[str, Any], *, status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(
+        request,
+        "sign_in.html",
+        {**context, "sign_in_field": SIGN_IN_FIELD, "sign_in_token": token},
+        status_code=status_code,
+        title="Sign in",
+    )
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        max_age=30 * 60,
+        httponly=True,
+        secure=_secure_cookie(request, _settings(request)),
+        samesite="strict",
+        path="/ui/sign-in",
+    )
+    return response
+
+
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/ui/") -> Response:
-    return page(request, "sign_in.html", {"next_url": _safe_next(next), "name": ""}, title="Sign in")
+    return _sign_in_form(request, {"next_url": _safe_next(next), "name": ""})
 
 
 @router.post("/sign-in", response_model=None)
@@ -48,8 +78,14 @@ def sign_in(
     name: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "/ui/",
+    sign_in_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     errors = FormErrors()
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, sign_in_token):
+        errors.add("name", "The sign-in form had expired or did not come from this service: sign in again")
+        context = {"next_url": _safe_next(next), "name": name, "errors": errors}
+        return _sign_in_form(request, context, status_code=403)
     if not name.strip():
         errors.add("name", "Enter your user name")
     if not password:
@@ -68,8 +104,9 @@ def sign_in(
         context = {"next_url": _safe_next(next), "name": name, "errors": errors}
         # 422 for a form left blank; 401 when the name and password were given but not accepted.
         status = 401 if name.strip() and password else 422
-        return page(request, "sign_in.html", context, status_code=status, title="Sign in")
+        return _sign_in_form(request, context, status_code=status)
     response = RedirectResponse(_safe_next(next), status_code=303)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/ui/sign-in", httponly=True, samesite="strict")
     secure = _secure_cookie(request, settings)
     for cookie, value in ((SESSION_COOKIE, issued.token), (CSRF_COOKIE, issued.csrf_token or "")):
         response.set_cookie(
