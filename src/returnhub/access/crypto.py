@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.access.models import MonitoringNote
 from returnhub.access.settings import AccessSettings
+from returnhub.casework.sealed import rotate_sealed
 from returnhub.core.crypto import (
     DEVELOPMENT_KEY,
     FieldCipher,
@@ -44,4 +45,4 @@ def rotate_stored_fields(session: Session, cipher: FieldCipher) -> dict[str, int
     for note in notes:
         note.body_encrypted = cipher.rotate(note.body_encrypted)
     session.flush()
-    return {"monitoring_notes": len(notes)}
+    return {"monitoring_notes": len(notes), "sealed_values": rotate_sealed(session, cipher)}

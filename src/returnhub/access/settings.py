@@ -38,6 +38,8 @@ class AccessSettings(FieldKeySettings):
     retain_access_log_days: int = Field(default=6 * 365, ge=1)
     retain_spent_tokens_days: int = Field(default=90, ge=1)
     retain_monitoring_notes_days: int = Field(default=6 * 365, ge=1)
+    #: Sealed special-category values of a closed case, counted from its last legal event.
+    retain_sealed_values_days: int = Field(default=6 * 365, ge=1)
 
 
 @lru_cache(maxsize=1)
