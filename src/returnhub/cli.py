@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from returnhub.core.crypto import FieldCipher
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError, InvalidInput
 from returnhub.core.runtime import Runtime
@@ -218,6 +219,13 @@ def case_list(
     out.print(table)
 
 
+def _field_cipher(rt: Runtime) -> FieldCipher:
+    from returnhub.access.crypto import field_cipher
+    from returnhub.access.settings import AccessSettings
+
+    return field_cipher(AccessSettings(), rt.settings.environment)
+
+
 @case_app.command("show")
 def case_show(
     reference: str,
@@ -225,15 +233,19 @@ def case_show(
     known_at: Annotated[str | None, typer.Option("--known-at")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Identity, current status and the timeline (optionally as of a date, as known at a time)."""
+    """Identity, current status and the timeline (optionally as of a date, as known at a time).
+
+    An operator's tool: sealed special-category fields are shown decrypted (docs/access.md)."""
     from returnhub.casework.queries import show_case
 
-    with unit_of_work(runtime().engine, read_only=True) as session:
+    rt = runtime()
+    with unit_of_work(rt.engine, read_only=True) as session:
         case = show_case(
             session,
             reference.upper(),
             as_of=parse_date(as_of, "--as-of"),
             known_at=parse_datetime(known_at, "--known-at"),
+            cipher=_field_cipher(rt),
         )
     if as_json:
         print_json(case)
@@ -283,6 +295,7 @@ def case_record(
             clock=rt.clock,
             recorded_by=by,
             expected_version=expected_version,
+            cipher=_field_cipher(rt),
         )
     summary = {
         "reference": reference.upper(),

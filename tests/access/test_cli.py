@@ -160,7 +160,7 @@ def test_retention_report_is_a_dry_run(world: World, capsys: pytest.CaptureFixtu
     report = json.loads(out)
     assert code == 0 and report["dry_run"] is True
     by_type = {r["record_type"]: r for r in report["rules"]}
-    assert set(by_type) == {"case", "access_log", "api_token", "monitoring_note"}
+    assert set(by_type) == {"case", "access_log", "api_token", "monitoring_note", "sealed_value"}
     assert by_type["access_log"]["would_erase"] == 0
     # Eleven years on, the access entry and every (ten-year test) token are past their periods; the open
     # cases are not.
@@ -195,7 +195,7 @@ def test_keys_generate_and_rotate(
     )
     monkeypatch.setenv("RETURNHUB_FIELD_KEYS", f"{new},{old}")
     code, out, _ = run(world.runtime, capsys, "keys", "rotate", "--json")
-    assert code == 0 and json.loads(out) == {"monitoring_notes": 1}
+    assert code == 0 and json.loads(out) == {"monitoring_notes": 1, "sealed_values": 0}
     world.app.state.access_settings = AccessSettings(field_keys=new)
     assert [n["text"] for n in world.client.get("/monitoring-notes", headers=monitor).json()] == [
         "Cells overcrowded."

@@ -73,7 +73,7 @@ def test_monitoring_notes_are_stored_encrypted_and_survive_rotation(world: World
         raw = s.execute(select(MonitoringNote.body_encrypted)).scalar_one()
     assert SECRET not in raw and "PTSD" not in raw
     with unit_of_work(world.runtime.engine) as s:
-        assert rotate_stored_fields(s, FieldCipher([new, old])) == {"monitoring_notes": 1}
+        assert rotate_stored_fields(s, FieldCipher([new, old])) == {"monitoring_notes": 1, "sealed_values": 0}
     world.app.state.access_settings = AccessSettings(field_keys=new)
     notes = world.client.get("/monitoring-notes", headers=monitor).json()
     assert [n["text"] for n in notes] == [SECRET]

@@ -261,3 +261,29 @@ def test_screening_from_the_home_page_feeds_the_eligibility_filter(
         assert "No cases match" in browser.get("/ui/cases?clock=overdue").text
     with page_client(runtime, "independent_monitor") as monitor:
         assert monitor.post("/ui/screenings", data=monitor.form({})).status_code == 403
+
+
+def test_special_category_text_is_shown_only_to_roles_that_need_it(
+    runtime: Runtime, people: list[str]
+) -> None:
+    secret = "PTSD after detention in Libya"
+    with page_client(runtime, "caseworker") as worker:
+        done = worker.post(
+            f"/ui/cases/{CLIENT}/events",
+            data=worker.form(
+                _form(
+                    event_type="adults_at_risk_assessed",
+                    data='{"level": 2, "indicators": ["' + secret + '"]}',
+                )
+            ),
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text[:400]
+        assert secret in worker.get(f"/ui/cases/{CLIENT}").text
+    with page_client(runtime, "operations_planner") as planner:
+        shown = planner.get(f"/ui/cases/{CLIENT}")
+        assert shown.status_code == 200
+        assert secret not in shown.text and "[restricted]" in shown.text
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        last = s.execute(select(StoredEvent).order_by(StoredEvent.id.desc()).limit(1)).scalar_one()
+    assert last.event_type == "adults_at_risk_assessed" and secret not in str(last.data)

@@ -1,4 +1,4 @@
-"""``returnhub users ...``, ``subject export``, ``retention report`` and ``keys ...``.
+"""``returnhub users ...``, ``subject export``/``erase-sealed``, ``retention report`` and ``keys ...``.
 
 Mounted by ``register(app)`` from ``returnhub.cli``. Errors are DomainError subclasses, which the main
 command prints as one line (exit 2); a failed command writes nothing.
@@ -19,7 +19,7 @@ from returnhub.access import service
 from returnhub.access.crypto import field_cipher, generate_key, rotate_stored_fields
 from returnhub.access.retention import retention_report
 from returnhub.access.settings import AccessSettings
-from returnhub.access.subject import export_subject
+from returnhub.access.subject import erase_special_category, export_subject
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput
 
@@ -160,6 +160,27 @@ def subject_export(
     else:
         out_file.write_text(text + "\n", encoding="utf-8")
         err.print(f"exported {document['subject']} to {out_file}")
+
+
+@subject_app.command("erase-sealed")
+def subject_erase_sealed(
+    reference: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: the values cannot be recovered.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Who erases (recorded in the access log).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase a person's special-category values (sealed event fields). The events and the chain stay."""
+    from returnhub.cli import err, print_json, runtime
+
+    if not yes:
+        raise InvalidInput("erasure cannot be undone; run again with --yes to erase")
+    rt = runtime()
+    with unit_of_work(rt.engine) as session:
+        erased = erase_special_category(session, reference, clock=rt.clock, requested_by=_operator(by))
+    if as_json:
+        print_json({"reference": reference.strip().upper(), "erased": erased})
+    else:
+        err.print(f"erased {erased:,} sealed value(s) of {reference.strip().upper()}")
 
 
 @retention_app.command("report")

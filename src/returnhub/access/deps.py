@@ -41,8 +41,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from returnhub.access import audit, scopes
-from returnhub.access.permissions import Permission, Scope, permission_for
+from returnhub.access.crypto import FieldCipher, field_cipher
+from returnhub.access.permissions import Permission, Scope, may_see_special_category, permission_for
 from returnhub.access.service import BEARER, SESSION, Principal, csrf_matches, resolve_token
+from returnhub.access.settings import AccessSettings
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError, NotFound
 from returnhub.web.deps import SessionDep
@@ -173,6 +175,24 @@ def current_principal(request: Request) -> Principal:
 
 #: The signed-in user of a request, for handlers (e.g. ``recorded_by=principal.name``).
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def request_field_cipher(request: Request) -> FieldCipher:
+    """The field cipher of the app's settings (what a write seals with)."""
+    settings: AccessSettings = request.app.state.access_settings
+    return field_cipher(settings, request.app.state.runtime.settings.environment)
+
+
+def special_category_cipher(request: Request, principal: CurrentUser) -> FieldCipher | None:
+    """The field cipher if the signed-in user may see special-category data, otherwise None (their
+    answers carry ``"[restricted]"`` for each sealed value)."""
+    return request_field_cipher(request) if may_see_special_category(principal.role) else None
+
+
+#: For a write that may seal special-category fields.
+FieldCipherDep = Annotated[FieldCipher, Depends(request_field_cipher)]
+#: For a read that shows sealed fields: the cipher to open them with, or None for a role that may not.
+SpecialCategoryCipher = Annotated[FieldCipher | None, Depends(special_category_cipher)]
 
 
 # --- the access log of one request --------------------------------------------------------------------

@@ -71,6 +71,16 @@ CASE_READERS = _roles(
     R.INDEPENDENT_MONITOR,
     R.ADMIN,
 )
+#: Who may see special-category data (the sealed event fields of ``casework.events.SEALED_FIELDS``:
+#: vulnerability indicators, medical details, NRM details, the grounds of a claim). Those who decide on or
+#: oversee the person: caseworkers, senior caseworkers, the independent monitor, the person's own legal
+#: representative (their record scope already confines them to their clients) and the admin (break
+#: glass, logged). Not operations planners, hub liaisons, analysts or partnerships officers: their work
+#: needs the coded facts (AAR level, NRM outcome, fit to fly), which stay in the clear; they read
+#: ``"[restricted]"`` in place of each sealed value.
+SPECIAL_CATEGORY_READERS = _roles(
+    R.CASEWORKER, R.SENIOR_CASEWORKER, R.INDEPENDENT_MONITOR, R.LEGAL_REPRESENTATIVE, R.ADMIN
+)
 #: Roles that may append events to a case; each is further limited by ``EVENT_TYPES_BY_ROLE``.
 CASE_WRITERS = _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.HUB_LIAISON, R.LEGAL_REPRESENTATIVE, R.ADMIN)
 #: Staff who work on cases across the whole caseload (no record scope).
@@ -269,6 +279,10 @@ EVENT_TYPES_BY_ROLE: Mapping[Role, frozenset[str]] = {
 def permission_for(method: str, path: str) -> Permission | None:
     """The declared permission of an operation, or None if it is undeclared (and so refused)."""
     return PERMISSIONS.get(("GET" if method == "HEAD" else method, path))
+
+
+def may_see_special_category(role: Role) -> bool:
+    return role in SPECIAL_CATEGORY_READERS
 
 
 def may_record(role: Role, event_type: str) -> bool:

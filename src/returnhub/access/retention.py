@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.access.models import AccessLogEntry, ApiToken, MonitoringNote
 from returnhub.access.settings import AccessSettings
-from returnhub.casework.models import case_projection
+from returnhub.casework.models import SealedValue, case_projection
 from returnhub.core.clock import Clock
 
 #: A case is closed when the person has left the hub, or the claim was granted or withdrawn.
@@ -51,6 +51,12 @@ def rules(settings: AccessSettings) -> list[RetentionRule]:
         RetentionRule(
             "monitoring_note", "monitoring notes older than the period", settings.retain_monitoring_notes_days
         ),
+        RetentionRule(
+            "sealed_value",
+            "special-category values (sealed event fields) of closed cases whose last legal event is older "
+            "than the period, not yet erased; erase with `returnhub subject erase-sealed REF --yes`",
+            settings.retain_sealed_values_days,
+        ),
     ]
 
 
@@ -65,9 +71,9 @@ def retention_report(session: Session, settings: AccessSettings, clock: Clock) -
     for rule in rules(settings):
         cutoff = now - timedelta(days=rule.retain_days)
         sample: list[str] = []
+        p = case_projection.c
+        closed = or_(p.hub_exit_reason.is_not(None), p.status.in_(CLOSED_STATUSES))
         if rule.record_type == "case":
-            p = case_projection.c
-            closed = or_(p.hub_exit_reason.is_not(None), p.status.in_(CLOSED_STATUSES))
             condition = and_(closed, p.last_occurred_on < today - timedelta(days=rule.retain_days))
             count = _count(session, case_projection, condition)
             sample = list(
@@ -80,6 +86,20 @@ def retention_report(session: Session, settings: AccessSettings, clock: Clock) -
         elif rule.record_type == "api_token":
             spent = or_(ApiToken.revoked_at < cutoff, ApiToken.expires_at < cutoff)
             count = _count(session, ApiToken, spent)
+        elif rule.record_type == "sealed_value":
+            due = (
+                select(SealedValue.case_reference)
+                .join(case_projection, p.reference == SealedValue.case_reference)
+                .where(
+                    closed,
+                    p.last_occurred_on < today - timedelta(days=rule.retain_days),
+                    SealedValue.erased_at.is_(None),
+                )
+            )
+            count = int(session.execute(select(func.count()).select_from(due.subquery())).scalar_one())
+            sample = list(
+                session.execute(due.distinct().order_by(SealedValue.case_reference).limit(SAMPLE)).scalars()
+            )
         else:
             count = _count(session, MonitoringNote, MonitoringNote.written_at < cutoff)
         out.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access import audit, service
@@ -16,7 +16,7 @@ from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
 from returnhub.casework.store import utc
 from returnhub.core.database import unit_of_work
-from returnhub.core.errors import PreconditionFailed
+from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -143,20 +143,6 @@ class NoteOut(BaseModel):
     text: str
 
 
-IfMatch = Annotated[
-    str | None, Header(description='The version you last read (the ETag, e.g. "3"); 412 if stale.')
-]
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise PreconditionFailed('If-Match must be the ETag you read, e.g. "3"') from None
-
-
 # --- /auth ----------------------------------------------------------------------------------------------
 
 
@@ -233,7 +219,7 @@ def me(principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
 
 
 def _with_etag(response: Response, view: dict[str, Any]) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{view["version"]}"'
+    set_etag(response, view["version"])
     return view
 
 
@@ -286,7 +272,7 @@ def update_user(
         name,
         settings=_settings(request),
         clock=clock,
-        expected_version=_version(if_match),
+        expected_version=if_match_version(if_match),
         role=body.role.value if body.role else None,
         active=body.active,
         unlock=body.unlock,

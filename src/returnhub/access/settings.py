@@ -9,10 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from returnhub.core.crypto import FieldKeySettings
 
 
-class AccessSettings(BaseSettings):
+class AccessSettings(FieldKeySettings):
     model_config = SettingsConfigDict(env_prefix="RETURNHUB_", env_ignore_empty=True, extra="ignore")
 
     #: Lifetime of a bearer token or a web session, in minutes (a working day by default).
@@ -29,15 +31,15 @@ class AccessSettings(BaseSettings):
     max_request_bytes: int = Field(default=1_048_576, ge=1_024)
     #: The web session cookie is sent only over HTTPS unless this is switched off (local development).
     session_cookie_secure: bool = True
-    #: Fernet keys for special-category fields, comma-separated, NEWEST FIRST. Rotation: put a new key in
-    #: front, run ``returnhub keys rotate``, then drop the old key. Empty: a fixed development key is used
-    #: outside production, and production refuses to start (see ``crypto.field_cipher``).
-    field_keys: str = ""
+    # ``field_keys`` (RETURNHUB_FIELD_KEYS) is inherited from ``core.crypto.FieldKeySettings``: the event
+    # store reads it too.
     #: Retention periods (dry-run report only; see ``retention.py``), in days.
     retain_closed_cases_days: int = Field(default=6 * 365, ge=1)
     retain_access_log_days: int = Field(default=6 * 365, ge=1)
     retain_spent_tokens_days: int = Field(default=90, ge=1)
     retain_monitoring_notes_days: int = Field(default=6 * 365, ge=1)
+    #: Sealed special-category values of a closed case, counted from its last legal event.
+    retain_sealed_values_days: int = Field(default=6 * 365, ge=1)
 
 
 @lru_cache(maxsize=1)

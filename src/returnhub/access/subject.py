@@ -20,6 +20,7 @@ from returnhub.access import audit
 from returnhub.access.crypto import FieldCipher
 from returnhub.access.models import MonitoringNote
 from returnhub.casework.queries import show_case
+from returnhub.casework.sealed import erase_sealed, sealed_rows
 from returnhub.casework.store import get_person, utc
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
@@ -27,8 +28,8 @@ from returnhub.core.database import Base
 EXPORT_FORMAT = "returnhub-subject-export/1"
 #: Columns that hold a person's case reference under another name.
 REFERENCE_COLUMNS = {"notifications": "reference", "hub_stays": "reference"}
-#: Stored encrypted; exported decrypted, by ``_monitoring_notes``.
-ENCRYPTED_TABLES = frozenset({"monitoring_notes"})
+#: Stored encrypted; exported decrypted, by ``_monitoring_notes`` and ``casework.sealed.sealed_rows``.
+ENCRYPTED_TABLES = frozenset({"monitoring_notes", "sealed_values"})
 
 
 def _jsonable(value: Any) -> Any:
@@ -78,25 +79,11 @@ def export_subject(
     session: Session, reference: str, *, cipher: FieldCipher, clock: Clock, requested_by: str
 ) -> dict[str, Any]:
     """Everything held on the person, and an access-log entry for the export itself (in the caller's
-    transaction, so an export that cannot be logged is not produced)."""
+    transaction, so an export that cannot be logged is not produced). Sealed special-category values are
+    exported decrypted: the export is for the person they are about."""
     ref = reference.strip().upper()
     person = get_person(session, ref)
-    audit.record_access(
-        session,
-        audit.AccessRecord(
-            user_name=requested_by,
-            role="operator",
-            method="EXPORT",
-            route="returnhub subject export",
-            path="",
-            query="",
-            case_reference=ref,
-            client="command line",
-            outcome=audit.GRANTED,
-            status=200,
-        ),
-        clock=clock,
-    )
+    _log_operator(session, ref, "EXPORT", "returnhub subject export", clock=clock, by=requested_by)
     records: dict[str, list[dict[str, Any]]] = {}
     for table in Base.metadata.sorted_tables:
         if table.name in ENCRYPTED_TABLES:
@@ -111,11 +98,47 @@ def export_subject(
     notes = _monitoring_notes(session, ref, cipher)
     if notes:
         records["monitoring_notes"] = notes
+    sealed = sealed_rows(session, ref, cipher=cipher)
+    if sealed:
+        records["sealed_values"] = [{k: _jsonable(v) for k, v in row.items()} for row in sealed]
     return {
         "format": EXPORT_FORMAT,
         "subject": ref,
         "exported_at": clock.now().isoformat(),
         "exported_by": requested_by,
-        "case": show_case(session, ref),
+        "case": show_case(session, ref, cipher=cipher),
         "records": records,
     }
+
+
+def erase_special_category(session: Session, reference: str, *, clock: Clock, requested_by: str) -> int:
+    """Erase every sealed special-category value of a person (caller commits). Returns how many.
+
+    The ciphertexts are blanked; the events keep their ``$sealed`` markers, which read ``"[erased]"``
+    from then on, and the hash chain still verifies (it never covered the values). The erasure is written
+    to the access log in the same transaction: both happen or neither does."""
+    ref = reference.strip().upper()
+    get_person(session, ref)
+    _log_operator(session, ref, "ERASE", "returnhub subject erase-sealed", clock=clock, by=requested_by)
+    return erase_sealed(session, ref, erased_at=clock.now())
+
+
+def _log_operator(
+    session: Session, reference: str, method: str, route: str, *, clock: Clock, by: str
+) -> None:
+    audit.record_access(
+        session,
+        audit.AccessRecord(
+            user_name=by,
+            role="operator",
+            method=method,
+            route=route,
+            path="",
+            query="",
+            case_reference=reference,
+            client="command line",
+            outcome=audit.GRANTED,
+            status=200,
+        ),
+        clock=clock,
+    )

@@ -22,7 +22,7 @@ import polars as pl
 from sqlalchemy import JSON, DateTime, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from returnhub.casework.events import GATED_EVENT_TYPES, validate_payload
+from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
 from returnhub.casework.models import GENESIS_HASH, LedgerHead
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
 from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS
@@ -56,6 +56,13 @@ def _validated_payloads(events: pl.DataFrame) -> list[str]:
             if event_type in GATED_EVENT_TYPES:
                 raise InvalidInput(f"bulk load refused: {event_type} is recorded only by the departure gate")
             payload = validate_payload(event_type, orjson.loads(data))
+            # Special-category text must be sealed, which this path does not do; refuse, never store it
+            # in the clear. (Checked once per distinct payload, like the validation: no per-event cost.)
+            if sealed := sealed_fields_present(event_type, payload):
+                raise InvalidInput(
+                    f"bulk load refused: {event_type} carries special-category fields ({', '.join(sealed)}) "
+                    "that are sealed only by `case record` or the events API"
+                )
             canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
             cache[key] = canonical
         out.append(canonical)

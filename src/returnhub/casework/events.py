@@ -8,9 +8,10 @@ events: ``review_decided`` (a senior caseworker's decision on a rule marked for 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -25,9 +26,19 @@ class Empty(Payload):
     pass
 
 
+#: Free text about a person's health, vulnerability, trafficking history or the grounds of a claim.
+#: Every such field is listed in ``SEALED_FIELDS`` and encrypted at append; see that mapping.
+SpecialCategoryText = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
 class Arrival(Payload):
     route: Literal["small_boat", "air", "lorry", "other"]
     port: str | None = None
+
+
+class AsylumClaimLodged(Payload):
+    #: The grounds of the claim (they may reveal sexuality, religion or political opinion). Sealed.
+    basis: SpecialCategoryText | None = None
 
 
 class AsylumClaimDecided(Payload):
@@ -80,8 +91,15 @@ class Rule39Granted(Payload):
         return self
 
 
+class NrmReferral(Payload):
+    #: What the referral says about the exploitation. Sealed.
+    details: SpecialCategoryText | None = None
+
+
 class NrmDecision(Payload):
     outcome: Literal["positive", "negative"]
+    #: The competent authority's reasons. Sealed; the outcome stays in the clear for the rules.
+    details: SpecialCategoryText | None = None
 
 
 class AgeDisputeRaised(Payload):
@@ -95,12 +113,19 @@ class AgeDisputeResolved(Payload):
 
 class AdultsAtRiskAssessed(Payload):
     level: int = Field(ge=0, le=3)
-    indicators: list[str] = Field(default_factory=list)
+    #: Vulnerability indicators (e.g. "victim_of_torture", "pregnancy", "PTSD"). Sealed.
+    indicators: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+    #: The assessor's notes. Sealed.
+    notes: SpecialCategoryText | None = None
 
 
 class FitnessToFlyAssessed(Payload):
     fit: bool
     serious_medical_condition: bool = False
+    #: The diagnosis and treatment behind the assessment. Sealed.
+    medical_details: SpecialCategoryText | None = None
 
 
 class Article8Decided(Payload):
@@ -233,7 +258,7 @@ class EventType(StrEnum):
 
 EVENT_PAYLOADS: dict[str, type[Payload]] = {
     EventType.ARRIVAL: Arrival,
-    EventType.ASYLUM_CLAIM_LODGED: Empty,
+    EventType.ASYLUM_CLAIM_LODGED: AsylumClaimLodged,
     EventType.ASYLUM_CLAIM_DECIDED: AsylumClaimDecided,
     EventType.APPEAL_LODGED: AppealLodged,
     EventType.APPEAL_DECIDED: AppealDecided,
@@ -246,7 +271,7 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     EventType.INJUNCTION_DISCHARGED: Empty,
     EventType.RULE39_GRANTED: Rule39Granted,
     EventType.RULE39_LIFTED: Empty,
-    EventType.NRM_REFERRAL: Empty,
+    EventType.NRM_REFERRAL: NrmReferral,
     EventType.NRM_REASONABLE_GROUNDS: NrmDecision,
     EventType.NRM_CONCLUSIVE_GROUNDS: NrmDecision,
     EventType.NRM_RECONSIDERATION_REQUESTED: Empty,
@@ -290,6 +315,31 @@ GATED_EVENT_TYPES = frozenset(
 )
 
 
+#: Special-category fields, per event type, that are encrypted at rest ("sealed"): on append each present
+#: value goes, encrypted, to ``sealed_values`` and the stored payload keeps only ``{"$sealed": "<id>"}``
+#: (``casework.sealed``). Only the narrative is sealed. The coded legal facts the safeguard rules read -
+#: the Adults-at-Risk level, NRM outcomes, fit to fly, a serious medical condition - stay in the clear:
+#: the fold puts them in the projection, whose columns the vectorised screen reads for the whole caseload
+#: (1,000,000 people) with no decryption, and they reveal far less than the narrative does.
+SEALED_FIELDS: Mapping[str, frozenset[str]] = {
+    EventType.ASYLUM_CLAIM_LODGED: frozenset({"basis"}),
+    EventType.NRM_REFERRAL: frozenset({"details"}),
+    EventType.NRM_REASONABLE_GROUNDS: frozenset({"details"}),
+    EventType.NRM_CONCLUSIVE_GROUNDS: frozenset({"details"}),
+    EventType.NRM_RECONSIDERATION_DECIDED: frozenset({"details"}),
+    EventType.ADULTS_AT_RISK_ASSESSED: frozenset({"indicators", "notes"}),
+    EventType.FITNESS_TO_FLY_ASSESSED: frozenset({"medical_details"}),
+}
+#: The key of the marker that stands in a stored payload for a sealed value: ``{"$sealed": "<id>"}``.
+SEALED_MARKER = "$sealed"
+
+
+def sealed_fields_present(event_type: str, payload: Mapping[str, Any]) -> list[str]:
+    """The sealed fields this (validated) payload carries, in a fixed order."""
+    fields = SEALED_FIELDS.get(event_type)
+    return sorted(fields.intersection(payload)) if fields else []
+
+
 def validate_payload(event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
     """Validate ``data`` against the type's model; return the normalised JSON-ready payload."""
     model = EVENT_PAYLOADS.get(event_type)
@@ -302,4 +352,9 @@ def validate_payload(event_type: str, data: dict[str, Any] | None) -> dict[str, 
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "payload"
         raise InvalidInput(f"invalid {event_type} payload: {where}: {first['msg']}") from None
-    return payload.model_dump(mode="json", exclude_none=True)
+    out = payload.model_dump(mode="json", exclude_none=True)
+    # An empty sealed list (no indicators) says nothing; leave it out rather than seal an empty value.
+    for name in sealed_fields_present(event_type, out):
+        if out[name] in ([], ""):
+            del out[name]
+    return out

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +47,27 @@ class StoredEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SealedValue(Base):
+    """A special-category value of an event, encrypted (``casework.sealed``). The event's payload holds
+    ``{"$sealed": id}`` in its place, and the hash chain covers that marker, not this row: so re-encrypting
+    (key rotation) or erasing the value never breaks the chain."""
+
+    __tablename__ = "sealed_values"
+    __table_args__ = (
+        UniqueConstraint("case_reference", "event_sequence", "field", name="uq_sealed_values_event_field"),
+    )
+
+    #: A random id (hex UUID), so the ciphertext can name its own row before the row is written.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_reference: Mapped[str] = mapped_column(String(16))
+    event_sequence: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(48))
+    #: Fernet token of ``{"id", "field", "value"}``; NULL once erased.
+    ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class LedgerHead(Base):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections.abc import Collection
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
+from returnhub.casework.sealed import open_events
 from returnhub.casework.state import fold_as_of
 from returnhub.casework.store import get_person, load_events, to_legal_event, utc
+from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
 
 SUMMARY_COLUMNS = (
@@ -86,20 +88,35 @@ def event_to_dict(row: StoredEvent) -> dict[str, Any]:
         "occurred_on": row.occurred_on.isoformat(),
         "recorded_at": utc(row.recorded_at).isoformat(),
         "recorded_by": row.recorded_by,
-        "data": row.data,
+        # A copy: sealed fields are resolved in the view, never in the loaded row.
+        "data": dict(row.data),
         "hash": row.hash,
     }
 
 
-def case_timeline(session: Session, reference: str) -> list[dict[str, Any]]:
+def case_timeline(
+    session: Session, reference: str, *, cipher: FieldCipher | None = None
+) -> list[dict[str, Any]]:
+    """Every event of the case. Sealed (special-category) fields are opened with ``cipher``; without one
+    (a caller who may not see them) they read ``"[restricted]"``."""
     person = get_person(session, reference)
-    return [event_to_dict(e) for e in load_events(session, person.id)]
+    timeline = [event_to_dict(e) for e in load_events(session, person.id)]
+    open_events(session, person.reference, timeline, cipher=cipher)
+    return timeline
 
 
 def show_case(
-    session: Session, reference: str, *, as_of: date | None = None, known_at: datetime | None = None
+    session: Session,
+    reference: str,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    cipher: FieldCipher | None = None,
 ) -> dict[str, Any]:
-    """Identity, the state (as of a legal date and a system time, if given) and the visible timeline."""
+    """Identity, the state (as of a legal date and a system time, if given) and the visible timeline.
+
+    Sealed fields of the timeline are opened with ``cipher``, or read ``"[restricted]"`` without one; the
+    state never holds them (the fold does not need them)."""
     person = get_person(session, reference)
     rows = load_events(session, person.id)
     if known_at is not None:
@@ -119,6 +136,8 @@ def show_case(
                 .order_by(case_projection.c.reference)
             ).scalars()
         )
+    timeline = [event_to_dict(r) for r in visible]
+    open_events(session, person.reference, timeline, cipher=cipher)
     return {
         "reference": person.reference,
         "identity": {
@@ -135,5 +154,5 @@ def show_case(
         "status": state.status,
         "version": state.version,
         "state": state.as_dict(),
-        "timeline": [event_to_dict(r) for r in visible],
+        "timeline": timeline,
     }

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from returnhub.access.deps import CurrentUser, Forbidden
+from returnhub.access.deps import CurrentUser, FieldCipherDep, Forbidden, SpecialCategoryCipher
 from returnhub.access.permissions import may_record
 from returnhub.access.scopes import case_filter
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
+from returnhub.core.errors import InvalidInput
+from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -45,7 +47,10 @@ class EventOut(BaseModel):
     occurred_on: date
     recorded_at: datetime
     recorded_by: str
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description='The payload. A special-category field reads "[restricted]" unless your role may see '
+        'such data, and "[erased]" once erased.'
+    )
     hash: str
 
 
@@ -68,7 +73,10 @@ class EventIn(BaseModel):
     occurred_on: date
     data: dict[str, Any] = Field(default_factory=dict)
     expected_version: int | None = Field(
-        default=None, ge=0, description="The case version you last read; a stale one gets 409."
+        default=None,
+        ge=0,
+        description="The case version you last read; a stale one gets 409. The `If-Match` header (the "
+        "case's ETag) says the same; if both are given they must agree (422).",
     )
 
 
@@ -109,25 +117,41 @@ def get_case(
     reference: str,
     session: SessionDep,
     response: Response,
+    cipher: SpecialCategoryCipher,
     as_of: date | None = None,
     known_at: datetime | None = None,
 ) -> dict[str, Any]:
-    case = show_case(session, reference.upper(), as_of=as_of, known_at=known_at)
-    response.headers["ETag"] = f'"{case["version"]}"'
+    case = show_case(session, reference.upper(), as_of=as_of, known_at=known_at, cipher=cipher)
+    set_etag(response, case["version"])
     return case
 
 
 @router.get("/{reference}/events", response_model=list[EventOut])
-def get_events(reference: str, session: SessionDep) -> list[dict[str, Any]]:
-    return case_timeline(session, reference.upper())
+def get_events(reference: str, session: SessionDep, cipher: SpecialCategoryCipher) -> list[dict[str, Any]]:
+    return case_timeline(session, reference.upper(), cipher=cipher)
 
 
-@router.post("/{reference}/events", response_model=EventRecorded, status_code=201)
+@router.post(
+    "/{reference}/events",
+    response_model=EventRecorded,
+    status_code=201,
+    responses={
+        201: {"headers": {"ETag": {"description": "The case's new version.", "schema": {"type": "string"}}}}
+    },
+)
 def post_event(
-    reference: str, body: EventIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
+    reference: str,
+    body: EventIn,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    response: Response,
+    cipher: FieldCipherDep,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     if not may_record(principal.role, body.type):
         raise Forbidden(f"a {principal.role.value} may not record {body.type} events")
+    expected = _expected_version(if_match, body.expected_version)
     result = append_event(
         session,
         reference.upper(),
@@ -136,8 +160,10 @@ def post_event(
         body.data,
         clock=clock,
         recorded_by=principal.name,
-        expected_version=body.expected_version,
+        expected_version=expected,
+        cipher=cipher,
     )
+    set_etag(response, result.state.version)
     return {
         "reference": reference.upper(),
         "sequence": result.sequence,
@@ -145,3 +171,14 @@ def post_event(
         "status": result.state.status,
         "version": result.state.version,
     }
+
+
+def _expected_version(if_match: str | None, in_body: int | None) -> int | None:
+    """The version the client last read, from ``If-Match`` or the body. Both may be given only if they
+    agree: a request that contradicts itself is invalid input (422), not a stale precondition."""
+    from_header = if_match_version(if_match)
+    if from_header is not None and in_body is not None and from_header != in_body:
+        raise InvalidInput(
+            f"If-Match names version {from_header} but expected_version is {in_body}; send one, or the same"
+        )
+    return from_header if from_header is not None else in_body

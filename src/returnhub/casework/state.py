@@ -101,8 +101,9 @@ class CaseState:
     age_dispute_outcome: str | None = None
     assessed_date_of_birth: date | None = None
 
+    # The Adults-at-Risk indicators are sealed special-category text (events.SEALED_FIELDS): the state
+    # holds only the level the rules read, so the fold never needs a sealed value.
     adults_at_risk_level: int | None = None
-    adults_at_risk_indicators: tuple[str, ...] = ()
     adults_at_risk_assessed_on: date | None = None
 
     fit_to_fly: bool | None = None
@@ -337,7 +338,6 @@ def _age_resolved(s: CaseState, e: LegalEvent) -> None:
 
 def _aar(s: CaseState, e: LegalEvent) -> None:
     s.adults_at_risk_level = e.data["level"]
-    s.adults_at_risk_indicators = tuple(e.data.get("indicators", ()))
     s.adults_at_risk_assessed_on = e.occurred_on
 
 

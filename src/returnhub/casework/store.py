@@ -16,10 +16,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from returnhub.casework.events import GATED_EVENT_TYPES, EventType, validate_payload
+from returnhub.casework.events import GATED_EVENT_TYPES, EventType, sealed_fields_present, validate_payload
 from returnhub.casework.models import GENESIS_HASH, LedgerHead, StoredEvent, case_projection
+from returnhub.casework.sealed import seal_payload, store_sealed
 from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of, review_decisions_json
 from returnhub.core.clock import Clock
+from returnhub.core.crypto import FieldCipher, default_field_cipher
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.people.models import Person
 
@@ -163,11 +165,14 @@ def append_event(
     recorded_by: str,
     expected_version: int | None = None,
     via_gate: bool = False,
+    cipher: FieldCipher | None = None,
 ) -> AppendResult:
     """Validate and append one event, then refresh the case's projection row, in the caller's transaction.
 
     ``expected_version`` is the version the caller last read; if the case has moved on since, the
     append is refused (409). Events that move a person are accepted only from the operations gate.
+    Special-category fields are sealed with ``cipher`` (the configured one if not given): the stored
+    payload, its hash and the fold see only ``{"$sealed": id}`` markers.
     """
     _load_hooks()
     payload = validate_payload(event_type, data)
@@ -196,6 +201,16 @@ def append_event(
 
     recorded_at = clock.now()
     sequence = current_version + 1
+    sealed: list[dict[str, Any]] = []
+    if sealed_fields_present(event_type, payload):
+        payload, sealed = seal_payload(
+            event_type,
+            payload,
+            cipher=cipher or default_field_cipher(),
+            case_reference=reference,
+            sequence=sequence,
+            sealed_at=recorded_at,
+        )
     digest = event_digest(
         head.last_hash,
         case_reference=reference,
@@ -224,6 +239,7 @@ def append_event(
         raise VersionConflict(
             f"case {reference} changed while this event was being recorded; reload and try again"
         ) from None
+    store_sealed(session, sealed)
     head.last_id = row.id
     head.last_hash = digest
     head.count = head.count + 1

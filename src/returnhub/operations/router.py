@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
 from returnhub.access.scopes import require_in_scope
 from returnhub.operations import documents, incidents, stays, transfers
+from returnhub.web.conditional import IfMatch, if_match_version
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -65,20 +66,6 @@ class ExitIn(BaseModel):
     destination: str | None = Field(default=None, max_length=3)
 
 
-IfMatch = Annotated[str | None, Header(description="The transfer version you last read (its ETag).")]
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().strip("W/").strip('"'))
-    except ValueError:
-        from returnhub.core.errors import PreconditionFailed
-
-        raise PreconditionFailed('If-Match must be the transfer\'s ETag, e.g. "3"') from None
-
-
 @router.get("/transfers", tags=["transfers"])
 def list_transfers(
     session: SessionDep, status: Annotated[str | None, Query(max_length=16)] = None
@@ -125,7 +112,7 @@ def add_person(
         body.reference,
         clock=clock,
         recorded_by=principal.name,
-        expected_version=_version(if_match),
+        expected_version=if_match_version(if_match),
     )
     return [o.as_dict() for o in outcomes]
 
@@ -144,7 +131,11 @@ def lock(
     reference: str, session: SessionDep, clock: ClockDep, principal: CurrentUser, if_match: IfMatch = None
 ) -> dict[str, Any]:
     return transfers.lock_manifest(
-        session, reference, clock=clock, recorded_by=principal.name, expected_version=_version(if_match)
+        session,
+        reference,
+        clock=clock,
+        recorded_by=principal.name,
+        expected_version=if_match_version(if_match),
     ).as_dict()
 
 
@@ -162,7 +153,7 @@ def depart(
         reference,
         clock=clock,
         recorded_by=principal.name,
-        expected_version=_version(if_match),
+        expected_version=if_match_version(if_match),
         accept_under_minimum=body.accept_under_minimum if body else False,
     ).as_dict()
 
@@ -172,7 +163,11 @@ def arrive(
     reference: str, session: SessionDep, clock: ClockDep, principal: CurrentUser, if_match: IfMatch = None
 ) -> dict[str, Any]:
     return transfers.arrive(
-        session, reference, clock=clock, recorded_by=principal.name, expected_version=_version(if_match)
+        session,
+        reference,
+        clock=clock,
+        recorded_by=principal.name,
+        expected_version=if_match_version(if_match),
     )
 
 
@@ -191,7 +186,7 @@ def cancel(
         body.reason,
         clock=clock,
         recorded_by=principal.name,
-        expected_version=_version(if_match),
+        expected_version=if_match_version(if_match),
     )
 
 

@@ -115,14 +115,6 @@ _REMOVAL_CENTRES: Final[tuple[str, ...]] = (
     "Tinsley House",
 )
 _INJUNCTION_COURTS: Final[tuple[str, ...]] = ("High Court", "Upper Tribunal")
-_AAR_INDICATORS: Final[tuple[str, ...]] = (
-    "mental_health_condition",
-    "victim_of_torture",
-    "victim_of_trafficking",
-    "serious_physical_health_condition",
-    "victim_of_sexual_or_gender_based_violence",
-    "serious_physical_disability",
-)
 
 # Outcome codes of the initial decision.
 _GRANT, _REFUSE, _WITHDRAWN, _CERTIFIED = 0, 1, 2, 3
@@ -433,7 +425,6 @@ class _Generator:
         )
         self.male: Mask = male
         self.aar_level: I64 = d.choice(rates.AAR_LEVEL_WEIGHTS, n)
-        self.aar_indicator_pick: F64 = d.rng.random(n)
 
     def draw_decisions(self) -> None:
         d, u = self.draw, self.units
@@ -919,33 +910,15 @@ class _Generator:
         self.log.add(np.arange(self.n, dtype=np.int64), event_type, days[self.unit_of_person], codes)
 
     def aar_codes(self, persons: I64) -> I64:
-        """Adults-at-Risk payloads: the person's level (0-3) and, above 0, one or two indicators."""
+        """Adults-at-Risk payloads: the person's level (0-3) only. The indicators are special-category text,
+        sealed at append (``events.SEALED_FIELDS``); the bulk loader refuses them, so none are generated."""
         d, p = self.draw, self.payloads
-        size = persons.size
         level = np.where(
-            d.chance(rates.AAR_LEVEL_CHANGE_SHARE, size),
-            d.choice(rates.AAR_LEVEL_WEIGHTS, size),
+            d.chance(rates.AAR_LEVEL_CHANGE_SHARE, persons.size),
+            d.choice(rates.AAR_LEVEL_WEIGHTS, persons.size),
             self.aar_level[persons],
         )
-        per_level: list[I64] = [p.codes("adults_at_risk_assessed", [{"level": 0, "indicators": []}])]
-        for lv in (1, 2, 3):
-            options: list[dict[str, Any]] = [{"level": lv, "indicators": [i]} for i in _AAR_INDICATORS]
-            if lv >= 2:
-                options += [
-                    {"level": lv, "indicators": [a, b]}
-                    for ai, a in enumerate(_AAR_INDICATORS)
-                    for b in _AAR_INDICATORS[ai + 1 :]
-                ]
-            per_level.append(p.codes("adults_at_risk_assessed", options))
-        # The same person at the same level shows the same indicators; a changed level draws afresh.
-        pick = np.where(
-            level == self.aar_level[persons], self.aar_indicator_pick[persons], d.rng.random(size)
-        )
-        out = np.empty(size, dtype=np.int64)
-        for lv in range(4):
-            chosen = level == lv
-            out[chosen] = per_level[lv][np.floor(pick[chosen] * per_level[lv].size).astype(np.int64)]
-        return out
+        return p.codes("adults_at_risk_assessed", [{"level": lv} for lv in range(4)])[level]
 
     def emit_assessments_of_persons(self, persons: I64, days: I64) -> None:
         # The policy is for adults: a child is not assessed under it.

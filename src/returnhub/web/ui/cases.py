@@ -16,14 +16,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnhub.access.deps import CurrentUser
-from returnhub.access.permissions import EVENT_TYPES_BY_ROLE
+from returnhub.access.deps import CurrentUser, FieldCipherDep, SpecialCategoryCipher
+from returnhub.access.permissions import EVENT_TYPES_BY_ROLE, may_see_special_category
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
 from returnhub.casework.events import GATED_EVENT_TYPES
 from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
+from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import DomainError, InvalidInput
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
@@ -161,8 +162,10 @@ def _case_context(
     as_of: date | None,
     known_at: datetime | None,
     stage: str,
+    cipher: FieldCipher | None,
 ) -> dict[str, Any]:
-    case = show_case(session, reference, as_of=as_of, known_at=known_at)
+    # Sealed special-category fields are opened only for roles that may see them ("[restricted]" otherwise).
+    case = show_case(session, reference, as_of=as_of, known_at=known_at, cipher=cipher)
     explanation = safeguards.evaluate_case(
         session,
         reference,
@@ -192,6 +195,7 @@ def case_page(
     runtime: RuntimeDep,
     clock: ClockDep,
     principal: CurrentUser,
+    cipher: SpecialCategoryCipher,
     stage: Annotated[str, Query(max_length=20)] = "hub_referral",
     as_of: Annotated[str, Query(max_length=10)] = "",
     known_at: Annotated[str, Query(max_length=32)] = "",
@@ -221,6 +225,7 @@ def case_page(
         as_of=as_of_date,
         known_at=known,
         stage=stage,
+        cipher=cipher,
     )
     context.update(
         errors=errors,
@@ -256,6 +261,7 @@ def record_event(
     runtime: RuntimeDep,
     clock: ClockDep,
     principal: CurrentUser,
+    cipher: FieldCipherDep,
     event_type: Annotated[str, Form(max_length=48)] = "",
     occurred_on_day: Annotated[str, Form(max_length=2)] = "",
     occurred_on_month: Annotated[str, Form(max_length=2)] = "",
@@ -297,6 +303,7 @@ def record_event(
                 clock=clock,
                 recorded_by=principal.name,
                 expected_version=version,
+                cipher=cipher,
             )
             return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
         except DomainError as exc:
@@ -309,7 +316,15 @@ def record_event(
                 message = "The case changed since you opened it: check the timeline, then record again"
             errors.add(field, message[:1].upper() + message[1:])
     context = _case_context(
-        session, runtime, clock, principal, reference, as_of=None, known_at=None, stage="hub_referral"
+        session,
+        runtime,
+        clock,
+        principal,
+        reference,
+        as_of=None,
+        known_at=None,
+        stage="hub_referral",
+        cipher=cipher if may_see_special_category(principal.role) else None,
     )
     context.update(
         errors=errors,
@@ -335,6 +350,7 @@ def record_review(
     runtime: RuntimeDep,
     clock: ClockDep,
     principal: CurrentUser,
+    cipher: SpecialCategoryCipher,
     rule: Annotated[str, Form(max_length=16)] = "",
     decision: Annotated[str, Form(max_length=10)] = "",
     reasoning: Annotated[str, Form(max_length=4000)] = "",
@@ -369,7 +385,7 @@ def record_review(
             session.rollback()
             errors.add(f"reasoning-{rule}", str(exc.detail)[:1].upper() + str(exc.detail)[1:])
     context = _case_context(
-        session, runtime, clock, principal, reference, as_of=None, known_at=None, stage=stage
+        session, runtime, clock, principal, reference, as_of=None, known_at=None, stage=stage, cipher=cipher
     )
     context.update(
         errors=errors,

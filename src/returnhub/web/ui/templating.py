@@ -6,6 +6,7 @@ business logic lives in templates or handlers; templates only lay out what a ser
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +40,9 @@ templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 
 
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def _humanise(value: Any) -> str:
     """``removal_notice_served`` -> ``Removal notice served``; dates as 1 June 2026."""
     if value is None or value == "":
@@ -50,7 +54,7 @@ def _humanise(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     text = str(value)
-    if "_" in text and " " not in text:
+    if _CODE.fullmatch(text):  # a code from the catalogue (``in_force``, ``eligible``), not free text
         text = text.replace("_", " ")
         return text[:1].upper() + text[1:]
     return text
