@@ -132,7 +132,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     locked = _build(runtime)
     users = {}
-    for role in ("caseworker", "operations_planner", "independent_monitor", "legal_representative"):
+    for role in (
+        "caseworker",
+        "operations_planner",
+        "independent_monitor",
+        "legal_representative",
+        "analyst",
+    ):
         name = f"e2e-{role.replace('_', '-')}"
         clients = [CLIENT] if role == "legal_representative" else []
         make_user(runtime, role, name=name, clients=clients)
@@ -307,6 +313,27 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert answer is not None and answer.status == 404
     assert lawyer.locator("h1").inner_text() == "Page not found"
     _axe(world, lawyer, "not-found")
+
+    # --- an analyst reads the registers and the statistics (each chart with its table and downloads).
+    analyst = _sign_in(world, browser, "analyst")
+    analyst.click("a.govuk-service-navigation__link:has-text('Partners')")
+    assert "GBR-MKD-ILLUSTRATIVE" in analyst.locator("main").inner_text()
+    _axe(world, analyst, "partners")
+    analyst.click("a:has-text('GBR-MKD-ILLUSTRATIVE')")
+    analyst.wait_for_url("**/ui/agreements/GBR-MKD-ILLUSTRATIVE*")
+    _axe(world, analyst, "agreement")
+    analyst.goto("/ui/hubs")
+    _axe(world, analyst, "hubs")
+    analyst.goto("/ui/statistics")
+    images = analyst.locator("main img")
+    assert images.count() >= 4
+    for i in range(images.count()):
+        loaded = images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+        assert loaded, images.nth(i).get_attribute("src")
+    _axe(world, analyst, "statistics")
+    with analyst.expect_download() as download:
+        analyst.locator("a[href$='.csv']").first.click()
+    assert download.value.suggested_filename.endswith(".csv")
 
     assert world.csp_violations == []
     assert world.axe_violations == [], "\n".join(world.axe_violations)
