@@ -517,6 +517,43 @@ def get_screening(session: Session, screening_id: int) -> Screening:
     return row
 
 
+def latest_screening_summary(session: Session) -> dict[str, Any] | None:
+    """The headline of the most recent stored caseload screening, or None if none has been run.
+
+    Reads the summary columns only: the per-case results stored beside them are never loaded here.
+    """
+    row = (
+        session.execute(
+            select(
+                Screening.id,
+                Screening.pack,
+                Screening.pack_version,
+                Screening.stage,
+                Screening.as_of,
+                Screening.created_at,
+                Screening.cases,
+                Screening.eligible,
+                Screening.review,
+                Screening.barred,
+                Screening.by_rule,
+                Screening.rules,
+            )
+            .order_by(Screening.created_at.desc(), Screening.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def latest_screening(session: Session) -> Screening | None:
+    """The most recent stored screening with its per-case results, or None."""
+    return session.execute(
+        select(Screening).order_by(Screening.created_at.desc(), Screening.id.desc()).limit(1)
+    ).scalar()
+
+
 def screening_summary(row: Screening) -> dict[str, Any]:
     return {
         "id": row.id,

@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from returnhub.casework.events import AppealDecided, AsylumClaimDecided, HubExit
 from returnhub.casework.models import case_projection
-from returnhub.safeguards.models import Screening
+from returnhub.safeguards import service as safeguards
 
 P = case_projection.c
 
@@ -181,33 +181,8 @@ def hub_occupancy_by_month(session: Session, until: date) -> pl.DataFrame:
 
 
 def latest_screening(session: Session) -> dict[str, Any] | None:
-    """The headline of the most recent stored caseload screening, or None if none has been run.
-
-    Reads the summary columns only: the per-case results stored beside them are never loaded here.
-    """
-    row = (
-        session.execute(
-            select(
-                Screening.id,
-                Screening.pack,
-                Screening.pack_version,
-                Screening.stage,
-                Screening.as_of,
-                Screening.created_at,
-                Screening.cases,
-                Screening.eligible,
-                Screening.review,
-                Screening.barred,
-                Screening.by_rule,
-                Screening.rules,
-            )
-            .order_by(Screening.created_at.desc(), Screening.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    return None if row is None else dict(row)
+    """The headline of the most recent stored caseload screening (the safeguards context owns it)."""
+    return safeguards.latest_screening_summary(session)
 
 
 def screening_by_rule(session: Session) -> pl.DataFrame | None:

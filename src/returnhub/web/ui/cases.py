@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 import polars as pl
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnhub.access.deps import CurrentUser, FieldCipherDep, SpecialCategoryCipher
@@ -141,7 +140,7 @@ def _screening_outcomes(screening: Screening) -> dict[str, list[str]]:
 
 
 def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, list[str]]:
-    latest = session.execute(select(Screening).order_by(Screening.id.desc()).limit(1)).scalar()
+    latest = safeguards.latest_screening(session)
     if latest is None:
         return None, []
     return safeguards.screening_summary(latest), _screening_outcomes(latest)[outcome]

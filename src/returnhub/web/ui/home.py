@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from returnhub.access import service as access_service
 from returnhub.access.deps import CurrentUser
@@ -17,7 +16,6 @@ from returnhub.access.scopes import case_filter
 from returnhub.casework.queries import search_cases
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
-from returnhub.safeguards.models import Screening
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui.templating import page
 
@@ -33,7 +31,7 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
     role = principal.role
     context: dict[str, Any] = {"today": today, "role": role.value}
     if role in REVIEWERS:
-        latest = session.execute(select(Screening).order_by(Screening.id.desc()).limit(1)).scalar()
+        latest = safeguards.latest_screening(session)
         if latest is not None:
             context["screening"] = safeguards.screening_summary(latest)
             context["reviews"] = safeguards.screening_cases(latest, outcome="review", limit=QUEUE_LENGTH)
