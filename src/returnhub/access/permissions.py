@@ -179,8 +179,13 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
         roles=_roles(PLANNERS, R.HUB_LIAISON), scope=Scope.TRANSFER, param="reference", personal=True
     ),
     ("POST", "/transfers/{reference}/cancel"): _plain(PLANNERS, personal=True),
-    ("GET", "/stays/clocks"): _plain(CASEWORK_STAFF, personal=True),
-    ("GET", "/stays/overdue"): _plain(CASEWORK_STAFF, personal=True),
+    # A hub liaison sees the clocks at their own hubs (the handler narrows the list).
+    ("GET", "/stays/clocks"): Permission(
+        roles=_roles(CASEWORK_STAFF, R.HUB_LIAISON), scope=Scope.CASE_LIST, personal=True
+    ),
+    ("GET", "/stays/overdue"): Permission(
+        roles=_roles(CASEWORK_STAFF, R.HUB_LIAISON), scope=Scope.CASE_LIST, personal=True
+    ),
     ("POST", "/stays/{reference}/exit"): _case(_roles(PLANNERS, R.HUB_LIAISON)),
     ("POST", "/documents/check"): _plain(
         _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN)

@@ -35,8 +35,12 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
         if latest is not None:
             context["screening"] = safeguards.screening_summary(latest)
             context["reviews"] = safeguards.screening_cases(latest, outcome="review", limit=QUEUE_LENGTH)
-    if role in CASEWORK_STAFF:
-        context["overdue"] = stays.overdue(session, today)[:QUEUE_LENGTH]
+    if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
+        overdue = stays.overdue(session, today)
+        if role is Role.HUB_LIAISON:  # their record scope: the people at their hubs
+            mine = set(access_service.hubs_of(session, principal.user_id))
+            overdue = [c for c in overdue if c["hub"] in mine]
+        context["overdue"] = overdue[:QUEUE_LENGTH]
     if role in PLANNERS | {Role.INDEPENDENT_MONITOR, Role.HUB_LIAISON}:
         week = [
             t
