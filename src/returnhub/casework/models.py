@@ -114,3 +114,5 @@ case_projection = Table(
 )
 Index("ix_case_projection_status", case_projection.c.status)
 Index("ix_case_projection_nationality_status", case_projection.c.nationality, case_projection.c.status)
+# A case's view lists the other members of the family; without this index that read scanned the whole table.
+Index("ix_case_projection_family_unit_id", case_projection.c.family_unit_id)
