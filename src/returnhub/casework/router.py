@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from returnhub.access.deps import CurrentUser, Forbidden
 from returnhub.access.permissions import may_record
@@ -105,14 +107,18 @@ def list_cases(
 
 
 @router.get("/{reference}", response_model=CaseDetail)
-def get_case(
+async def get_case(
     reference: str,
     session: SessionDep,
     response: Response,
     as_of: date | None = None,
     known_at: datetime | None = None,
 ) -> dict[str, Any]:
-    case = show_case(session, reference.upper(), as_of=as_of, known_at=known_at)
+    # The busiest read: async so that the answer is checked against CaseDetail on the event loop (about
+    # 0.1 ms) instead of in a second trip to a worker thread; the database work still runs in one.
+    case = await run_in_threadpool(
+        functools.partial(show_case, session, reference.upper(), as_of=as_of, known_at=known_at)
+    )
     response.headers["ETag"] = f'"{case["version"]}"'
     return case
 
