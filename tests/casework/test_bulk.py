@@ -79,3 +79,18 @@ def test_rebuild_stays_in_process_unless_workers_see_what_the_session_sees(
         assert bulk.rebuild_workers(s) == 1
     with engine.connect() as conn:  # a session on a connection may sit inside an outer transaction
         assert bulk.rebuild_workers(Session(bind=conn)) == 1
+
+
+def test_load_folding_in_a_worker_equals_rebuild(engine: Engine, clock: FixedClock) -> None:
+    pop = generate_population(300, 13, today=clock.today())
+    persons, events = load_population(
+        engine, pop.persons, pop.events, clock=clock, chunk_persons=110, fold_in_worker=True
+    )
+    assert persons == 300 and events == pop.events.height
+    loaded = _rows(engine)
+    assert len(loaded) == 300
+    with unit_of_work(engine) as s:
+        assert verify_chain(s).as_dict() == {"events": events, "ok": True}
+    with unit_of_work(engine) as s:
+        rebuild_projection(s, clock, workers=1)
+    assert _rows(engine) == loaded

@@ -19,15 +19,14 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import orjson
 import polars as pl
-from sqlalchemy import JSON, DateTime, insert, select, text
+from sqlalchemy import JSON, Date, DateTime, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -98,24 +97,41 @@ def load_population(
     recorded_by: str = "seed",
     chunk_persons: int = 50_000,
     progress: Progress | None = None,
+    fold_in_worker: bool | None = None,
 ) -> tuple[int, int]:
     """Append whole persons with their histories. Returns (persons, events) written.
 
     ``persons`` and ``events`` follow the contract of ``returnhub.synthetic.Population``; references
     are re-numbered from the database's next person id so that ``--append`` never collides.
+
+    ``fold_in_worker``: fold each chunk's projection rows in a worker process while this one hashes and
+    inserts the chunk's events (``None``: when there are at least ``PARALLEL_MIN_PERSONS`` persons and
+    more than one CPU). The worker only computes; every write stays in this process's chunk transaction.
     """
     events = events.sort(["person_index", "sequence"])
     n = persons.height
+    if fold_in_worker is None:
+        fold_in_worker = n >= PARALLEL_MIN_PERSONS and (os.cpu_count() or 1) > 1
     total_events = 0
-    for start in range(0, n, chunk_persons):
-        stop = min(n, start + chunk_persons)
-        chunk_p = persons.filter(pl.col("person_index").is_between(start, stop - 1))
-        chunk_e = events.filter(pl.col("person_index").is_between(start, stop - 1))
-        with engine.begin() as conn, _gc_paused():
-            written = _load_chunk(conn, chunk_p, chunk_e, clock=clock, recorded_by=recorded_by)
-        total_events += written
-        if progress is not None:
-            progress(stop - start)
+    with ExitStack() as stack:
+        pool = None
+        if fold_in_worker:
+            # spawn, not fork: this process holds database connections and Polars' threads.
+            pool = stack.enter_context(
+                ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            )
+            pool.submit(_worker_ready)  # start it (a fresh interpreter, imports) while this one works
+        for start in range(0, n, chunk_persons):
+            stop = min(n, start + chunk_persons)
+            chunk_p = persons.filter(pl.col("person_index").is_between(start, stop - 1))
+            chunk_e = events.filter(pl.col("person_index").is_between(start, stop - 1))
+            with engine.begin() as conn, _gc_paused():
+                written = _load_chunk(
+                    conn, chunk_p, chunk_e, clock=clock, recorded_by=recorded_by, fold_pool=pool
+                )
+            total_events += written
+            if progress is not None:
+                progress(stop - start)
     return n, total_events
 
 
@@ -123,20 +139,14 @@ def _next_id(conn: Connection, table: str) -> int:
     return int(conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()) + 1
 
 
-@dataclass(frozen=True, slots=True)
-class _PersonRow:
-    id: int
-    reference: str
-    nationality: str
-    sex: str
-    date_of_birth: date
-    family_unit_id: int | None
-    family_name: str
-    given_name: str
-
-
 def _load_chunk(
-    conn: Connection, persons: pl.DataFrame, events: pl.DataFrame, *, clock: Clock, recorded_by: str
+    conn: Connection,
+    persons: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    clock: Clock,
+    recorded_by: str,
+    fold_pool: ProcessPoolExecutor | None = None,
 ) -> int:
     now = clock.now()
     dialect = conn.dialect.name
@@ -174,7 +184,7 @@ def _load_chunk(
         )
 
     ids = (persons["person_index"] - base_index + first_person_id).to_list()
-    person_objs: list[_PersonRow] = []
+    identities: list[tuple[Any, ...]] = []  # in ``_Identity`` order
     person_rows: list[tuple[Any, ...]] = []
     for pid, given, family, dob, sex, nat, langs, fi in zip(
         ids,
@@ -189,7 +199,7 @@ def _load_chunk(
     ):
         fid = family_ids[fi] if fi is not None else None
         reference = f"RH{pid:07d}"
-        person_objs.append(_PersonRow(pid, reference, nat, sex, dob, fid, family, given))
+        identities.append((pid, reference, nat, sex, dob, fid, family, given))
         person_rows.append((pid, reference, given, family, dob, sex, nat, list(langs or []), fid, now))
     _fast_insert(conn, "persons", _PERSON_COLUMNS, person_rows)
 
@@ -201,6 +211,9 @@ def _load_chunk(
         "occurred_on",
         pl.col("recorded_at").dt.convert_time_zone("UTC").alias("recorded_at"),
     ).with_columns(pl.Series("data", canonical, dtype=pl.String))
+    folded: Future[list[tuple[Any, ...]]] | None = None
+    if fold_pool is not None:
+        folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
     # The same canonical bytes as ``event_digest`` (orjson, sorted keys, compact), built column-wise.
     bodies = frame.select(
         pl.concat_str(
@@ -229,10 +242,6 @@ def _load_chunk(
         hashes.append(prev_hash)
 
     case_ids = frame["case_id"].to_list()
-    sequences = frame["sequence"].to_list()
-    types = frame["event_type"].to_list()
-    occurred = frame["occurred_on"].to_list()
-    recorded = frame["recorded_at"].to_list()
     n_events = len(case_ids)
     if dialect == "sqlite":
         # Pre-format dates column-wise exactly as SQLAlchemy stores them in SQLite (naive UTC text).
@@ -241,13 +250,13 @@ def _load_chunk(
             frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
         )
     else:
-        occurred_out, recorded_out = occurred, recorded
+        occurred_out, recorded_out = frame["occurred_on"].to_list(), frame["recorded_at"].to_list()
     event_rows = list(
         zip(
             range(first_event_id, first_event_id + n_events),
             case_ids,
-            sequences,
-            types,
+            frame["sequence"].to_list(),
+            frame["event_type"].to_list(),
             occurred_out,
             recorded_out,
             [recorded_by] * n_events,
@@ -258,18 +267,9 @@ def _load_chunk(
         )
     )
     _fast_insert(conn, "case_events", _EVENT_COLUMNS, event_rows, preformatted=True)
-
-    loads_cache: dict[str, dict[str, Any]] = {}
-    per_case: dict[int, list[LegalEvent]] = {}
-    for cid, seq, etype, occ, rec, data in zip(
-        case_ids, sequences, types, occurred, recorded, canonical, strict=True
-    ):
-        payload = loads_cache.get(data)
-        if payload is None:
-            payload = loads_cache[data] = orjson.loads(data)
-        per_case.setdefault(cid, []).append(LegalEvent(seq, etype, occ, rec, payload))
-
-    insert_projection(conn, person_objs, per_case, now)
+    del event_rows
+    rows = folded.result() if folded is not None else _fold_frame(frame, identities, now, dialect)
+    _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
 
     last_id = first_event_id + n_events - 1 if n_events else head_last_id
     conn.execute(
@@ -340,13 +340,50 @@ def projection_rows(
     return rows
 
 
-def insert_projection(
-    conn: Connection, persons: Sequence[Any], per_case: dict[int, list[LegalEvent]], now: datetime
-) -> int:
-    """Fold each person's events and insert their projection rows."""
-    rows = projection_rows(persons, per_case, now)
-    _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows)
-    return len(rows)
+def _fold_frame(
+    frame: pl.DataFrame, identities: list[tuple[Any, ...]], now: datetime, dialect: str
+) -> list[tuple[Any, ...]]:
+    """A loading chunk's projection rows, ready to insert: ``frame`` holds the chunk's events (case_id,
+    sequence, event_type, occurred_on, recorded_at and the canonical payload text), ordered by case and
+    sequence; ``identities`` the persons, in ``_Identity`` order."""
+    payloads = _memo(frame["data"].to_list(), orjson.loads)
+    events = list(
+        map(
+            _new_event,
+            zip(
+                frame["sequence"].to_list(),
+                frame["event_type"].to_list(),
+                frame["occurred_on"].to_list(),
+                frame["recorded_at"].to_list(),
+                payloads,
+                strict=True,
+            ),
+        )
+    )
+    per_case = _group(frame["case_id"].to_list(), events)
+    rows = projection_rows(list(map(_new_identity, identities)), per_case, now)
+    return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect, dates_as_text=True)
+
+
+def _worker_ready() -> None:
+    """Nothing: submitted first so that a worker starts, and imports this module, before it is needed."""
+
+
+def _worker_fold_frame(
+    frame: pl.DataFrame, identities: list[tuple[Any, ...]], now: datetime, dialect: str
+) -> list[tuple[Any, ...]]:
+    with _gc_paused():
+        return _fold_frame(frame, identities, now, dialect)
+
+
+def _group(case_ids: Sequence[int], events: list[LegalEvent]) -> dict[int, list[LegalEvent]]:
+    """Each case's events, from parallel lists already grouped by case."""
+    per_case: dict[int, list[LegalEvent]] = {}
+    position = 0
+    for case_id, count in Counter(case_ids).items():  # first-seen order, and the rows come grouped
+        per_case[case_id] = events[position : position + count]
+        position += count
+    return per_case
 
 
 # --- the projection rebuild --------------------------------------------------------------------------
@@ -390,12 +427,7 @@ def _events_by_case(rows: Sequence[Any], dialect: str) -> dict[int, list[LegalEv
         recorded = list(map(utc, recorded_raw))
         payloads = list(map(_json_payload, data))
     events = list(map(_new_event, zip(sequences, types, occurred, recorded, payloads, strict=True)))
-    per_case: dict[int, list[LegalEvent]] = {}
-    position = 0
-    for case_id, count in Counter(case_ids).items():  # first-seen order, and the rows come grouped
-        per_case[case_id] = events[position : position + count]
-        position += count
-    return per_case
+    return _group(case_ids, events)
 
 
 _RANGE_PERSONS = (
@@ -437,7 +469,7 @@ def _range_rows(conn: Connection, lo: int, hi: int, now: datetime) -> list[tuple
         finally:
             cursor.close()
         rows = projection_rows(persons, _events_by_case(events, conn.dialect.name), now)
-        return _prepared("case_projection", _PROJECTION_COLUMNS, rows, conn.dialect.name)
+        return _prepared("case_projection", _PROJECTION_COLUMNS, rows, conn.dialect.name, dates_as_text=True)
 
 
 def _id_ranges(conn: Connection, batch_persons: int) -> list[tuple[int, int]]:
@@ -558,12 +590,21 @@ def _date_iso(value: date) -> str:
     return value.isoformat()
 
 
+def _date_text(value: Any) -> Any:
+    return value.isoformat() if type(value) is date else value  # raw SQLite reads give text already
+
+
 def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _converters(table: str, columns: Sequence[str], dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
-    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one."""
+def _converters(
+    table: str, columns: Sequence[str], dialect: str, *, dates_as_text: bool = False
+) -> list[tuple[int, Callable[[Any], Any]]]:
+    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one.
+
+    ``dates_as_text``: on SQLite, format dates here too (for rows made in a worker process, which then
+    spares the inserting process the adapter's call per date)."""
     from returnhub.models import Base
 
     types = Base.metadata.tables[table].columns
@@ -574,6 +615,8 @@ def _converters(table: str, columns: Sequence[str], dialect: str) -> list[tuple[
             out.append((i, _json_text))
         elif dialect == "sqlite" and isinstance(column_type, DateTime):
             out.append((i, _sqlite_datetime))
+        elif dialect == "sqlite" and dates_as_text and isinstance(column_type, Date):
+            out.append((i, _date_text))
         # Dates go through the sqlite3 adapter registered below (exact type match, so datetimes do not).
     return out
 
@@ -584,10 +627,15 @@ sqlite3.register_adapter(date, _date_iso)
 
 
 def _prepared(
-    table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], dialect: str
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    dialect: str,
+    *,
+    dates_as_text: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Rows with each value as SQLAlchemy would send it (JSON as text; on SQLite, datetimes as text)."""
-    converters = _converters(table, columns, dialect)
+    converters = _converters(table, columns, dialect, dates_as_text=dates_as_text)
     if not converters:
         return rows
     converted: list[tuple[Any, ...]] = []
