@@ -17,6 +17,8 @@ import multiprocessing
 import operator
 import os
 import sqlite3
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -118,7 +120,12 @@ def load_population(
         if fold_in_worker:
             # spawn, not fork: this process holds database connections and Polars' threads.
             pool = stack.enter_context(
-                ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_watch,
+                    initargs=(os.getpid(),),
+                )
             )
             pool.submit(_worker_ready)  # start it (a fresh interpreter, imports) while this one works
         for start in range(0, n, chunk_persons):
@@ -365,6 +372,20 @@ def _fold_frame(
     return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect, dates_as_text=True)
 
 
+def _worker_watch(parent: int) -> None:
+    """A worker's first act: leave as soon as the process that started it has gone.
+
+    A pool worker waits on a queue whose writing end it holds itself, so it would never notice a parent
+    killed outright (SIGKILL mid-seed) and would linger; a daemon thread watches the parent instead."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _worker_ready() -> None:
     """Nothing: submitted first so that a worker starts, and imports this module, before it is needed."""
 
@@ -524,7 +545,7 @@ def rebuild_projection_fast(
         max_workers=min(workers, len(ranges) - 1),
         mp_context=context,
         initializer=_worker_start,
-        initargs=(url,),
+        initargs=(url, os.getpid()),
     ) as pool:
         los, his = zip(*ranges[1:], strict=True)
         later = pool.map(_worker_range_rows, los, his, [now] * len(los))
@@ -548,8 +569,9 @@ def _insert_batches(
 _worker_engine: Engine | None = None
 
 
-def _worker_start(url: str) -> None:
+def _worker_start(url: str, parent: int) -> None:
     global _worker_engine
+    _worker_watch(parent)
     from returnhub.core.database import create_engine
 
     # Read-only: on SQLite a deferred BEGIN, so the workers read beside the rebuild's write transaction.
