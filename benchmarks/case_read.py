@@ -8,6 +8,7 @@ difference); for the rebuild, reading every event row without folding or writing
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -46,6 +47,61 @@ def database(persons: int) -> str:
     return url
 
 
+SERVE = """
+import sys
+from datetime import UTC, datetime
+import uvicorn
+from returnhub.core.clock import FixedClock
+from returnhub.core.database import create_engine
+from returnhub.core.runtime import Runtime
+from returnhub.core.settings import Settings
+from returnhub.web.app import create_app
+url, port = sys.argv[1], int(sys.argv[2])
+clock = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
+app = create_app(Runtime(settings=Settings(database_url=url), engine=create_engine(url), clock=clock))
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+"""
+
+
+def served_latencies(url: str, refs: list[str], headers: dict[str, str]) -> list[float]:
+    """Latencies of GET /cases/{ref} from a uvicorn server in its own process (keep-alive client)."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, url, str(port)], env=env)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    client.get("/health")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise
+                    time.sleep(0.1)
+            for ref in refs[:50]:
+                client.get(f"/cases/{ref}")
+            samples = []
+            for ref in refs:
+                t = time.perf_counter()
+                r = client.get(f"/cases/{ref}")
+                samples.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+        return samples
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=200_000)
@@ -78,6 +134,7 @@ def main() -> None:
             r = client.get(f"/cases/{ref}")
             http.append(time.perf_counter() - t)
             assert r.status_code == 200
+    server = served_latencies(url, refs, headers)
     direct = []
     for ref in refs:
         t = time.perf_counter()
@@ -93,6 +150,9 @@ def main() -> None:
         median_ms=round(seconds * 1e3, 3),
         p95_ms=round(sorted(http)[int(len(http) * 0.95)] * 1e3, 3),
         target_ms=10,
+        # The same requests to a real server (uvicorn, one process) from an httpx keep-alive client.
+        server_median_ms=round(statistics.median(server) * 1e3, 3),
+        server_p95_ms=round(sorted(server)[int(len(server) * 0.95)] * 1e3, 3),
     )
     if args.skip_rebuild:
         return

@@ -365,8 +365,10 @@ def projection_rebuild(as_json: Annotated[bool, typer.Option("--json")] = False)
 
     rt = runtime()
     started = time.perf_counter()
+    with unit_of_work(rt.engine, read_only=True) as session:
+        total = count_cases(session)  # for the progress bar only
+    # A fresh unit of work, so that the rebuild may fold in worker processes (``bulk.rebuild_workers``).
     with unit_of_work(rt.engine) as session:
-        total = count_cases(session)
         with progress_bar() as bar:
             task = bar.add_task("rebuilding", total=total)
             n = rebuild_projection(session, rt.clock, progress=lambda k: bar.advance(task, k))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from returnhub.casework import bulk
 from returnhub.casework.bulk import load_population
 from returnhub.casework.models import case_projection
-from returnhub.casework.store import rebuild_projection, verify_chain
+from returnhub.casework.store import count_cases, rebuild_projection, verify_chain
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.synthetic import generate_population
@@ -34,3 +40,57 @@ def test_bulk_projection_equals_rebuild(engine: Engine, clock: FixedClock) -> No
     with unit_of_work(engine, read_only=True) as s:
         assert verify_chain(s).ok
     assert _rows(engine)[-1]["reference"] == "RH0000310"
+
+
+def test_parallel_rebuild_equals_serial(
+    engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pop = generate_population(400, 9, today=clock.today())
+    load_population(engine, pop.persons, pop.events, clock=clock, chunk_persons=150)
+    loaded = _rows(engine)
+    pools: list[int] = []
+
+    class CountingPool(bulk.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "ProcessPoolExecutor", CountingPool)
+    with unit_of_work(engine) as s:
+        assert rebuild_projection(s, clock, workers=2, batch_persons=70) == 400
+    assert pools == [2], "the rebuild did not fold in worker processes"
+    assert _rows(engine) == loaded
+    with unit_of_work(engine) as s:
+        assert rebuild_projection(s, clock, workers=1, batch_persons=70) == 400
+    assert pools == [2]
+    assert _rows(engine) == loaded
+
+
+def test_rebuild_stays_in_process_unless_workers_see_what_the_session_sees(
+    engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pop = generate_population(50, 3, today=clock.today())
+    load_population(engine, pop.persons, pop.events, clock=clock)
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_PERSONS", 10)
+    with unit_of_work(engine) as s:
+        assert bulk.rebuild_workers(s) >= min(2, os.cpu_count() or 1)
+    with unit_of_work(engine) as s:
+        count_cases(s)  # the session has begun: its uncommitted work would be invisible to workers
+        assert bulk.rebuild_workers(s) == 1
+    with engine.connect() as conn:  # a session on a connection may sit inside an outer transaction
+        assert bulk.rebuild_workers(Session(bind=conn)) == 1
+
+
+def test_load_folding_in_a_worker_equals_rebuild(engine: Engine, clock: FixedClock) -> None:
+    pop = generate_population(300, 13, today=clock.today())
+    persons, events = load_population(
+        engine, pop.persons, pop.events, clock=clock, chunk_persons=110, fold_in_worker=True
+    )
+    assert persons == 300 and events == pop.events.height
+    loaded = _rows(engine)
+    assert len(loaded) == 300
+    with unit_of_work(engine) as s:
+        assert verify_chain(s).as_dict() == {"events": events, "ok": True}
+    with unit_of_work(engine) as s:
+        rebuild_projection(s, clock, workers=1)
+    assert _rows(engine) == loaded

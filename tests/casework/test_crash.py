@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -64,9 +65,16 @@ def _assert_consistent(engine: Engine) -> None:
             assert [e.sequence for e in events] == list(range(1, len(events) + 1))
 
 
-def test_kill_during_seed(engine: Engine, database_url: str) -> None:
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+# 20,000 persons fold in-process; from PARALLEL_MIN_PERSONS (40,000) the loader folds in a worker process.
+@pytest.mark.parametrize("persons", [20_000, 40_000])
+def test_kill_during_seed(engine: Engine, database_url: str, persons: int) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "returnhub.cli", "seed", "--persons", "20000", "--seed", "3"],
+        [sys.executable, "-m", "returnhub.cli", "seed", "--persons", str(persons), "--seed", "3"],
         env=_env(database_url),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -75,11 +83,17 @@ def test_kill_during_seed(engine: Engine, database_url: str) -> None:
     deadline = time.monotonic() + 120
     while _count(engine, Person) == 0 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
+    children = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert 0 < _count(engine, Person) < 20_000, "the kill should land mid-seed"
+    assert 0 < _count(engine, Person) < persons, "the kill should land mid-seed"
     assert _count(engine, Person) % 500 == 0  # whole chunks only
     _assert_consistent(engine)
+    # A worker the loader started goes when its parent does.
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{c}").exists() for c in children), "a worker outlived the killed seed"
 
 
 def test_kill_during_appends(engine: Engine, database_url: str) -> None:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from returnhub.access.models import ApiToken, HubAssignment, Representation, User
@@ -345,25 +345,29 @@ class ResolvedToken:
     csrf_hash: str | None
 
 
+# Built once: every authenticated request runs it, and building the statement cost more than running it.
+_TOKEN_LOOKUP = (
+    select(
+        ApiToken.id,
+        ApiToken.kind,
+        ApiToken.csrf_hash,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        User.id,
+        User.name,
+        User.role,
+        User.active,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_token(session: Session, token: str, *, kind: str, clock: Clock) -> ResolvedToken | None:
     """The principal behind a presented token, if it is live (known, unrevoked, unexpired, active user)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    row = session.execute(
-        select(
-            ApiToken.id,
-            ApiToken.kind,
-            ApiToken.csrf_hash,
-            ApiToken.expires_at,
-            ApiToken.revoked_at,
-            User.id,
-            User.name,
-            User.role,
-            User.active,
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_secret(token))
-    ).first()
+    row = session.execute(_TOKEN_LOOKUP, {"token_hash": hash_secret(token)}).first()
     if row is None:
         return None
     token_id, token_kind, csrf_hash, expires_at, revoked_at, user_id, name, role, active = row

@@ -145,3 +145,5 @@ Index(
 )
 Index("ix_case_projection_hub_exited", case_projection.c.hub_exited_on, case_projection.c.hub_exit_reason)
 Index("ix_case_projection_hub_stay", case_projection.c.hub, case_projection.c.hub_arrived_on)
+# A case's view lists the other members of the family; without this index that read scanned the whole table.
+Index("ix_case_projection_family_unit_id", case_projection.c.family_unit_id)

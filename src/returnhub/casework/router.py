@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from returnhub.access.deps import CurrentUser, FieldCipherDep, Forbidden, SpecialCategoryCipher
 from returnhub.access.permissions import may_record
@@ -113,7 +115,7 @@ def list_cases(
 
 
 @router.get("/{reference}", response_model=CaseDetail)
-def get_case(
+async def get_case(
     reference: str,
     session: SessionDep,
     response: Response,
@@ -121,7 +123,13 @@ def get_case(
     as_of: date | None = None,
     known_at: datetime | None = None,
 ) -> dict[str, Any]:
-    case = show_case(session, reference.upper(), as_of=as_of, known_at=known_at, cipher=cipher)
+    # The busiest read: async so that the answer is checked against CaseDetail on the event loop (about
+    # 0.1 ms) instead of in a second trip to a worker thread; the database work still runs in one.
+    case = await run_in_threadpool(
+        functools.partial(
+            show_case, session, reference.upper(), as_of=as_of, known_at=known_at, cipher=cipher
+        )
+    )
     set_etag(response, case["version"])
     return case
 

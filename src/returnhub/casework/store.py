@@ -457,12 +457,26 @@ def iter_case_events(
         last = hi
 
 
-def rebuild_projection(session: Session, clock: Clock, progress: Any = None) -> int:
-    """Drop and refill the projection from the events. Returns the number of cases."""
-    from returnhub.casework.bulk import rebuild_projection_fast
+def rebuild_projection(
+    session: Session,
+    clock: Clock,
+    progress: Any = None,
+    *,
+    workers: int | None = None,
+    batch_persons: int = 10_000,
+) -> int:
+    """Drop and refill the projection from the events. Returns the number of cases.
 
+    The chain head is held first, so no event is appended until the rebuild commits. ``workers``: fold in
+    that many processes (``None``: as many as ``bulk.rebuild_workers`` allows for this session; 1: here).
+    """
+    from returnhub.casework.bulk import rebuild_projection_fast, rebuild_workers
+
+    if workers is None:
+        workers = rebuild_workers(session)
+    session.execute(select(LedgerHead.name).where(LedgerHead.name == EVENTS_LEDGER).with_for_update())
     session.execute(delete(case_projection))
-    return rebuild_projection_fast(session, clock.now(), progress)
+    return rebuild_projection_fast(session, clock.now(), progress, batch_persons, workers=workers)
 
 
 def count_cases(session: Session) -> int:

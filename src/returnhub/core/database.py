@@ -72,19 +72,41 @@ def session_factory(engine: Engine | Any) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+#: One session class for every unit of work, bound per call: ``sessionmaker()`` builds a new ``Session``
+#: subclass (and its event dispatch) each time it is called, about 0.15 ms, which every request paid.
+_sessions: sessionmaker[Session] = sessionmaker(expire_on_commit=False, autoflush=True)
+
+
+def open_session(engine: Engine, *, read_only: bool = False) -> Session:
+    """A new session for one unit of work. No I/O: the transaction begins at its first statement."""
+    bind = engine.execution_options(read_only=True) if read_only else engine
+    return _sessions(bind=bind)
+
+
+def end_session(session: Session, *, commit: bool) -> None:
+    """End a unit of work: commit (or roll back), then close; a failed commit is rolled back and raised."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 @contextmanager
 def unit_of_work(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
     """One transaction per command: commit on success, roll back on any error.
 
     ``read_only`` lets SQLite start a deferred transaction so that reads do not queue behind writers.
     """
-    bind = engine.execution_options(read_only=True) if read_only else engine
-    session = session_factory(bind)()
+    session = open_session(engine, read_only=read_only)
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        end_session(session, commit=False)
         raise
-    finally:
-        session.close()
+    end_session(session, commit=True)

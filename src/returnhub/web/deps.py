@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio.to_thread
+from anyio import CancelScope
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from returnhub.core.clock import Clock
-from returnhub.core.database import unit_of_work
+from returnhub.core.database import end_session, open_session
 from returnhub.core.runtime import Runtime
 
 
@@ -18,11 +20,31 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed when the handler returns, rolled back on error."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, committed when the handler returns, rolled back on error.
+
+    The same unit of work as ``core.database.unit_of_work``, written as an async dependency so that a
+    request does not pay two thread hand-offs for it: opening a session does no I/O, so it happens on the
+    event loop; ending it (commit or rollback, then close) runs in a worker thread whenever a transaction
+    is open, and inline only when there is nothing left to end (a read's guard has committed already).
+    """
     runtime = get_runtime(request)
-    with unit_of_work(runtime.engine, read_only=request.method in ("GET", "HEAD")) as session:
+    session = open_session(runtime.engine, read_only=request.method in ("GET", "HEAD"))
+    try:
         yield session
+    except BaseException:
+        await _end(session, commit=False)
+        raise
+    await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    if not session.in_transaction():
+        end_session(session, commit=commit)  # no transaction, no connection: no I/O
+        return
+    # Shielded like FastAPI's own generator dependencies: a cancelled request still ends its transaction.
+    with CancelScope(shield=True):
+        await anyio.to_thread.run_sync(lambda: end_session(session, commit=commit))
 
 
 def get_clock(request: Request) -> Clock:
