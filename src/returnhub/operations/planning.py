@@ -356,7 +356,7 @@ def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: s
     references = [a["person_id"] for a in assignments]
     current = (
         dict(
-            session.execute(select(p.reference, p.version).where(p.reference.in_(references))).tuples().all()
+            session.execute(select(p.reference, p.version).where(p.reference.in_(references))).all()
         )
         if references
         else {}

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from returnhub.core.runtime import Runtime
 from returnhub.web import problems
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Background simulation runs survive a restart: pick up what the last process left unfinished.
+    from returnhub.simulation.jobs import resume_unfinished
+
+    rt: Runtime = app.state.runtime
+    resume_unfinished(rt.engine, rt.clock)
+    yield
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -14,6 +27,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from returnhub.casework.router import router as cases_router
 
     app = FastAPI(
+        lifespan=_lifespan,
         # Every API route, including routers included later, passes the access guard: authentication,
         # the declared permissions (returnhub/access/permissions.py), record scopes and the access log.
         dependencies=APP_DEPENDENCIES,
@@ -45,14 +59,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(plans_router)  # /plans
     app.include_router(simulations_router)  # /simulations
-
-    @app.on_event("startup")
-    def _resume_simulations() -> None:
-        # Background simulation runs survive a restart: pick up what the last process left unfinished.
-        from returnhub.simulation.jobs import resume_unfinished
-
-        rt: Runtime = app.state.runtime
-        resume_unfinished(rt.engine, rt.clock)
 
     install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
     from returnhub.web.ui import install as install_pages
