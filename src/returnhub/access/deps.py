@@ -166,7 +166,7 @@ def authenticate(
     )
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:  # async: no I/O, no thread hand-off
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise NotAuthenticated("sign in first")
@@ -177,16 +177,20 @@ def current_principal(request: Request) -> Principal:
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
-def request_field_cipher(request: Request) -> FieldCipher:
+def field_cipher_of(request: Request) -> FieldCipher:
     """The field cipher of the app's settings (what a write seals with)."""
     settings: AccessSettings = request.app.state.access_settings
     return field_cipher(settings, request.app.state.runtime.settings.environment)
 
 
-def special_category_cipher(request: Request, principal: CurrentUser) -> FieldCipher | None:
+async def request_field_cipher(request: Request) -> FieldCipher:
+    return field_cipher_of(request)
+
+
+async def special_category_cipher(request: Request, principal: CurrentUser) -> FieldCipher | None:
     """The field cipher if the signed-in user may see special-category data, otherwise None (their
     answers carry ``"[restricted]"`` for each sealed value)."""
-    return request_field_cipher(request) if may_see_special_category(principal.role) else None
+    return field_cipher_of(request) if may_see_special_category(principal.role) else None
 
 
 #: For a write that may seal special-category fields.

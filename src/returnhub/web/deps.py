@@ -15,9 +15,15 @@ from returnhub.core.database import end_session, open_session
 from returnhub.core.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+# The small dependencies are async although they do no I/O: FastAPI runs a plain ``def`` dependency in a
+# worker thread, and each such hand-off costs more than the work itself on a busy machine.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -28,7 +34,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     event loop; ending it (commit or rollback, then close) runs in a worker thread whenever a transaction
     is open, and inline only when there is nothing left to end (a read's guard has committed already).
     """
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     session = open_session(runtime.engine, read_only=request.method in ("GET", "HEAD"))
     try:
         yield session
@@ -47,8 +53,8 @@ async def _end(session: Session, *, commit: bool) -> None:
         await anyio.to_thread.run_sync(lambda: end_session(session, commit=commit))
 
 
-def get_clock(request: Request) -> Clock:
-    return get_runtime(request).clock
+async def get_clock(request: Request) -> Clock:
+    return runtime_of(request).clock
 
 
 # scope="function": the transaction commits when the handler returns, before the response is sent, so a
