@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("sealed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sealed_values")),
-        sa.UniqueConstraint(
-            "case_reference", "event_sequence", "field", name="uq_sealed_values_event_field"
-        ),
+        sa.UniqueConstraint("case_reference", "event_sequence", "field", name="uq_sealed_values_event_field"),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -134,8 +135,19 @@ case_projection = Table(
     Column("retracted_sequences", JSON, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-Index("ix_case_projection_status", case_projection.c.status)
-Index("ix_case_projection_nationality_status", case_projection.c.nationality, case_projection.c.status)
+# The caseload lists cases in reference order, 50 at a time, filtered by status and/or nationality: with the
+# reference last in each index the database reads the first page straight off the index instead of sorting
+# every match (at 1,000,000 cases a status filter took 150-210 ms, and now under a millisecond).
+# Search by the start of a family name, whatever its case (SQLite reads it with a range; see queries.py).
+Index("ix_case_projection_family_name_lower", func.lower(case_projection.c.family_name))
+Index("ix_case_projection_status_reference", case_projection.c.status, case_projection.c.reference)
+Index("ix_case_projection_nationality_reference", case_projection.c.nationality, case_projection.c.reference)
+Index(
+    "ix_case_projection_nationality_status_reference",
+    case_projection.c.nationality,
+    case_projection.c.status,
+    case_projection.c.reference,
+)
 # The statistics count by year from these dates; an index lets the database read just the index, not the
 # table, at national scale (about 1.4 s -> 0.4 s for the five statistics tables at 200,000 people, SQLite).
 Index("ix_case_projection_arrived_on", case_projection.c.arrived_on)

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
@@ -66,9 +66,22 @@ def search_cases(
     if nationality:
         query = query.where(p.nationality == nationality.upper())
     if reference:
-        query = query.where(p.reference.startswith(reference.upper()))
+        prefix = reference.upper()
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE ignores case, so it cannot use the reference index; a range over the binary
+            # collation can: every reference starting with "RH012" lies in ["RH012", "RH013").
+            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            query = query.where(p.reference >= prefix, p.reference < following)
+        else:
+            query = query.where(p.reference.startswith(prefix, autoescape=True))
     if name:
-        query = query.where(p.family_name.ilike(f"{name}%"))
+        lowered = name.lower()
+        if session.get_bind().dialect.name == "sqlite":
+            # A range over lower(family_name) uses its expression index; ILIKE would read every row.
+            following = lowered[:-1] + chr(ord(lowered[-1]) + 1)
+            query = query.where(func.lower(p.family_name) >= lowered, func.lower(p.family_name) < following)
+        else:
+            query = query.where(func.lower(p.family_name).startswith(lowered, autoescape=True))
     if after:
         query = query.where(p.reference > after)
     if within is not None:

@@ -355,9 +355,7 @@ def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: s
     assignments = record.plan["assignments"]
     references = [a["person_id"] for a in assignments]
     current = (
-        dict(
-            session.execute(select(p.reference, p.version).where(p.reference.in_(references))).all()
-        )
+        dict(session.execute(select(p.reference, p.version).where(p.reference.in_(references))).all())
         if references
         else {}
     )
