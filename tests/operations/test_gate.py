@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -223,3 +224,38 @@ def test_cancel_takes_everyone_off(
     assert view["status"] == "cancelled" and view["load"] == 0
     with pytest.raises(StateConflict), unit_of_work(engine) as s:
         ops.lock_manifest(s, transfer, clock=clock, recorded_by="planner")
+
+
+def test_a_move_cannot_be_withdrawn_by_hand(
+    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]], transfer: str
+) -> None:
+    """Retracting a gated event would move the person in the record around the gate (back off or onto a
+    manifest): the store refuses it from every path but the gate, and writes nothing."""
+    (person,) = make_people(1)
+    _list(engine, clock, transfer, [person])
+    with unit_of_work(engine, read_only=True) as s:
+        before = case_state(s, person)[1]
+        allocated = next(
+            e.sequence for e in load_events_of(s, person) if e.event_type == "allocated_to_transfer"
+        )
+    assert before.allocated_transfer == transfer
+    with pytest.raises(InvalidInput, match="only operations' gate"), unit_of_work(engine) as s:
+        append_event(
+            s,
+            person,
+            "event_retracted",
+            clock.today(),
+            {"sequence": allocated, "reason": "keying error"},
+            clock=clock,
+            recorded_by="x",
+        )
+    with unit_of_work(engine, read_only=True) as s:
+        after = case_state(s, person)[1]
+    assert (after.version, after.allocated_transfer) == (before.version, transfer)
+    assert _view(engine, transfer)["load"] == 1
+
+
+def load_events_of(session: object, reference: str) -> list[Any]:
+    from returnhub.casework.store import get_person, load_events
+
+    return list(load_events(session, get_person(session, reference).id))  # type: ignore[arg-type]

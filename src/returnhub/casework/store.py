@@ -197,7 +197,7 @@ def append_event(
         )
     events = load_legal_events(session, person.id)
     if event_type == EventType.EVENT_RETRACTED:
-        _check_retraction(events, payload["sequence"], reference)
+        _check_retraction(events, payload["sequence"], reference, via_gate=via_gate)
 
     recorded_at = clock.now()
     sequence = current_version + 1
@@ -251,10 +251,17 @@ def append_event(
     return result
 
 
-def _check_retraction(events: Sequence[LegalEvent], target: int, reference: str) -> None:
+def _check_retraction(events: Sequence[LegalEvent], target: int, reference: str, *, via_gate: bool) -> None:
     by_sequence = {e.sequence: e for e in events}
     if target not in by_sequence:
         raise InvalidInput(f"case {reference} has no event with sequence {target} to retract")
+    if by_sequence[target].event_type in GATED_EVENT_TYPES and not via_gate:
+        # Withdrawing a move moves the person in the record (back onto a manifest, back into a hub), so
+        # it is as much the gate's business as recording the move.
+        raise InvalidInput(
+            f"event {target} of case {reference} ({by_sequence[target].event_type}) moved a person; "
+            "only operations' gate may withdraw it"
+        )
     if by_sequence[target].event_type == EventType.EVENT_RETRACTED:
         raise InvalidInput("a retraction cannot itself be retracted; record the event again instead")
     if any(e.event_type == EventType.EVENT_RETRACTED and e.data["sequence"] == target for e in events):
