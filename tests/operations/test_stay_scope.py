@@ -52,3 +52,13 @@ def test_hub_liaisons_see_the_clocks_at_their_hubs_only(
         assert elsewhere.get("/stays/clocks").json() == []
     with authed_client(runtime, "analyst") as analyst:
         assert analyst.get("/stays/clocks").status_code == 403
+
+
+def test_hub_liaisons_list_the_transfers_to_their_hubs_only(runtime: Runtime, transfer: str) -> None:
+    with authed_client(runtime, "hub_liaison", hubs=[HUB]) as mine:
+        assert [t["reference"] for t in mine.get("/transfers").json()] == [transfer]
+    with authed_client(runtime, "hub_liaison", hubs=["GBR-MKD-H2"]) as elsewhere:
+        assert elsewhere.get("/transfers").json() == []
+    with authed_client(runtime, "operations_planner") as planner:
+        listed = planner.get("/transfers").json()
+    assert [(t["reference"], t["load"]) for t in listed] == [(transfer, 0)]

@@ -8,12 +8,14 @@ that does not exist (404, same message), so a scoped user cannot learn that it e
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from returnhub.access.models import HubAssignment, Representation
 from returnhub.access.roles import Role
-from returnhub.access.service import Principal
+from returnhub.access.service import Principal, hubs_of
 from returnhub.casework.models import case_projection
 from returnhub.core.errors import NotFound
 
@@ -75,13 +77,19 @@ def transfer_in_scope(session: Session, principal: Principal, transfer: str) -> 
     """A hub liaison acts on transfers to their hubs only (arrivals at their hub)."""
     if principal.role is not Role.HUB_LIAISON:
         return principal.role is not Role.LEGAL_REPRESENTATIVE
-    from returnhub.operations.transfers import show_transfer
+    from returnhub.operations.transfers import hub_of
 
-    try:
-        hub = show_transfer(session, transfer)["hub"]
-    except NotFound:
-        return False
-    return hub_in_scope(session, principal, str(hub))
+    hub = hub_of(session, transfer)
+    return hub is not None and hub_in_scope(session, principal, hub)
+
+
+def at_own_hubs(session: Session, principal: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows that name a ``hub`` (transfers, stay clocks), narrowed to a hub liaison's own hubs; any other
+    role's rows are returned as they are (the permissions table decides whether it may see them at all)."""
+    if principal.role is not Role.HUB_LIAISON:
+        return rows
+    mine = set(hubs_of(session, principal.user_id))
+    return [r for r in rows if r["hub"] in mine]
 
 
 def require_in_scope(

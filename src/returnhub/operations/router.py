@@ -7,12 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from returnhub.access.deps import CurrentUser
-from returnhub.access.roles import Role
-from returnhub.access.scopes import require_in_scope
-from returnhub.access.service import Principal, hubs_of
+from returnhub.access.scopes import at_own_hubs, require_in_scope
 from returnhub.operations import documents, incidents, stays, transfers
 from returnhub.web.conditional import IfMatch, if_match_version
 from returnhub.web.deps import ClockDep, SessionDep
@@ -71,9 +68,12 @@ class ExitIn(BaseModel):
 
 @router.get("/transfers", tags=["transfers"])
 def list_transfers(
-    session: SessionDep, status: Annotated[str | None, Query(max_length=16)] = None
+    session: SessionDep,
+    principal: CurrentUser,
+    status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[dict[str, Any]]:
-    return transfers.list_transfers(session, status=status)
+    # A hub liaison lists the transfers to their own hubs, as on their pages.
+    return at_own_hubs(session, principal, transfers.list_transfers(session, status=status))
 
 
 @router.post("/transfers", tags=["transfers"], status_code=201)
@@ -193,28 +193,18 @@ def cancel(
     )
 
 
-def _at_my_hubs(
-    session: Session, principal: Principal, readings: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """A hub liaison sees the clocks of people at their own hubs only (their record scope)."""
-    if principal.role is not Role.HUB_LIAISON:
-        return readings
-    mine = set(hubs_of(session, principal.user_id))
-    return [r for r in readings if r["hub"] in mine]
-
-
 @router.get("/stays/clocks", tags=["stays"])
 def stay_clocks(
     session: SessionDep, clock: ClockDep, principal: CurrentUser, on: date | None = None
 ) -> list[dict[str, Any]]:
-    return _at_my_hubs(session, principal, stays.clocks_on(session, on or clock.today()))
+    return at_own_hubs(session, principal, stays.clocks_on(session, on or clock.today()))
 
 
 @router.get("/stays/overdue", tags=["stays"])
 def stays_overdue(
     session: SessionDep, clock: ClockDep, principal: CurrentUser, on: date | None = None
 ) -> list[dict[str, Any]]:
-    return _at_my_hubs(session, principal, stays.overdue(session, on or clock.today()))
+    return at_own_hubs(session, principal, stays.overdue(session, on or clock.today()))
 
 
 @router.post("/stays/{reference}/exit", tags=["stays"])

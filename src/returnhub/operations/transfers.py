@@ -688,16 +688,7 @@ def register_hooks() -> None:
 # --- reads -----------------------------------------------------------------------------------------------
 
 
-def transfer_view(session: Session, transfer: Transfer) -> dict[str, Any]:
-    entries = _entries(session, transfer, state=None)
-    checks = list(
-        session.execute(
-            select(GateCheck)
-            .where(GateCheck.transfer_id == transfer.id)
-            .order_by(GateCheck.id.desc())
-            .limit(20)
-        ).scalars()
-    )
+def _summary(transfer: Transfer, load: int) -> dict[str, Any]:
     return {
         "reference": transfer.reference,
         "hub": transfer.hub,
@@ -710,10 +701,29 @@ def transfer_view(session: Session, transfer: Transfer) -> dict[str, Any]:
         "monitor_on_board": transfer.monitor_on_board,
         "status": transfer.status,
         "version": transfer.version,
-        "load": sum(1 for e in entries if e.state in ("listed", "departed", "arrived")),
+        "load": load,
         "flagged_for_decision": transfer.flagged_for_decision,
         "flag_reason": transfer.flag_reason,
         "cancel_reason": transfer.cancel_reason,
+    }
+
+
+#: The manifest states that count towards a transfer's load.
+LOADED_STATES = ("listed", "departed", "arrived")
+
+
+def transfer_view(session: Session, transfer: Transfer) -> dict[str, Any]:
+    entries = _entries(session, transfer, state=None)
+    checks = list(
+        session.execute(
+            select(GateCheck)
+            .where(GateCheck.transfer_id == transfer.id)
+            .order_by(GateCheck.id.desc())
+            .limit(20)
+        ).scalars()
+    )
+    return {
+        **_summary(transfer, sum(1 for e in entries if e.state in LOADED_STATES)),
         "manifest": [
             {
                 "reference": e.reference,
@@ -735,13 +745,28 @@ def transfer_view(session: Session, transfer: Transfer) -> dict[str, Any]:
     }
 
 
+def hub_of(session: Session, reference: str) -> str | None:
+    """The hub a transfer goes to, or None if there is no such transfer."""
+    hub = session.execute(
+        select(Transfer.hub).where(Transfer.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+    return None if hub is None else str(hub)
+
+
 def show_transfer(session: Session, reference: str) -> dict[str, Any]:
     return transfer_view(session, _transfer(session, reference))
 
 
 def list_transfers(
-    session: Session, *, status: str | None = None, from_date: date | None = None, limit: int = 100
+    session: Session,
+    *,
+    status: str | None = None,
+    from_date: date | None = None,
+    until: date | None = None,
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
+    """Transfers in order of departure (departing on ``from_date`` .. ``until``, both included), each with
+    its load: one query for the transfers and one for all their loads, not a manifest read per row."""
     query = select(Transfer).order_by(Transfer.departs_at, Transfer.id).limit(limit)
     if status:
         query = query.where(Transfer.status == status)
@@ -749,13 +774,21 @@ def list_transfers(
         query = query.where(
             Transfer.departs_at >= datetime.combine(from_date, datetime.min.time(), tzinfo=UTC)
         )
-    out = []
-    for t in session.execute(query).scalars():
-        view = transfer_view(session, t)
-        view.pop("manifest")
-        view.pop("gate_checks")
-        out.append(view)
-    return out
+    if until:
+        following = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        query = query.where(Transfer.departs_at < following)
+    rows = list(session.execute(query).scalars())
+    loads: dict[int, int] = dict(
+        session.execute(
+            select(ManifestEntry.transfer_id, func.count())
+            .where(
+                ManifestEntry.transfer_id.in_([t.id for t in rows]),
+                ManifestEntry.state.in_(LOADED_STATES),
+            )
+            .group_by(ManifestEntry.transfer_id)
+        ).all()
+    )
+    return [_summary(t, loads.get(t.id, 0)) for t in rows]
 
 
 def notifications(

@@ -8,11 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from returnhub.access import service as access_service
 from returnhub.access.deps import CurrentUser
 from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS, SCREENERS
 from returnhub.access.roles import Role
-from returnhub.access.scopes import case_filter
+from returnhub.access.scopes import at_own_hubs, case_filter
 from returnhub.casework.queries import search_cases
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
@@ -37,20 +36,12 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
             context["reviews"] = safeguards.screening_cases(latest, outcome="review", limit=QUEUE_LENGTH)
     if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
         overdue = stays.overdue(session, today)
-        if role is Role.HUB_LIAISON:  # their record scope: the people at their hubs
-            mine = set(access_service.hubs_of(session, principal.user_id))
-            overdue = [c for c in overdue if c["hub"] in mine]
-        context["overdue"] = overdue[:QUEUE_LENGTH]
+        context["overdue"] = at_own_hubs(session, principal, overdue)[:QUEUE_LENGTH]
     if role in PLANNERS | {Role.INDEPENDENT_MONITOR, Role.HUB_LIAISON}:
-        week = [
-            t
-            for t in transfers.list_transfers(session, from_date=today, limit=200)
-            if t["departs_at"][:10] <= (today + timedelta(days=7)).isoformat()
-        ]
-        if role is Role.HUB_LIAISON:
-            mine = set(access_service.hubs_of(session, principal.user_id))
-            week = [t for t in week if t["hub"] in mine]
-        context["transfers"] = week
+        week = transfers.list_transfers(
+            session, from_date=today, until=today + timedelta(days=7), limit=QUEUE_LENGTH * 10
+        )
+        context["transfers"] = at_own_hubs(session, principal, week)
     if role in (Role.LEGAL_REPRESENTATIVE, Role.HUB_LIAISON):
         # Scoped roles see their own people: a representative's clients, a liaison's people at their hubs.
         context["clients"] = search_cases(session, limit=100, within=case_filter(principal))

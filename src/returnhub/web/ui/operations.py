@@ -11,9 +11,9 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from returnhub.access import service as access_service
 from returnhub.access.deps import CurrentUser
 from returnhub.access.roles import Role
+from returnhub.access.scopes import at_own_hubs
 from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
 from returnhub.operations.models import AllocationPlanRecord
@@ -120,10 +120,9 @@ def approve(
 def transfers_page(
     request: Request, session: SessionDep, principal: CurrentUser, status: str = ""
 ) -> Response:
-    rows = transfers.list_transfers(session, status=status or None, limit=200)
-    if principal.role is Role.HUB_LIAISON:
-        mine = set(access_service.hubs_of(session, principal.user_id))
-        rows = [t for t in rows if t["hub"] in mine]
+    rows = at_own_hubs(
+        session, principal, transfers.list_transfers(session, status=status or None, limit=200)
+    )
     return page(request, "operations/transfers.html", {"transfers": rows}, title="Transfers")
 
 
