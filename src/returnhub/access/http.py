@@ -20,7 +20,7 @@ from returnhub.access.permissions import (
     permission_for,
 )
 from returnhub.access.settings import AccessSettings, get_access_settings
-from returnhub.web.problems import MEDIA_TYPE, problem
+from returnhub.web.problems import MEDIA_TYPE, PAGE_PREFIX, problem, wants_page
 
 #: Pass to ``FastAPI(dependencies=...)``: every API route of the app, whenever it is included, is guarded.
 #: ``scope="function"`` makes the guard's exit (the access-log write) run before the response is sent.
@@ -79,7 +79,7 @@ class AccessHttpMiddleware:
             and "authorization" not in headers
             and SESSION_COOKIE not in connection.cookies
         ):
-            if wants_page(path, headers):
+            if wants_page(path, headers.get("accept", "")):
                 await _to_sign_in(scope, receive, send, path)
             else:
                 await _unauthenticated(scope, receive, send, path)
@@ -122,16 +122,10 @@ class AccessHttpMiddleware:
         await self.app(scope, replay, send)
 
 
-#: The staff pages; a browser asking for one without a session is sent to the sign-in page, not a 401.
-PAGE_PREFIX = "/ui/"
+#: A browser asking for a staff page without a session is sent to the sign-in page, not a 401.
 SIGN_IN_PAGE = "/ui/sign-in"
 #: The form field of a page's form that carries the session's CSRF token (``web.ui.templating``).
 CSRF_FORM_FIELD = "csrf_token"
-
-
-def wants_page(path: str, headers: Headers) -> bool:
-    """A browser asking for a staff page (it accepts HTML); API clients get problem+json as everywhere."""
-    return (path.startswith(PAGE_PREFIX) or path == "/") and "text/html" in headers.get("accept", "")
 
 
 def sign_in_location(path: str) -> str:
@@ -264,7 +258,7 @@ def install(app: FastAPI, settings: AccessSettings | None = None) -> None:
 
     async def _unauthenticated_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, NotAuthenticated)
-        if wants_page(request.url.path, request.headers):
+        if wants_page(request.url.path, request.headers.get("accept", "")):
             return RedirectResponse(sign_in_location(request.url.path), status_code=303)
         response = problem(exc.status, exc.title, exc.detail, exc.slug, request.url.path)
         response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE

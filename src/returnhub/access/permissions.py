@@ -290,6 +290,11 @@ def may_see_special_category(role: Role) -> bool:
     return role in SPECIAL_CATEGORY_READERS
 
 
+def recordable_event_types(role: Role) -> frozenset[str]:
+    """The event types a role may record by hand: its own list, less the moves only the gate records."""
+    return EVENT_TYPES_BY_ROLE.get(role, frozenset()) - GATED_EVENT_TYPES
+
+
 def may_record(role: Role, event_type: str) -> bool:
     """Whether the role may append this event type. Unknown types and the gated ones are left to the
     catalogue, which refuses them with its own explanation (422)."""

@@ -579,12 +579,37 @@ def screening_results(row: Screening) -> pl.DataFrame:
     return pl.read_parquet(io.BytesIO(row.results))
 
 
+#: A case's overall outcome in a screening.
+SCREENING_OUTCOMES = ("eligible", "review", "barred")
+#: Parsed outcomes of the latest screening, by screening id (a stored screening never changes).
+_REFERENCES_BY_SCREENING: dict[int, dict[str, list[str]]] = {}
+
+
+def screening_references(row: Screening, outcome: str) -> list[str]:
+    """The references a stored screening gave ``outcome`` (eligible, review or barred), in reference order.
+
+    Parsed once per screening and kept for the next call (a caseload page walks them 50 at a time)."""
+    if outcome not in SCREENING_OUTCOMES:
+        raise InvalidInput("outcome must be eligible, review or barred")
+    cached = _REFERENCES_BY_SCREENING.get(row.id)
+    if cached is None:
+        frame = pl.read_parquet(io.BytesIO(row.results), columns=["reference", "outcome"])
+        frame = frame.with_columns(pl.col("outcome").cast(pl.String)).sort("reference")
+        cached = {
+            o: frame.filter(pl.col("outcome") == o)["reference"].to_list()
+            for o in ("eligible", "review", "barred")
+        }
+        _REFERENCES_BY_SCREENING.clear()  # keep only the latest one
+        _REFERENCES_BY_SCREENING[row.id] = cached
+    return cached[outcome]
+
+
 def screening_cases(
     row: Screening, *, outcome: str | None = None, rule: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
     results = screening_results(row)
     if outcome is not None:
-        if outcome not in ("eligible", "review", "barred"):
+        if outcome not in SCREENING_OUTCOMES:
             raise InvalidInput("outcome must be eligible, review or barred")
         results = results.filter(pl.col("outcome").cast(pl.String) == outcome)
     if rule is not None:

@@ -47,12 +47,20 @@ def problem(status: int, title: str, detail: str, slug: str, instance: str, **ex
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+#: The staff pages (``web.ui``).
+PAGE_PREFIX = "/ui/"
+
+
+def wants_page(path: str, accept: str) -> bool:
+    """A browser asking for a staff page (it accepts HTML) gets pages, a sign-in redirect and readable error
+    pages; every other client gets problem+json, as everywhere in the API."""
+    return (path.startswith(PAGE_PREFIX) or path == "/") and "text/html" in accept
+
+
 def _page_error(request: Request, status: int, title: str, detail: str) -> Response | None:
     """A browser on a staff page gets a readable page instead of problem+json (``web.ui`` installs it)."""
     render = getattr(request.app.state, "page_error", None)
-    if render is None or not request.url.path.startswith("/ui/"):
-        return None
-    if "text/html" not in request.headers.get("accept", ""):
+    if render is None or not wants_page(request.url.path, request.headers.get("accept", "")):
         return None
     response: Response = render(request, status, title, detail)
     return response

@@ -3,23 +3,20 @@ timeline, the as-of view, and the forms to record an event or a review decision)
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import polars as pl
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from returnhub.access.deps import CurrentUser, FieldCipherDep, SpecialCategoryCipher
-from returnhub.access.permissions import EVENT_TYPES_BY_ROLE, may_see_special_category
+from returnhub.access.permissions import recordable_event_types
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
-from returnhub.casework.events import GATED_EVENT_TYPES
 from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
@@ -27,9 +24,8 @@ from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import DomainError, InvalidInput
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
-from returnhub.safeguards.models import Screening
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
-from returnhub.web.ui.templating import FormErrors, page
+from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -119,31 +115,15 @@ def caseload(
     return page(request, template, context, title="Caseload", status_code=422 if errors else 200)
 
 
-OUTCOMES = ("eligible", "review", "barred")
+OUTCOMES = safeguards.SCREENING_OUTCOMES
 CLOCK_STATES = ("overdue", "due_soon", "running")
-
-
-#: Parsed outcomes of the latest screenings, by screening id (a stored screening never changes).
-_OUTCOMES_BY_SCREENING: dict[int, dict[str, list[str]]] = {}
-
-
-def _screening_outcomes(screening: Screening) -> dict[str, list[str]]:
-    """References per outcome of a stored screening, in reference order."""
-    cached = _OUTCOMES_BY_SCREENING.get(screening.id)
-    if cached is None:
-        frame = pl.read_parquet(io.BytesIO(screening.results), columns=["reference", "outcome"])
-        frame = frame.with_columns(pl.col("outcome").cast(pl.String)).sort("reference")
-        cached = {o: frame.filter(pl.col("outcome") == o)["reference"].to_list() for o in OUTCOMES}
-        _OUTCOMES_BY_SCREENING.clear()  # keep only the latest one
-        _OUTCOMES_BY_SCREENING[screening.id] = cached
-    return cached
 
 
 def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, list[str]]:
     latest = safeguards.latest_screening(session)
     if latest is None:
         return None, []
-    return safeguards.screening_summary(latest), _screening_outcomes(latest)[outcome]
+    return safeguards.screening_summary(latest), safeguards.screening_references(latest, outcome)
 
 
 def _parse_datetime(value: str) -> datetime:
@@ -174,7 +154,7 @@ def _case_context(
         known_at=known_at,
         clock=clock,
     ).as_dict()
-    recordable = sorted(EVENT_TYPES_BY_ROLE.get(principal.role, frozenset()) - GATED_EVENT_TYPES)
+    recordable = sorted(recordable_event_types(principal.role))
     return {
         "case": case,
         "explanation": explanation,
@@ -261,6 +241,7 @@ def record_event(
     clock: ClockDep,
     principal: CurrentUser,
     cipher: FieldCipherDep,
+    reveal: SpecialCategoryCipher,
     event_type: Annotated[str, Form(max_length=48)] = "",
     occurred_on_day: Annotated[str, Form(max_length=2)] = "",
     occurred_on_month: Annotated[str, Form(max_length=2)] = "",
@@ -270,10 +251,9 @@ def record_event(
 ) -> Response:
     reference = reference.upper()
     errors = FormErrors()
-    allowed = EVENT_TYPES_BY_ROLE.get(principal.role, frozenset()) - GATED_EVENT_TYPES
     if not event_type:
         errors.add("event_type", "Choose the type of event")
-    elif event_type not in allowed:
+    elif event_type not in recordable_event_types(principal.role):
         errors.add("event_type", f"A {principal.role.value.replace('_', ' ')} cannot record this event")
     occurred_on: date | None = None
     try:
@@ -306,39 +286,29 @@ def record_event(
             )
             return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
         except DomainError as exc:
-            if exc.status not in (409, 422):
-                raise
-            session.rollback()  # nothing of a refused event is written
-            field = "data" if isinstance(exc, InvalidInput) else "event_type"
-            message = str(exc.detail)
+            message = refusal_message(session, exc)
             if exc.status == 409:
                 message = "The case changed since you opened it: check the timeline, then record again"
-            errors.add(field, message[:1].upper() + message[1:])
-    context = _case_context(
+            errors.add("data" if isinstance(exc, InvalidInput) else "event_type", message)
+    form = {
+        "event_type": event_type,
+        "day": occurred_on_day,
+        "month": occurred_on_month,
+        "year": occurred_on_year,
+        "data": data,
+    }
+    return _show_again(
+        request,
         session,
-        runtime,
-        clock,
-        principal,
         reference,
-        as_of=None,
-        known_at=None,
-        stage="hub_referral",
-        cipher=cipher if may_see_special_category(principal.role) else None,
+        "hub_referral",
+        errors,
+        form,
+        runtime=runtime,
+        clock=clock,
+        principal=principal,
+        cipher=reveal,
     )
-    context.update(
-        errors=errors,
-        as_of="",
-        known_at="",
-        as_of_view=False,
-        form={
-            "event_type": event_type,
-            "day": occurred_on_day,
-            "month": occurred_on_month,
-            "year": occurred_on_year,
-            "data": data,
-        },
-    )
-    return page(request, "cases/show.html", context, status_code=422, title=f"{reference}: record an event")
 
 
 @router.post("/cases/{reference}/reviews", response_model=None)
@@ -379,18 +349,40 @@ def record_review(
             )
             return RedirectResponse(f"/ui/cases/{reference}?stage={stage}&done=reviewed", status_code=303)
         except DomainError as exc:
-            if exc.status not in (409, 422):
-                raise
-            session.rollback()
-            errors.add(f"reasoning-{rule}", str(exc.detail)[:1].upper() + str(exc.detail)[1:])
+            errors.add(f"reasoning-{rule}", refusal_message(session, exc))
+    form = {"occurred_on": clock.today().isoformat()}
+    return _show_again(
+        request,
+        session,
+        reference,
+        stage,
+        errors,
+        form,
+        runtime=runtime,
+        clock=clock,
+        principal=principal,
+        cipher=cipher,
+    )
+
+
+def _show_again(
+    request: Request,
+    session: Session,
+    reference: str,
+    stage: str,
+    errors: FormErrors,
+    form: dict[str, Any],
+    *,
+    runtime: Any,
+    clock: Any,
+    principal: Any,
+    cipher: FieldCipher | None,
+) -> Response:
+    """The case page again, as it is now, with the refused form's errors and what was typed."""
     context = _case_context(
         session, runtime, clock, principal, reference, as_of=None, known_at=None, stage=stage, cipher=cipher
     )
-    context.update(
-        errors=errors,
-        as_of="",
-        known_at="",
-        as_of_view=False,
-        form={"occurred_on": clock.today().isoformat()},
+    context.update(errors=errors, as_of="", known_at="", as_of_view=False, form=form)
+    return page(
+        request, "cases/show.html", context, status_code=422, title=f"{reference}: there is a problem"
     )
-    return page(request, "cases/show.html", context, status_code=422, title=f"{reference}: review")

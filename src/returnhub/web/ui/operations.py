@@ -18,7 +18,7 @@ from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
 from returnhub.operations.models import AllocationPlanRecord
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
-from returnhub.web.ui.templating import FormErrors, page
+from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -169,11 +169,8 @@ def _gate_action(
                 accept_under_minimum=accept_under_minimum,
             )
     except DomainError as exc:
-        if exc.status not in (409, 412, 422):
-            raise
-        session.rollback()  # the gate refused: nothing of the action is written
-        errors = FormErrors()
-        errors.add(action, str(exc.detail)[:1].upper() + str(exc.detail)[1:])
+        errors = FormErrors()  # the gate refused: nothing of the action is written
+        errors.add(action, refusal_message(session, exc, (409, 412, 422)))
         context = _transfer_context(session, reference)
         context.update(errors=errors, may_operate=True)
         return page(request, "operations/transfer.html", context, status_code=exc.status, title=reference)

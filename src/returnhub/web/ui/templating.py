@@ -15,9 +15,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
+from returnhub.access.permissions import PAGES
 from returnhub.access.roles import Role
 from returnhub.access.service import Principal
+from returnhub.core.errors import DomainError
+from returnhub.web.problems import wants_page
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -84,42 +88,20 @@ templates.env.filters["day"] = _day
 templates.env.filters["number"] = _number
 
 
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    href: str
-    roles: frozenset[Role]
-
-
-R = Role
-_STAFF = frozenset(Role)
+#: The menu: a page appears for exactly the roles its declared permission lets open it.
 NAVIGATION = (
-    NavItem("Home", "/ui/", _STAFF),
-    NavItem(
-        "Caseload",
-        "/ui/cases",
-        frozenset(
-            {
-                R.CASEWORKER,
-                R.SENIOR_CASEWORKER,
-                R.OPERATIONS_PLANNER,
-                R.HUB_LIAISON,
-                R.LEGAL_REPRESENTATIVE,
-                R.INDEPENDENT_MONITOR,
-                R.ADMIN,
-            }
-        ),
-    ),
-    NavItem("Partners", "/ui/partners", _STAFF - {R.LEGAL_REPRESENTATIVE}),
-    NavItem("Planning", "/ui/planning", frozenset({R.OPERATIONS_PLANNER, R.INDEPENDENT_MONITOR, R.ADMIN})),
-    NavItem(
-        "Transfers",
-        "/ui/transfers",
-        frozenset({R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.INDEPENDENT_MONITOR, R.ADMIN}),
-    ),
-    NavItem("Statistics", "/ui/statistics", _STAFF - {R.LEGAL_REPRESENTATIVE}),
-    NavItem("Monitor", "/ui/monitor", frozenset({R.INDEPENDENT_MONITOR, R.ADMIN})),
+    ("Home", "/ui/"),
+    ("Caseload", "/ui/cases"),
+    ("Partners", "/ui/partners"),
+    ("Planning", "/ui/planning"),
+    ("Transfers", "/ui/transfers"),
+    ("Statistics", "/ui/statistics"),
+    ("Monitor", "/ui/monitor"),
 )
+
+
+def _navigation_for(role: Role) -> list[tuple[str, str]]:
+    return [(label, href) for label, href in NAVIGATION if role in PAGES[("GET", href)].roles]
 
 
 @dataclass
@@ -169,6 +151,16 @@ def _problem(request: Request, status: int, errors: FormErrors, title: str) -> R
     )
 
 
+def refusal_message(session: Session, exc: DomainError, statuses: tuple[int, ...] = (409, 422)) -> str:
+    """A service refused a form's request: roll back whatever it began (nothing of it is written) and give
+    its reason as a sentence for the error summary. Any other error goes on to the error page."""
+    if exc.status not in statuses:
+        raise exc
+    session.rollback()
+    detail = str(exc.detail)
+    return detail[:1].upper() + detail[1:]
+
+
 def principal_of(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
@@ -185,10 +177,9 @@ def page(
     current = request.url.path
     nav = []
     if principal is not None:
-        for item in NAVIGATION:
-            if principal.role in item.roles:
-                active = current == item.href or (item.href != "/ui/" and current.startswith(item.href))
-                nav.append({"label": item.label, "href": item.href, "active": active})
+        for label, href in _navigation_for(principal.role):
+            active = current == href or (href != "/ui/" and current.startswith(href))
+            nav.append({"label": label, "href": href, "active": active})
     ctx: dict[str, Any] = {
         "request": request,
         "principal": principal,
@@ -202,7 +193,7 @@ def page(
         "flash": FLASH_MESSAGES.get(request.query_params.get("done", "")),
     }
     ctx.update(context or {})
-    if status_code >= 400 and "text/html" not in request.headers.get("accept", ""):
+    if status_code >= 400 and not wants_page(request.url.path, request.headers.get("accept", "")):
         # A client that did not ask for HTML (a script posting a form) gets the API's problem+json.
         return _problem(request, status_code, ctx["errors"], title)
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
