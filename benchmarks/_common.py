@@ -12,6 +12,52 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from returnhub.core.clock import FixedClock  # noqa: E402
+from returnhub.core.runtime import Runtime  # noqa: E402
+
+#: Every benchmark's "today" (the synthetic histories end the day before).
+CLOCK = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
+
+
+def sqlite_database(persons: int, label: str = "bench") -> str:
+    """A migrated SQLite file under ``var/`` holding ``persons`` synthetic people (seed 11), made once and
+    reused by later runs (a benchmark that writes, like the access log's, passes its own ``label``)."""
+    from returnhub.casework.bulk import load_population
+    from returnhub.core.database import create_engine
+    from returnhub.core.migrate import upgrade
+    from returnhub.synthetic import generate_population
+
+    path = Path(__file__).resolve().parents[1] / "var" / f"{label}-{persons}.db"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        upgrade(url)
+        engine = create_engine(url)
+        pop = generate_population(persons, 11, today=CLOCK.today())
+        load_population(engine, pop.persons, pop.events, clock=CLOCK)
+        engine.dispose()
+    upgrade(url)
+    return url
+
+
+def bearer_token(runtime: Runtime) -> str:
+    """A new caseworker's token (cheap password hashing: the sign-in is not what is measured)."""
+    import time as _time
+
+    from returnhub.access.service import add_user, issue_token
+    from returnhub.access.settings import AccessSettings
+    from returnhub.core.database import unit_of_work
+
+    settings = AccessSettings(argon2_memory_kib=1024, argon2_time_cost=1)
+    name = f"bench.{int(_time.time() * 1000)}"
+    with unit_of_work(runtime.engine) as s:
+        user = add_user(
+            s, name, "caseworker", "benchmark password", settings=settings, clock=CLOCK, created_by="bench"
+        )
+        return issue_token(s, user, settings=settings, clock=CLOCK, ttl=timedelta(days=1)).token
+
 
 def emit(
     benchmark: str, n: int, seconds: float, reference: str, reference_seconds: float, **extra: Any

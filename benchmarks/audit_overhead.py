@@ -13,52 +13,19 @@ import argparse
 import random
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import _common
+from _common import CLOCK, bearer_token
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from returnhub.access import deps
-from returnhub.access.service import add_user, issue_token
-from returnhub.access.settings import AccessSettings
-from returnhub.casework.bulk import load_population
-from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine, unit_of_work
-from returnhub.core.migrate import upgrade
 from returnhub.core.runtime import Runtime
 from returnhub.core.settings import Settings
 from returnhub.people.models import Person
-from returnhub.synthetic import generate_population
 from returnhub.web.app import create_app
-
-CLOCK = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
-
-
-def database(persons: int) -> str:
-    path = Path(__file__).resolve().parents[1] / "var" / f"bench-audit-{persons}.db"
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        upgrade(url)
-        engine = create_engine(url)
-        pop = generate_population(persons, 11, today=CLOCK.today())
-        load_population(engine, pop.persons, pop.events, clock=CLOCK)
-        engine.dispose()
-    upgrade(url)
-    return url
-
-
-def bearer_token(runtime: Runtime) -> str:
-    settings = AccessSettings(argon2_memory_kib=1024, argon2_time_cost=1)
-    name = f"bench.{int(time.time() * 1000)}"
-    with unit_of_work(runtime.engine) as s:
-        user = add_user(
-            s, name, "caseworker", "benchmark password", settings=settings, clock=CLOCK, created_by="bench"
-        )
-        return issue_token(s, user, settings=settings, clock=CLOCK, ttl=timedelta(days=1)).token
 
 
 def main() -> None:
@@ -67,7 +34,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1_000, help="per side")
     parser.add_argument("--block", type=int, default=50)
     args = parser.parse_args()
-    url = database(args.persons)
+    url = _common.sqlite_database(args.persons, "bench-audit")
     runtime = Runtime(settings=Settings(database_url=url), engine=create_engine(url), clock=CLOCK)
     with unit_of_work(runtime.engine, read_only=True) as s:
         n = int(s.execute(select(func.count()).select_from(Person)).scalar_one())

@@ -12,40 +12,19 @@ import os
 import random
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import _common
+from _common import CLOCK, bearer_token
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from returnhub.casework.bulk import load_population
 from returnhub.casework.store import rebuild_projection
-from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine, unit_of_work
-from returnhub.core.migrate import upgrade
 from returnhub.core.runtime import Runtime
 from returnhub.core.settings import Settings
 from returnhub.people.models import Person
-from returnhub.synthetic import generate_population
 from returnhub.web.app import create_app
-
-CLOCK = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
-
-
-def database(persons: int) -> str:
-    path = Path(__file__).resolve().parents[1] / "var" / f"bench-{persons}.db"
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        upgrade(url)
-        engine = create_engine(url)
-        pop = generate_population(persons, 11, today=CLOCK.today())
-        load_population(engine, pop.persons, pop.events, clock=CLOCK)
-        engine.dispose()
-    upgrade(url)
-    return url
-
 
 SERVE = """
 import sys
@@ -108,7 +87,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1_000)
     parser.add_argument("--skip-rebuild", action="store_true")
     args = parser.parse_args()
-    url = database(args.persons)
+    url = _common.sqlite_database(args.persons)
     runtime = Runtime(settings=Settings(database_url=url), engine=create_engine(url), clock=CLOCK)
     with unit_of_work(runtime.engine, read_only=True) as s:
         n = int(s.execute(select(func.count()).select_from(Person)).scalar_one())
@@ -122,8 +101,6 @@ def main() -> None:
             show_case(s, ref)
 
     # The API needs a signed-in user (returnhub.access); the token is made once, outside the timing.
-    from audit_overhead import bearer_token
-
     headers = {"Authorization": f"Bearer {bearer_token(runtime)}"}
     with TestClient(create_app(runtime), headers=headers) as client:
         for ref in refs[:50]:

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 
 import _common
-from case_read import CLOCK, database
+from _common import CLOCK, bearer_token
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    url = database(args.persons)
+    url = _common.sqlite_database(args.persons)
     runtime = Runtime(settings=Settings(database_url=url), engine=create_engine(url), clock=CLOCK)
     with unit_of_work(runtime.engine, read_only=True) as s:
         n = int(s.execute(select(func.count()).select_from(Person)).scalar_one())
@@ -64,8 +64,6 @@ def main() -> None:
             queries.append({"status": rnd.choice(STATUSES)})
         else:
             queries.append({"reference": f"RH{rnd.randint(1, n // 1000):04d}", "after": ""})
-
-    from audit_overhead import bearer_token  # a signed-in admin, made once outside the timing
 
     app = create_app(runtime)
     headers = {"Authorization": f"Bearer {bearer_token(runtime)}", "accept": "text/html"}

@@ -17,7 +17,6 @@ import _common
 from sqlalchemy import text
 
 from returnhub.casework.bulk import load_population
-from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine
 from returnhub.core.migrate import upgrade
 from returnhub.synthetic import generate_population
@@ -84,7 +83,7 @@ def main() -> None:
     url = fresh_database(args.database, args.persons)
     upgrade(url)
     engine = create_engine(url)
-    clock = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
+    clock = _common.CLOCK
     started = time.perf_counter()
     population = generate_population(args.persons, args.seed, today=clock.today())
     generated = time.perf_counter() - started
