@@ -56,7 +56,7 @@ def bearer_token(runtime: Runtime) -> str:
         user = add_user(
             s, name, "caseworker", "benchmark password", settings=settings, clock=CLOCK, created_by="bench"
         )
-        return issue_token(s, user, settings=settings, clock=CLOCK, ttl=timedelta(days=1)).token
+        return str(issue_token(s, user, settings=settings, clock=CLOCK, ttl=timedelta(days=1)).token)
 
 
 def emit(
