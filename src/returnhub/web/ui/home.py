@@ -33,7 +33,8 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
         latest = safeguards.latest_screening(session)
         if latest is not None:
             context["screening"] = safeguards.screening_summary(latest)
-            context["reviews"] = safeguards.screening_cases(latest, outcome="review", limit=QUEUE_LENGTH)
+            # The parsed outcomes are kept per screening, so the queue does not re-read every case's result.
+            context["reviews"] = safeguards.screening_references(latest, "review")[:QUEUE_LENGTH]
     if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
         overdue = stays.overdue(session, today)
         context["overdue"] = at_own_hubs(session, principal, overdue)[:QUEUE_LENGTH]
