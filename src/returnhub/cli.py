@@ -5,23 +5,112 @@ Errors a user can cause print one line on stderr and exit 2; nothing is written.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from returnhub.core.crypto import FieldCipher
-from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError, InvalidInput
-from returnhub.core.runtime import Runtime
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from returnhub.core.clock import Clock
+    from returnhub.core.crypto import FieldCipher
+    from returnhub.core.runtime import Runtime
+
+#: The contexts' commands, imported only when one of them runs: the database, Polars, OR-Tools and the web
+#: stack take seconds to import, and `returnhub --help` or `documents check` need none of them.
+#: name -> (module with ``register(app)`` or a Typer ``app``, the one-line help shown by ``--help``).
+#: tests/test_cli_start.py checks this table against what each module registers.
+CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
+    "partners": ("returnhub.partners.cli", "Partner countries, negotiations, agreements, hubs."),
+    "hubs": ("returnhub.partners.cli", "Return hubs: sites, beds and occupancy."),
+    "rules": ("returnhub.safeguards.cli", "The rule packs."),
+    "explain": (
+        "returnhub.safeguards.cli",
+        "Why a case is eligible, barred or waiting for review: rule by rule, with facts and sources.",
+    ),
+    "screen": (
+        "returnhub.safeguards.cli",
+        "Screen the whole caseload: how many are eligible, waiting for review or barred, and by which rule.",
+    ),
+    "review": (
+        "returnhub.safeguards.cli",
+        "Record a senior caseworker's decision on a rule that sent the case for review.",
+    ),
+    "transfers": ("returnhub.operations.cli", "Transfers to hubs, manifests and the departure gate."),
+    "stays": ("returnhub.operations.cli", "Hub stays and their clocks."),
+    "documents": ("returnhub.operations.documents_cli", "Travel documents."),
+    "incidents": ("returnhub.operations.cli", "Serious incidents."),
+    "allocate": ("returnhub.operations.planning_cli", "The allocation optimiser (who goes where, when)."),
+    "simulate": (
+        "returnhub.simulation.cli",
+        "Policy simulator: what return hubs would do to backlogs, costs and removals.",
+    ),
+    "users": ("returnhub.access.cli", "Accounts: add, list, represent a client, unlock."),
+    "subject": ("returnhub.access.cli", "Data-subject rights: everything held on a person."),
+    "retention": ("returnhub.access.cli", "Retention rules and what they would erase."),
+    "keys": ("returnhub.access.cli", "Keys that encrypt special-category fields."),
+}
+
+
+def context_commands(module_name: str) -> dict[str, Any]:
+    """The click commands a context's CLI module mounts (its ``register(app)``, or its ``app``)."""
+    module = importlib.import_module(module_name)
+    holder = typer.Typer()
+    if hasattr(module, "register"):
+        module.register(holder)
+    else:
+        name = next(n for n, (m, _) in CONTEXT_COMMANDS.items() if m == module_name)
+        holder.add_typer(module.app, name=name)
+    return dict(typer.main.get_group(holder).commands)
+
+
+class _ContextCommands(TyperGroup):
+    """The root group: this module's own commands, and each context's imported the first time it is used."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(n for n in CONTEXT_COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in CONTEXT_COMMANDS:
+            return self.commands.get(cmd_name)
+        module_name, summary = CONTEXT_COMMANDS[cmd_name]
+        if self._listing:  # the root help lists commands by their summary, without importing them
+            return TyperCommand(cmd_name, help=summary)
+        for name, command in context_commands(module_name).items():
+            self.commands.setdefault(name, command)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="returnhub: the return-hub scheme, end to end."
+    cls=_ContextCommands,
+    # Rich tracebacks cost an import on every start, and main() never shows a traceback anyway.
+    pretty_exceptions_enable=False,
+    # The root help in plain text: Rich's help renderer costs a third of a second to import.
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    add_completion=False,
+    help="returnhub: the return-hub scheme, end to end.",
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 case_app = typer.Typer(no_args_is_help=True, help="The case register.")
@@ -32,8 +121,26 @@ app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
 
-err = Console(stderr=True)
-out = Console()
+class _Console:
+    """A Rich console made on first use: importing Rich costs a start that prints nothing."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._made: Console | None = None
+
+    def console(self) -> Console:
+        if self._made is None:
+            from rich.console import Console
+
+            self._made = Console(stderr=self._stderr)
+        return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console(), name)
+
+
+err = _Console(stderr=True)
+out = _Console(stderr=False)
 
 _runtime: Runtime | None = None
 
@@ -41,14 +148,32 @@ _runtime: Runtime | None = None
 def runtime() -> Runtime:
     global _runtime
     if _runtime is None:
+        from returnhub.core.runtime import Runtime
+
         _runtime = Runtime.from_settings()
     return _runtime
+
+
+def clock() -> Clock:
+    """Today for commands that need no database: the injected runtime's clock, else the system's."""
+    if _runtime is not None:
+        return _runtime.clock
+    from returnhub.core.clock import SystemClock
+
+    return SystemClock()
 
 
 def set_runtime(value: Runtime | None) -> None:
     """Tests and embedding code inject their own runtime (database, clock)."""
     global _runtime
     _runtime = value
+
+
+def unit_of_work(engine: Engine, *, read_only: bool = False) -> AbstractContextManager[Session]:
+    """One transaction per command (``core.database.unit_of_work``), imported when a command needs it."""
+    from returnhub.core.database import unit_of_work as transaction
+
+    return transaction(engine, read_only=read_only)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -84,12 +209,14 @@ def parse_datetime(value: str | None, name: str) -> datetime | None:
 
 
 def progress_bar() -> Progress:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(),
-        console=err,
+        console=err.console(),
         transient=True,
     )
 
@@ -198,6 +325,8 @@ def case_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List cases from the projection."""
+    from rich.table import Table
+
     from returnhub.casework.queries import search_cases
 
     with unit_of_work(runtime().engine, read_only=True) as session:
@@ -236,6 +365,8 @@ def case_show(
     """Identity, current status and the timeline (optionally as of a date, as known at a time).
 
     An operator's tool: sealed special-category fields are shown decrypted (docs/access.md)."""
+    from rich.table import Table
+
     from returnhub.casework.queries import show_case
 
     rt = runtime()
@@ -377,31 +508,6 @@ def projection_rebuild(as_json: Annotated[bool, typer.Option("--json")] = False)
         print_json(result)
     else:
         err.print(f"projection rebuilt: {n:,} cases in {result['seconds']} s")
-
-
-from returnhub.partners.cli import register as register_partners  # noqa: E402  (mounts `partners`, `hubs`)
-
-register_partners(app)
-
-from returnhub.safeguards.cli import register as register_safeguards  # noqa: E402  (rules, explain, screen, review)
-
-register_safeguards(app)
-
-from returnhub.operations.cli import register as register_operations  # noqa: E402  (transfers, stays, …)
-
-register_operations(app)
-
-from returnhub.operations.planning_cli import register as register_planning  # noqa: E402  (allocate)
-
-register_planning(app)
-
-from returnhub.simulation.cli import app as simulation_app  # noqa: E402
-
-app.add_typer(simulation_app, name="simulate")
-
-from returnhub.access.cli import register as register_access  # noqa: E402  (users, subject, retention, keys)
-
-register_access(app)
 
 
 def main() -> None:

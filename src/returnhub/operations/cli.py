@@ -1,4 +1,4 @@
-"""`returnhub transfers|stays|documents|incidents`: translate to operations services, print."""
+"""`returnhub transfers|stays|incidents`: translate to operations services, print."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from returnhub.core.database import unit_of_work
-from returnhub.operations import documents, incidents, stays, transfers
+from returnhub.operations import incidents, stays, transfers
 
 # Module-level aliases: Typer resolves the (postponed) annotations against the module's globals.
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -23,11 +23,9 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True, help="Transfers to hubs, manifests and the departure gate."
     )
     stays_app = typer.Typer(no_args_is_help=True, help="Hub stays and their clocks.")
-    documents_app = typer.Typer(no_args_is_help=True, help="Travel documents.")
     incidents_app = typer.Typer(no_args_is_help=True, help="Serious incidents.")
     app.add_typer(transfers_app, name="transfers")
     app.add_typer(stays_app, name="stays")
-    app.add_typer(documents_app, name="documents")
     app.add_typer(incidents_app, name="incidents")
 
     def show(value: Any, as_json: bool, title: str) -> None:
@@ -232,18 +230,6 @@ def register(app: typer.Typer) -> None:
                 as_json,
                 "exit recorded",
             )
-
-    @documents_app.command("check")
-    def documents_check(mrz_text: str, as_json: Json = False) -> None:
-        """Parse an MRZ (TD1, TD2 or TD3; lines separated by newlines or given as one string)."""
-        result = documents.check_mrz(mrz_text.replace("\\n", "\n"), today=shell.runtime().clock.today())
-        show(result, as_json, "valid" if result["valid"] else "NOT valid")
-
-    @documents_app.command("etd-times")
-    def documents_etd(as_json: Json = False) -> None:
-        """How long each country of origin takes to answer emergency travel document requests."""
-        with unit_of_work(shell.runtime().engine, read_only=True) as s:
-            show(documents.etd_response_times(s), as_json, "ETD answers by country")
 
     @incidents_app.command("list")
     def incidents_list(as_json: Json = False) -> None:

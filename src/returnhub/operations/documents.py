@@ -10,15 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent
-from returnhub.core.errors import InvalidInput
-from returnhub.people.mrz import MrzError, parse_mrz
+from returnhub.people.mrz import check_mrz
 
-
-def check_mrz(text: str, *, today: date) -> dict[str, Any]:
-    try:
-        return parse_mrz(text, today=today).to_dict()
-    except MrzError as exc:
-        raise InvalidInput(f"not a machine-readable zone: {exc}") from None
+__all__ = ["check_mrz", "etd_response_times"]
 
 
 def etd_response_times(session: Session) -> list[dict[str, Any]]:

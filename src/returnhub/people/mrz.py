@@ -409,3 +409,13 @@ def parse_mrz(text: str, *, today: date | None = None) -> MrzResult:
         expired=expired,
         valid=valid,
     )
+
+
+def check_mrz(text: str, *, today: date) -> dict[str, Any]:
+    """An MRZ as the API and the CLI show it, or a user's error naming what is wrong."""
+    from returnhub.core.errors import InvalidInput
+
+    try:
+        return parse_mrz(text, today=today).to_dict()
+    except MrzError as exc:
+        raise InvalidInput(f"not a machine-readable zone: {exc}") from None
