@@ -54,6 +54,11 @@ def test_case_list_json(one_case: Runtime, capsys: pytest.CaptureFixture[str]) -
     assert [(r["reference"], r["status"]) for r in rows] == [("RH0000001", "appeal_rights_exhausted")]
     code, out, _ = run(one_case, capsys, "case", "list", "--status", "granted", "--json")
     assert json.loads(out) == []
+    # A status no case can have is an error naming the choices, not an empty table.
+    code, out, err = run(one_case, capsys, "case", "list", "--status", "foo")
+    assert code == 2 and out == ""
+    assert err.startswith("error: there is no case status 'foo'; choose one of: registered,")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_case_show_as_of(one_case: Runtime, capsys: pytest.CaptureFixture[str]) -> None:

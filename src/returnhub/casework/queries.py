@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import open_events
-from returnhub.casework.state import fold_as_of
+from returnhub.casework.state import CASE_STATUSES, fold_as_of
 from returnhub.casework.store import get_person, load_events, to_legal_event, utc
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
@@ -62,6 +62,10 @@ def search_cases(
     p = case_projection.c
     query = select(*(p[c] for c in SUMMARY_COLUMNS)).order_by(p.reference).limit(limit)
     if status:
+        if status not in CASE_STATUSES:
+            # A status that no case can have is a typing error, not an empty caseload.
+            choices = ", ".join(CASE_STATUSES)
+            raise InvalidInput(f"there is no case status {status!r}; choose one of: {choices}")
         query = query.where(p.status == status)
     if nationality:
         query = query.where(p.nationality == nationality.upper())

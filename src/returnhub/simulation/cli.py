@@ -51,7 +51,8 @@ app = typer.Typer(
 _stderr = Console(stderr=True)
 _stdout = Console()
 
-DEFAULT_OUT = Path("simulation-results")
+#: Under var/ (ignored by git) so a run never litters the folder it was started from.
+DEFAULT_OUT = Path("var") / "simulation-results"
 
 
 @contextmanager
@@ -183,7 +184,7 @@ def run_command(
     reps: int = typer.Option(1000, "--reps", help="Monte Carlo replications."),
     months: int | None = typer.Option(None, "--months", help="Months to simulate (default: the scenario's)."),
     out: Path | None = typer.Option(
-        None, "--out", help="Output folder (default: simulation-results/<name>)."
+        None, "--out", help="Output folder (default: var/simulation-results/<name>)."
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as one JSON line."),
     seed: int = typer.Option(0, "--seed", help="Random seed; same seed, same results."),
