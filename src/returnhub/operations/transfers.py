@@ -29,11 +29,11 @@ from returnhub.casework.events import EventType
 from returnhub.casework.store import POST_APPEND_HOOKS, AppendResult, append_event, get_person, utc
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Notification, Transfer
 from returnhub.people.models import Person
 
 MODES = ("charter_flight", "scheduled_flight", "coach")
-DEFAULT_PACK = "uk"
 #: Judicial validation of detention is due within 48 hours of a hub detention order where the agreement
 #: requires it (Italy: art. 13 of the Constitution and art. 14 TUI, validation within 48 hours of the order).
 JUDICIAL_VALIDATION_DAYS = 2
@@ -92,18 +92,19 @@ def gate_check(
     stage: str,
     transfer: Transfer,
     clock: Clock,
-    pack: str = DEFAULT_PACK,
 ) -> GateOutcome:
     """Ask the safeguards whether ``reference`` may go on ``transfer`` at ``stage``, on the latest facts.
 
-    The legal date is the later of today and the transfer's departure date, so that clocks that must have
-    run by departure (a notice period, a Rule 39 measure's end) are judged on the day of the move.
+    The person is judged under the transfer's own law (``transfer.law``, the pack of its agreement's
+    sending state: ``operations.law``), at every stage and in the post-append hook alike. The legal date
+    is the later of today and the transfer's departure date, so that clocks that must have run by
+    departure (a notice period, a Rule 39 measure's end) are judged on the day of the move.
     Only ``eligible`` passes: a case waiting for a senior caseworker's review does not move.
     """
     from returnhub.safeguards import evaluate_case
 
     on = max(clock.today(), utc(transfer.departs_at).date())
-    explanation = evaluate_case(session, reference, pack=pack, stage=stage, as_of=on, clock=clock)
+    explanation = evaluate_case(session, reference, pack=transfer.law, stage=stage, as_of=on, clock=clock)
     unresolved = [
         r for r in explanation.rules if r.outcome == "bar" or (r.outcome == "review" and not _approved(r))
     ]
@@ -117,11 +118,16 @@ def gate_check(
             reference,
             "barred",
             ["agreement"],
-            f"not eligible under agreement {transfer.agreement} "
+            f"not eligible under agreement {transfer.agreement} ({law_name(transfer.law)}) "
             f"(eligible under: {', '.join(explanation.eligible_agreements)})",
         )
-    reasons = "; ".join(f"{r.id}: {r.reason}" for r in unresolved)
-    return GateOutcome(reference, explanation.outcome, barring, reasons or "all safeguards pass")
+    reasons = "; ".join(f"{r.id} ({r.title}): {r.reason}" for r in unresolved)
+    return GateOutcome(
+        reference,
+        explanation.outcome,
+        barring,
+        f"under {law_name(transfer.law)}: {reasons}" if reasons else "all safeguards pass",
+    )
 
 
 def _approved(rule: Any) -> bool:
@@ -214,11 +220,13 @@ def create_transfer(
             f"hub {site['reference']} is {site['status'] or 'not registered'} on {departs_at.date()}; "
             "transfers go only to operational hubs"
         )
+    law = law_of_agreement(session, site["agreement"], departs_at.date())
     now = clock.now()
     transfer = Transfer(
         reference="pending",
         hub=site["reference"],
         agreement=site["agreement"],
+        law=law,
         mode=mode,
         departs_at=departs_at,
         seats=seats,
@@ -246,7 +254,6 @@ def add_to_manifest(
     *,
     clock: Clock,
     recorded_by: str,
-    pack: str = DEFAULT_PACK,
     expected_version: int | None = None,
 ) -> list[GateOutcome]:
     """List a person and their whole family unit on a planned transfer, if the safeguards allow all."""
@@ -257,10 +264,7 @@ def add_to_manifest(
             f"transfer {transfer.reference} is {transfer.status}; people join only planned ones"
         )
     family = family_references(session, reference.upper())
-    outcomes = [
-        gate_check(session, r, stage="hub_referral", transfer=transfer, clock=clock, pack=pack)
-        for r in family
-    ]
+    outcomes = [gate_check(session, r, stage="hub_referral", transfer=transfer, clock=clock) for r in family]
     refused = [o for o in outcomes if o.outcome != "eligible"]
     if refused:
         detail = "; ".join(f"{o.reference} {o.outcome} ({o.reason})" for o in refused)
@@ -383,7 +387,6 @@ def _recheck_all(
     *,
     clock: Clock,
     recorded_by: str,
-    pack: str,
     trigger: str,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     checked: list[dict[str, Any]] = []
@@ -391,7 +394,7 @@ def _recheck_all(
     for entry in _entries(session, transfer):
         if entry.state != "listed":
             continue  # a family member already taken off in this pass
-        outcome = gate_check(session, entry.reference, stage=stage, transfer=transfer, clock=clock, pack=pack)
+        outcome = gate_check(session, entry.reference, stage=stage, transfer=transfer, clock=clock)
         checked.append(outcome.as_dict())
         if outcome.outcome != "eligible":
             removed.extend(
@@ -412,7 +415,6 @@ def lock_manifest(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
-    pack: str = DEFAULT_PACK,
 ) -> GateResult:
     transfer = _transfer(session, transfer_reference, for_update=True)
     _check_version(transfer, expected_version)
@@ -422,7 +424,7 @@ def lock_manifest(
         )
     transfer.status = "locked"
     checked, removed = _recheck_all(
-        session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, pack=pack, trigger="lock"
+        session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, trigger="lock"
     )
     flagged = _flag_if_under_minimum(session, transfer)
     _touch(transfer, clock)
@@ -448,7 +450,6 @@ def depart(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
-    pack: str = DEFAULT_PACK,
     accept_under_minimum: bool = False,
 ) -> GateResult:
     """Re-check everyone at the ``departure`` stage, then record ``departed`` for those who pass.
@@ -463,7 +464,7 @@ def depart(
             f"transfer {transfer.reference} is {transfer.status}; only a locked manifest departs"
         )
     checked, removed = _recheck_all(
-        session, transfer, "departure", clock=clock, recorded_by=recorded_by, pack=pack, trigger="depart"
+        session, transfer, "departure", clock=clock, recorded_by=recorded_by, trigger="depart"
     )
     load = _load(session, transfer)
     if load == 0 or (load < transfer.min_load and not accept_under_minimum):
@@ -693,6 +694,7 @@ def _summary(transfer: Transfer, load: int) -> dict[str, Any]:
         "reference": transfer.reference,
         "hub": transfer.hub,
         "agreement": transfer.agreement,
+        "law": transfer.law,
         "mode": transfer.mode,
         "departs_at": utc(transfer.departs_at).isoformat(),
         "seats": transfer.seats,
