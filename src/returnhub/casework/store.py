@@ -31,6 +31,11 @@ EVENTS_LEDGER = "events"
 #: Operations registers the departure gate's re-check here, so a notice recorded at any time takes the
 #: person off a locked manifest in the very transaction that records it.
 POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = []
+#: Run before an event is written, with (session, reference, event type, legal date, validated payload,
+#: clock); a hook refuses the event by raising a ``DomainError``. Operations registers the gate's check of
+#: a ``hub_referral`` here, so a referral of someone the safeguards bar is never written (casework does not
+#: import operations: the hooks are wired in by ``_load_hooks``).
+PRE_APPEND_HOOKS: list[Callable[[Session, str, str, date, dict[str, Any], Clock], None]] = []
 _hooks_loaded = False
 
 
@@ -198,6 +203,8 @@ def append_event(
     events = load_legal_events(session, person.id)
     if event_type == EventType.EVENT_RETRACTED:
         _check_retraction(events, payload["sequence"], reference, via_gate=via_gate)
+    for check in PRE_APPEND_HOOKS:
+        check(session, reference, event_type, occurred_on, payload, clock)
 
     recorded_at = clock.now()
     sequence = current_version + 1

@@ -26,7 +26,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import EventType
-from returnhub.casework.store import POST_APPEND_HOOKS, AppendResult, append_event, get_person, utc
+from returnhub.casework.store import (
+    POST_APPEND_HOOKS,
+    PRE_APPEND_HOOKS,
+    AppendResult,
+    append_event,
+    get_person,
+    utc,
+)
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.operations.law import law_name, law_of_agreement
@@ -85,6 +92,50 @@ class GateResult:
         }
 
 
+def judge(
+    session: Session,
+    reference: str,
+    *,
+    stage: str,
+    law: str,
+    on: date,
+    clock: Clock,
+    agreement: str | None = None,
+) -> GateOutcome:
+    """The one judgement of the gate: may ``reference`` pass ``stage`` under ``law`` on ``on``?
+
+    Only ``eligible`` passes: a case waiting for a senior caseworker's review does not move. With an
+    ``agreement`` (a transfer's, a referral's hub's), the person must be eligible under that agreement.
+    """
+    from returnhub.safeguards import evaluate_case
+
+    explanation = evaluate_case(session, reference, pack=law, stage=stage, as_of=on, clock=clock)
+    unresolved = [
+        r for r in explanation.rules if r.outcome == "bar" or (r.outcome == "review" and not _approved(r))
+    ]
+    barring = [r.id for r in unresolved]
+    if (
+        agreement is not None
+        and explanation.outcome == "eligible"
+        and explanation.eligible_agreements
+        and (agreement not in explanation.eligible_agreements)
+    ):
+        return GateOutcome(
+            reference,
+            "barred",
+            ["agreement"],
+            f"not eligible under agreement {agreement} ({law_name(law)}) "
+            f"(eligible under: {', '.join(explanation.eligible_agreements)})",
+        )
+    reasons = "; ".join(f"{r.id} ({r.title}): {r.reason}" for r in unresolved)
+    return GateOutcome(
+        reference,
+        explanation.outcome,
+        barring,
+        f"under {law_name(law)}: {reasons}" if reasons else "all safeguards pass",
+    )
+
+
 def gate_check(
     session: Session,
     reference: str,
@@ -99,34 +150,10 @@ def gate_check(
     sending state: ``operations.law``), at every stage and in the post-append hook alike. The legal date
     is the later of today and the transfer's departure date, so that clocks that must have run by
     departure (a notice period, a Rule 39 measure's end) are judged on the day of the move.
-    Only ``eligible`` passes: a case waiting for a senior caseworker's review does not move.
     """
-    from returnhub.safeguards import evaluate_case
-
     on = max(clock.today(), utc(transfer.departs_at).date())
-    explanation = evaluate_case(session, reference, pack=transfer.law, stage=stage, as_of=on, clock=clock)
-    unresolved = [
-        r for r in explanation.rules if r.outcome == "bar" or (r.outcome == "review" and not _approved(r))
-    ]
-    barring = [r.id for r in unresolved]
-    if (
-        explanation.outcome == "eligible"
-        and explanation.eligible_agreements
-        and (transfer.agreement not in explanation.eligible_agreements)
-    ):
-        return GateOutcome(
-            reference,
-            "barred",
-            ["agreement"],
-            f"not eligible under agreement {transfer.agreement} ({law_name(transfer.law)}) "
-            f"(eligible under: {', '.join(explanation.eligible_agreements)})",
-        )
-    reasons = "; ".join(f"{r.id} ({r.title}): {r.reason}" for r in unresolved)
-    return GateOutcome(
-        reference,
-        explanation.outcome,
-        barring,
-        f"under {law_name(transfer.law)}: {reasons}" if reasons else "all safeguards pass",
+    return judge(
+        session, reference, stage=stage, law=transfer.law, on=on, clock=clock, agreement=transfer.agreement
     )
 
 
@@ -681,9 +708,58 @@ def recheck_after_append(session: Session, reference: str, result: AppendResult,
     _touch(transfer, clock)
 
 
+def check_referral(
+    session: Session, reference: str, event_type: str, occurred_on: date, data: dict[str, Any], clock: Clock
+) -> None:
+    """A ``hub_referral`` goes through the gate before it is written: refused, naming the rules, if barred.
+
+    A referral naming a hub is judged under that hub's law and agreement; one naming no hub is judged under
+    each law (``uk``, ``eu``) and passes if any clears the person (each transfer is judged again under its
+    own law). The legal date is the referral's date; the facts are the latest recorded.
+    """
+    if event_type != EventType.HUB_REFERRAL:
+        return
+    from returnhub.safeguards.packs import get_pack, pack_names
+
+    hub = data.get("hub")
+    if hub:
+        from returnhub.partners.service import hub_on
+
+        site = hub_on(session, str(hub).upper(), occurred_on)
+        if site["status"] != "operational":
+            raise StateConflict(
+                f"{reference} cannot be referred to hub {site['reference']}: it is "
+                f"{site['status'] or 'not registered'} on {occurred_on}"
+            )
+        law = law_of_agreement(session, site["agreement"], occurred_on)
+        outcomes = [
+            judge(
+                session,
+                reference,
+                stage="hub_referral",
+                law=law,
+                on=occurred_on,
+                clock=clock,
+                agreement=site["agreement"],
+            )
+        ]
+    else:
+        laws = [n for n in pack_names() if occurred_on >= get_pack(n).valid_from]
+        outcomes = [
+            judge(session, reference, stage="hub_referral", law=law, on=occurred_on, clock=clock)
+            for law in laws
+        ]
+    if any(o.outcome == "eligible" for o in outcomes):
+        return
+    detail = "; ".join(f"{o.outcome} {o.reason}" for o in outcomes) or "no law covers the date"
+    raise StateConflict(f"{reference} cannot be referred to a hub: {detail}")
+
+
 def register_hooks() -> None:
     if recheck_after_append not in POST_APPEND_HOOKS:
         POST_APPEND_HOOKS.append(recheck_after_append)
+    if check_referral not in PRE_APPEND_HOOKS:
+        PRE_APPEND_HOOKS.append(check_referral)
 
 
 # --- reads -----------------------------------------------------------------------------------------------
