@@ -709,7 +709,13 @@ def recheck_after_append(session: Session, reference: str, result: AppendResult,
 
 
 def check_referral(
-    session: Session, reference: str, event_type: str, occurred_on: date, data: dict[str, Any], clock: Clock
+    session: Session,
+    reference: str,
+    event_type: str,
+    occurred_on: date,
+    data: dict[str, Any],
+    clock: Clock,
+    occurred_at: datetime | None = None,
 ) -> None:
     """A ``hub_referral`` goes through the gate before it is written: refused, naming the rules, if barred.
 

@@ -1,4 +1,5 @@
-"""transfer law: every transfer records the rule pack it is judged under (uk or eu), back-filled
+"""law and instants: every transfer records the rule pack it is judged under (uk or eu), back-filled;
+events may carry the instant in law (occurred_at) beside their date
 
 Revision ID: 0012
 Revises: 0011
@@ -35,8 +36,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("transfers") as batch:
         batch.alter_column("law", existing_type=sa.String(16), nullable=False)
+    # Existing events have no time of day: each counts for the whole of its date, as before.
+    op.add_column("case_events", sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_events") as batch:
+        batch.drop_column("occurred_at")
     with op.batch_alter_table("transfers") as batch:
         batch.drop_column("law")
