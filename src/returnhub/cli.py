@@ -83,6 +83,21 @@ def parse_datetime(value: str | None, name: str) -> datetime | None:
     return parsed
 
 
+def parse_time_of_day(value: str | None, on: date, name: str) -> datetime | None:
+    """A time of day on ``on`` (``21:30``, ``21:30+01:00``), or a whole date-time; UTC without an offset."""
+    if value is None:
+        return None
+    from datetime import UTC, time
+
+    if "T" in value:
+        return parse_datetime(value, name)
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a time of day like 21:30 or 21:30+01:00, not {value!r}") from None
+    return datetime.combine(on, parsed.replace(tzinfo=parsed.tzinfo or UTC))
+
+
 def progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -269,6 +284,14 @@ def case_record(
     event_type: Annotated[str, typer.Option("--type", help="Event type, e.g. rule39_granted.")],
     on: Annotated[str, typer.Option("--on", help="The date it happened in law.")],
     data: Annotated[str | None, typer.Option("--data", help="The payload as JSON.")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="The time of day it happened, like 21:30+01:00 (UTC when no offset is given), when known: "
+            "the gate compares instants.",
+        ),
+    ] = None,
     expected_version: Annotated[int | None, typer.Option("--expected-version")] = None,
     by: Annotated[str, typer.Option("--by", help="Who records it.")] = "cli",
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -278,6 +301,7 @@ def case_record(
 
     occurred_on = parse_date(on, "--on")
     assert occurred_on is not None
+    occurred_at = parse_time_of_day(at, occurred_on, "--at")
     try:
         payload = json.loads(data) if data else {}
     except json.JSONDecodeError as exc:
@@ -296,6 +320,7 @@ def case_record(
             recorded_by=by,
             expected_version=expected_version,
             cipher=_field_cipher(rt),
+            occurred_at=occurred_at,
         )
     summary = {
         "reference": reference.upper(),

@@ -47,6 +47,7 @@ class EventOut(BaseModel):
     sequence: int
     type: str
     occurred_on: date
+    occurred_at: datetime | None = None
     recorded_at: datetime
     recorded_by: str
     data: dict[str, Any] = Field(
@@ -73,6 +74,11 @@ class EventIn(BaseModel):
 
     type: str = Field(min_length=1, max_length=48, description="An event type from the catalogue.")
     occurred_on: date
+    occurred_at: datetime | None = Field(
+        default=None,
+        description="The instant in law when the time of day is known (with its offset, on occurred_on): "
+        "the departure gate compares instants, so a Rule 39 measure at 21:30 bars a 22:30 departure.",
+    )
     data: dict[str, Any] = Field(default_factory=dict)
     expected_version: int | None = Field(
         default=None,
@@ -170,6 +176,7 @@ def post_event(
         recorded_by=principal.name,
         expected_version=expected,
         cipher=cipher,
+        occurred_at=body.occurred_at,
     )
     set_etag(response, result.state.version)
     return {

@@ -101,15 +101,17 @@ def judge(
     on: date,
     clock: Clock,
     agreement: str | None = None,
+    at: datetime | None = None,
 ) -> GateOutcome:
     """The one judgement of the gate: may ``reference`` pass ``stage`` under ``law`` on ``on``?
 
     Only ``eligible`` passes: a case waiting for a senior caseworker's review does not move. With an
     ``agreement`` (a transfer's, a referral's hub's), the person must be eligible under that agreement.
+    ``at`` is the instant of the move: events recorded with a time of day count if they happened by then.
     """
     from returnhub.safeguards import evaluate_case
 
-    explanation = evaluate_case(session, reference, pack=law, stage=stage, as_of=on, clock=clock)
+    explanation = evaluate_case(session, reference, pack=law, stage=stage, as_of=on, clock=clock, at=at)
     unresolved = [
         r for r in explanation.rules if r.outcome == "bar" or (r.outcome == "review" and not _approved(r))
     ]
@@ -149,11 +151,21 @@ def gate_check(
     The person is judged under the transfer's own law (``transfer.law``, the pack of its agreement's
     sending state: ``operations.law``), at every stage and in the post-append hook alike. The legal date
     is the later of today and the transfer's departure date, so that clocks that must have run by
-    departure (a notice period, a Rule 39 measure's end) are judged on the day of the move.
+    departure (a notice period, a Rule 39 measure's end) are judged on the day of the move, and the
+    instant is the later of now and the departure time: the gate compares instants, so a measure recorded
+    for 21:30 bars a 22:30 departure, while one at 23:00 was not in force at a departure made at 22:30.
     """
-    on = max(clock.today(), utc(transfer.departs_at).date())
+    at = max(clock.now(), utc(transfer.departs_at))
+    on = max(clock.today(), at.date())
     return judge(
-        session, reference, stage=stage, law=transfer.law, on=on, clock=clock, agreement=transfer.agreement
+        session,
+        reference,
+        stage=stage,
+        law=transfer.law,
+        on=on,
+        clock=clock,
+        agreement=transfer.agreement,
+        at=at,
     )
 
 
@@ -524,6 +536,7 @@ def depart(
             clock=clock,
             recorded_by=recorded_by,
             via_gate=True,
+            occurred_at=clock.now(),  # the instant of the move, to compare with later measures
         )
         entry.state, entry.changed_at = "departed", now
     transfer.status = "departed"
