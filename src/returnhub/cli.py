@@ -25,10 +25,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 case_app = typer.Typer(no_args_is_help=True, help="The case register.")
+person_app = typer.Typer(no_args_is_help=True, help="Register real people (each a new case).")
 audit_app = typer.Typer(no_args_is_help=True, help="Verify the hash chains.")
 projection_app = typer.Typer(no_args_is_help=True, help="The case projection.")
 app.add_typer(db_app, name="db")
 app.add_typer(case_app, name="case")
+app.add_typer(person_app, name="person")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
 
@@ -334,6 +336,72 @@ def case_record(
         err.print(
             f"recorded {event_type} as event {result.sequence} of {reference.upper()}; "
             f"status {result.state.status}"
+        )
+
+
+@person_app.command("add")
+def person_add(
+    given_name: Annotated[str, typer.Option("--given", help="Given name(s).")],
+    family_name: Annotated[str, typer.Option("--family", help="Family name.")],
+    born: Annotated[str, typer.Option("--born", help="Date of birth, like 1990-01-31.")],
+    sex: Annotated[str, typer.Option("--sex", help="M, F or X.")],
+    nationality: Annotated[str, typer.Option("--nationality", help="Country name or code, like Albania.")],
+    language: Annotated[list[str] | None, typer.Option("--language", help="ISO 639 code; repeat.")] = None,
+    mrz: Annotated[
+        list[str] | None,
+        typer.Option("--mrz", help="A passport's machine-readable zone (lines separated by '\\n'); repeat."),
+    ] = None,
+    document: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            help='An identity document as JSON, like {"document_type": "national_identity_card", '
+            '"document_number": "X1", "issuing_state": "Albania"}; repeat.',
+        ),
+    ] = None,
+    family: Annotated[
+        list[str] | None, typer.Option("--family-member", help="Reference of a registered family member.")
+    ] = None,
+    confirm_duplicate: Annotated[
+        bool, typer.Option("--confirm-duplicate", help="Register although a likely duplicate exists.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Register a person: names, date of birth, nationality, identity documents and family links."""
+    from returnhub.casework.intake import parse_person, register_person
+
+    documents: list[dict[str, Any]] = []
+    for text in document or []:
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"--document is not valid JSON: {exc.msg} at character {exc.pos}") from None
+        if not isinstance(parsed, dict):
+            raise InvalidInput("--document must be a JSON object")
+        documents.append(parsed)
+    documents += [{"document_type": "passport", "mrz": m.replace("\\n", "\n")} for m in mrz or []]
+    body = parse_person(
+        {
+            "given_name": given_name,
+            "family_name": family_name,
+            "date_of_birth": born,
+            "sex": sex.upper(),
+            "nationality": nationality,
+            "languages": language or [],
+            "documents": documents,
+            "family": family or [],
+            "confirm_duplicate": confirm_duplicate,
+        }
+    )
+    rt = runtime()
+    with unit_of_work(rt.engine) as session:
+        result = register_person(session, body, clock=rt.clock)
+    if as_json:
+        print_json(result)
+    else:
+        err.print(
+            f"registered {result['reference']}: {result['given_name']} {result['family_name']}, "
+            f"born {result['date_of_birth']}, {result['nationality_name']}"
         )
 
 

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from returnhub.access.deps import CurrentUser, FieldCipherDep, Forbidden, SpecialCategoryCipher
 from returnhub.access.permissions import may_record
 from returnhub.access.scopes import case_filter
+from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
 from returnhub.core.errors import InvalidInput
@@ -197,3 +198,14 @@ def _expected_version(if_match: str | None, in_body: int | None) -> int | None:
             f"If-Match names version {from_header} but expected_version is {in_body}; send one, or the same"
         )
     return from_header if from_header is not None else in_body
+
+
+persons_router = APIRouter(prefix="/persons", tags=["cases"], responses=PROBLEM_RESPONSES)
+
+
+@persons_router.post("", status_code=201)
+def add_person(body: PersonIn, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+    """Register a person (a new case) with identity documents (MRZ checked) and family links. A likely
+    duplicate (same folded name, date of birth and nationality) is refused with 409 until
+    ``confirm_duplicate`` is true."""
+    return register_person(session, body, clock=clock)

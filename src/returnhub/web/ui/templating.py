@@ -125,6 +125,7 @@ class FormErrors:
 
 FLASH_MESSAGES = {
     "recorded": "The event was recorded.",
+    "registered": "The person was registered. Record their history as events below.",
     "reviewed": "The review decision was recorded.",
     "planned": "The plan was computed.",
     "approved": "The plan was approved: its transfers were created and the people added through the gate.",
