@@ -114,10 +114,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 case_app = typer.Typer(no_args_is_help=True, help="The case register.")
+person_app = typer.Typer(no_args_is_help=True, help="Register real people (each a new case).")
 audit_app = typer.Typer(no_args_is_help=True, help="Verify the hash chains.")
 projection_app = typer.Typer(no_args_is_help=True, help="The case projection.")
 app.add_typer(db_app, name="db")
 app.add_typer(case_app, name="case")
+app.add_typer(person_app, name="person")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
 
@@ -206,6 +208,21 @@ def parse_datetime(value: str | None, name: str) -> datetime | None:
 
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
+
+
+def parse_time_of_day(value: str | None, on: date, name: str) -> datetime | None:
+    """A time of day on ``on`` (``21:30``, ``21:30+01:00``), or a whole date-time; UTC without an offset."""
+    if value is None:
+        return None
+    from datetime import UTC, time
+
+    if "T" in value:
+        return parse_datetime(value, name)
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a time of day like 21:30 or 21:30+01:00, not {value!r}") from None
+    return datetime.combine(on, parsed.replace(tzinfo=parsed.tzinfo or UTC))
 
 
 def progress_bar() -> Progress:
@@ -400,6 +417,14 @@ def case_record(
     event_type: Annotated[str, typer.Option("--type", help="Event type, e.g. rule39_granted.")],
     on: Annotated[str, typer.Option("--on", help="The date it happened in law.")],
     data: Annotated[str | None, typer.Option("--data", help="The payload as JSON.")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="The time of day it happened, like 21:30+01:00 (UTC when no offset is given), when known: "
+            "the gate compares instants.",
+        ),
+    ] = None,
     expected_version: Annotated[int | None, typer.Option("--expected-version")] = None,
     by: Annotated[str, typer.Option("--by", help="Who records it.")] = "cli",
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -409,6 +434,7 @@ def case_record(
 
     occurred_on = parse_date(on, "--on")
     assert occurred_on is not None
+    occurred_at = parse_time_of_day(at, occurred_on, "--at")
     try:
         payload = json.loads(data) if data else {}
     except json.JSONDecodeError as exc:
@@ -427,6 +453,7 @@ def case_record(
             recorded_by=by,
             expected_version=expected_version,
             cipher=_field_cipher(rt),
+            occurred_at=occurred_at,
         )
     summary = {
         "reference": reference.upper(),
@@ -440,6 +467,72 @@ def case_record(
         err.print(
             f"recorded {event_type} as event {result.sequence} of {reference.upper()}; "
             f"status {result.state.status}"
+        )
+
+
+@person_app.command("add")
+def person_add(
+    given_name: Annotated[str, typer.Option("--given", help="Given name(s).")],
+    family_name: Annotated[str, typer.Option("--family", help="Family name.")],
+    born: Annotated[str, typer.Option("--born", help="Date of birth, like 1990-01-31.")],
+    sex: Annotated[str, typer.Option("--sex", help="M, F or X.")],
+    nationality: Annotated[str, typer.Option("--nationality", help="Country name or code, like Albania.")],
+    language: Annotated[list[str] | None, typer.Option("--language", help="ISO 639 code; repeat.")] = None,
+    mrz: Annotated[
+        list[str] | None,
+        typer.Option("--mrz", help="A passport's machine-readable zone (lines separated by '\\n'); repeat."),
+    ] = None,
+    document: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            help='An identity document as JSON, like {"document_type": "national_identity_card", '
+            '"document_number": "X1", "issuing_state": "Albania"}; repeat.',
+        ),
+    ] = None,
+    family: Annotated[
+        list[str] | None, typer.Option("--family-member", help="Reference of a registered family member.")
+    ] = None,
+    confirm_duplicate: Annotated[
+        bool, typer.Option("--confirm-duplicate", help="Register although a likely duplicate exists.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Register a person: names, date of birth, nationality, identity documents and family links."""
+    from returnhub.casework.intake import parse_person, register_person
+
+    documents: list[dict[str, Any]] = []
+    for text in document or []:
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"--document is not valid JSON: {exc.msg} at character {exc.pos}") from None
+        if not isinstance(parsed, dict):
+            raise InvalidInput("--document must be a JSON object")
+        documents.append(parsed)
+    documents += [{"document_type": "passport", "mrz": m.replace("\\n", "\n")} for m in mrz or []]
+    body = parse_person(
+        {
+            "given_name": given_name,
+            "family_name": family_name,
+            "date_of_birth": born,
+            "sex": sex.upper(),
+            "nationality": nationality,
+            "languages": language or [],
+            "documents": documents,
+            "family": family or [],
+            "confirm_duplicate": confirm_duplicate,
+        }
+    )
+    rt = runtime()
+    with unit_of_work(rt.engine) as session:
+        result = register_person(session, body, clock=rt.clock)
+    if as_json:
+        print_json(result)
+    else:
+        err.print(
+            f"registered {result['reference']}: {result['given_name']} {result['family_name']}, "
+            f"born {result['date_of_birth']}, {result['nationality_name']}"
         )
 
 

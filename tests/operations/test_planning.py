@@ -22,7 +22,7 @@ def test_plan_explain_approve(
     # Candidate charters need 40 people; the small planned transfer (10 seats, minimum 4) is the one used.
     people = make_people(6)
     with unit_of_work(engine, read_only=True) as s:
-        built = planning.build_problem(s, start=clock.today(), weeks=4, pack="uk")
+        built = planning.build_problem(s, start=clock.today(), weeks=4)
     assert set(built.problem.people["person_id"].to_list()) == set(people)
     outcome = allocate(built.problem)
     assert check(built.problem, outcome.plan) == []
@@ -30,7 +30,7 @@ def test_plan_explain_approve(
 
     with unit_of_work(engine) as s:
         result = planning.compute_plan(
-            s, start=clock.today(), weeks=4, pack="uk", clock=clock, created_by="planner", save=True
+            s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
         )
     plan_id = result["plan_id"]
     assert result["people_eligible"] == 6 and result["gap"] <= 0.005
@@ -64,7 +64,7 @@ def test_what_if_touches_nothing_live(
     make_people(3)
     with unit_of_work(engine) as s:
         plan_id = planning.compute_plan(
-            s, start=clock.today(), weeks=2, pack="uk", clock=clock, created_by="p", save=True
+            s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=True
         )["plan_id"]
     with unit_of_work(engine) as s:
         result = planning.what_if_plan(
@@ -97,6 +97,6 @@ def test_empty_register_gives_an_empty_plan_with_a_reason(
 ) -> None:
     with unit_of_work(engine) as s:
         result = planning.compute_plan(
-            s, start=clock.today(), weeks=2, pack="uk", clock=clock, created_by="p", save=False
+            s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=False
         )
     assert result["people_placed"] == 0 and result["reason"]

@@ -338,3 +338,51 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert world.csp_violations == []
     assert world.axe_violations == [], "\n".join(world.axe_violations)
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 12
+
+
+def test_a_caseworker_registers_a_person(world: World, browser: Browser) -> None:
+    """The page form (issue 13): a person with a passport whose MRZ is checked; the same person again is
+    warned of as a likely duplicate and registered only once the caseworker confirms."""
+    from tests.casework.test_intake import MRZ
+
+    before = len(world.axe_violations)
+    worker = _sign_in(world, browser, "caseworker")
+    worker.click("a.govuk-service-navigation__link:has-text('Caseload')")
+    worker.click("a:has-text('Register a person')")
+    worker.wait_for_url("**/ui/persons/new")
+    _axe(world, worker, "person-new")
+
+    def fill() -> None:
+        worker.fill("#given_name", "Arben")
+        worker.fill("#family_name", "Hoxha")
+        worker.fill("#date_of_birth-day", "1")
+        worker.fill("#date_of_birth-month", "1")
+        worker.fill("#date_of_birth-year", "1990")
+        worker.select_option("#sex", "M")
+        worker.fill("#nationality", "Albania")
+        worker.fill("#mrz", MRZ)
+
+    fill()
+    worker.fill("#date_of_birth-year", "1991")  # the passport says 1990: refused, nothing written
+    worker.click("button:has-text('Register the person')")
+    assert "date of birth" in worker.locator(".govuk-error-summary").inner_text()
+    _axe(world, worker, "person-error")
+    fill()
+    worker.click("button:has-text('Register the person')")
+    worker.wait_for_url("**done=registered")
+    assert "The person was registered" in worker.locator(".govuk-notification-banner").inner_text()
+    reference = worker.url.split("/ui/cases/")[1].split("?")[0]
+    assert "Arben Hoxha" in worker.locator("h1").inner_text()
+
+    worker.goto("/ui/persons/new")
+    fill()
+    worker.click("button:has-text('Register the person')")
+    assert "likely the same person" in worker.locator(".govuk-error-summary").inner_text()
+    assert reference in worker.locator(".govuk-warning-text").inner_text()
+    _axe(world, worker, "person-duplicate")
+    worker.check("#confirm_duplicate")
+    worker.click("button:has-text('Register the person')")
+    worker.wait_for_url("**done=registered")
+    assert reference not in worker.url
+    assert world.axe_violations[before:] == [], "\n".join(world.axe_violations[before:])
+    assert world.csp_violations == []

@@ -92,6 +92,8 @@ EVERYONE = ALL_ROLES
 #: Everyone but the legal representative, whose access is confined to their clients.
 ALL_STAFF = ALL_ROLES - {R.LEGAL_REPRESENTATIVE}
 PARTNERS_WRITERS = _roles(R.PARTNERSHIPS_OFFICER, R.ADMIN)
+#: Who may register a new person (a new case).
+PERSON_REGISTRARS = _roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.ADMIN)
 PLANNERS = _roles(R.OPERATIONS_PLANNER, R.ADMIN)
 MONITORS = _roles(R.INDEPENDENT_MONITOR, R.ADMIN)
 ADMINS = _roles(R.ADMIN)
@@ -130,6 +132,8 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/cases/{reference}"): _case(CASE_READERS),
     ("GET", "/cases/{reference}/events"): _case(CASE_READERS),
     ("POST", "/cases/{reference}/events"): _case(CASE_WRITERS),
+    # Registering a person: the caseworkers who open cases (the answer names the new person).
+    ("POST", "/persons"): _plain(PERSON_REGISTRARS, personal=True),
     # --- safeguards
     ("GET", "/cases/{reference}/eligibility"): _case(CASE_READERS),
     ("POST", "/cases/{reference}/reviews"): _case(_roles(R.SENIOR_CASEWORKER, R.ADMIN)),
@@ -222,6 +226,8 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/ui/cases"): Permission(roles=CASE_READERS, scope=Scope.CASE_LIST, personal=True),
     ("GET", "/ui/cases/{reference}"): _case(CASE_READERS),
     ("POST", "/ui/cases/{reference}/events"): _case(CASE_WRITERS),
+    ("GET", "/ui/persons/new"): _plain(PERSON_REGISTRARS, personal=True),
+    ("POST", "/ui/persons/new"): _plain(PERSON_REGISTRARS, personal=True),
     ("POST", "/ui/cases/{reference}/reviews"): _case(_roles(R.SENIOR_CASEWORKER, R.ADMIN)),
     ("GET", "/ui/partners"): _plain(ALL_STAFF),
     ("GET", "/ui/agreements/{reference}"): _plain(ALL_STAFF),

@@ -32,7 +32,9 @@ SpecialCategoryText = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class Arrival(Payload):
-    route: Literal["small_boat", "air", "lorry", "other"]
+    #: ``rescued_at_sea``: brought ashore after a search-and-rescue operation, a route of its own (not a
+    #: small-boat crossing that reached the shore).
+    route: Literal["small_boat", "rescued_at_sea", "air", "lorry", "other"]
     port: str | None = None
 
 

@@ -43,6 +43,9 @@ class StoredEvent(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     event_type: Mapped[str] = mapped_column(String(48))
     occurred_on: Mapped[date] = mapped_column(Date)
+    #: The instant in law, when the time of day is known (a Rule 39 measure at 21:30); ``occurred_on`` is
+    #: its date. The gate compares instants where both sides have one.
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

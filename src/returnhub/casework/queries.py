@@ -103,6 +103,7 @@ def event_to_dict(row: StoredEvent) -> dict[str, Any]:
         "sequence": row.sequence,
         "type": row.event_type,
         "occurred_on": row.occurred_on.isoformat(),
+        "occurred_at": None if row.occurred_at is None else utc(row.occurred_at).isoformat(),
         "recorded_at": utc(row.recorded_at).isoformat(),
         "recorded_by": row.recorded_by,
         # A copy: sealed fields are resolved in the view, never in the loaded row.

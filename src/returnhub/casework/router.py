@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from returnhub.access.deps import CurrentUser, FieldCipherDep, Forbidden, SpecialCategoryCipher
 from returnhub.access.permissions import may_record
 from returnhub.access.scopes import case_filter
+from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
 from returnhub.core.errors import InvalidInput
@@ -47,6 +48,7 @@ class EventOut(BaseModel):
     sequence: int
     type: str
     occurred_on: date
+    occurred_at: datetime | None = None
     recorded_at: datetime
     recorded_by: str
     data: dict[str, Any] = Field(
@@ -73,6 +75,11 @@ class EventIn(BaseModel):
 
     type: str = Field(min_length=1, max_length=48, description="An event type from the catalogue.")
     occurred_on: date
+    occurred_at: datetime | None = Field(
+        default=None,
+        description="The instant in law when the time of day is known (with its offset, on occurred_on): "
+        "the departure gate compares instants, so a Rule 39 measure at 21:30 bars a 22:30 departure.",
+    )
     data: dict[str, Any] = Field(default_factory=dict)
     expected_version: int | None = Field(
         default=None,
@@ -170,6 +177,7 @@ def post_event(
         recorded_by=principal.name,
         expected_version=expected,
         cipher=cipher,
+        occurred_at=body.occurred_at,
     )
     set_etag(response, result.state.version)
     return {
@@ -190,3 +198,14 @@ def _expected_version(if_match: str | None, in_body: int | None) -> int | None:
             f"If-Match names version {from_header} but expected_version is {in_body}; send one, or the same"
         )
     return from_header if from_header is not None else in_body
+
+
+persons_router = APIRouter(prefix="/persons", tags=["cases"], responses=PROBLEM_RESPONSES)
+
+
+@persons_router.post("", status_code=201)
+def add_person(body: PersonIn, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+    """Register a person (a new case) with identity documents (MRZ checked) and family links. A likely
+    duplicate (same folded name, date of birth and nationality) is refused with 409 until
+    ``confirm_duplicate`` is true."""
+    return register_person(session, body, clock=clock)

@@ -28,6 +28,8 @@ class LegalEvent(NamedTuple):
     occurred_on: date
     recorded_at: datetime
     data: dict[str, Any]
+    #: The instant in law when the time of day is known (UTC), else None (the whole day).
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,15 +605,30 @@ def fold(events: Sequence[LegalEvent]) -> CaseState:
 
 
 def fold_as_of(
-    events: Sequence[LegalEvent], *, as_of: date | None = None, known_at: datetime | None = None
+    events: Sequence[LegalEvent],
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> CaseState:
-    """The state as the law stood on ``as_of``, using only what the system knew at ``known_at``."""
+    """The state as the law stood on ``as_of``, using only what the system knew at ``known_at``.
+
+    With ``at`` (an instant, usually on ``as_of``), an event that carries its own instant counts only if
+    it happened by ``at``: a Rule 39 measure at 23:00 did not stand at a 22:30 departure. An event with no
+    time of day counts for the whole of its day.
+    """
     # A retraction says the withdrawn event never belonged in the record, so it applies to every legal
     # date once the system knows of it: it is filtered by ``known_at`` only.
     visible = [
         e
         for e in events
         if (known_at is None or e.recorded_at <= known_at)
-        and (as_of is None or e.occurred_on <= as_of or e.event_type == "event_retracted")
+        and (
+            e.event_type == "event_retracted"
+            or (
+                (as_of is None or e.occurred_on <= as_of)
+                and (at is None or e.occurred_at is None or e.occurred_at <= at)
+            )
+        )
     ]
     return fold(visible)

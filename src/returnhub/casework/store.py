@@ -31,6 +31,11 @@ EVENTS_LEDGER = "events"
 #: Operations registers the departure gate's re-check here, so a notice recorded at any time takes the
 #: person off a locked manifest in the very transaction that records it.
 POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = []
+#: Run before an event is written, with (session, reference, event type, legal date, validated payload,
+#: clock, instant or None); a hook refuses the event by raising a ``DomainError``. Operations registers
+#: the gate's check of a ``hub_referral`` here, so a referral of someone the safeguards bar is never
+#: written (casework does not import operations: the hooks are wired in by ``_load_hooks``).
+PRE_APPEND_HOOKS: list[Callable[[Session, str, str, date, dict[str, Any], Clock, datetime | None], None]] = []
 _hooks_loaded = False
 
 
@@ -68,20 +73,24 @@ def event_digest(
     recorded_at: datetime,
     recorded_by: str,
     data: dict[str, Any],
+    occurred_at: datetime | None = None,
 ) -> str:
-    """SHA-256 over the previous hash and a canonical encoding of every stored field."""
-    body = orjson.dumps(
-        {
-            "case": case_reference,
-            "sequence": sequence,
-            "type": event_type,
-            "occurred_on": occurred_on.isoformat(),
-            "recorded_at": canonical_time(recorded_at),
-            "recorded_by": recorded_by,
-            "data": data,
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
+    """SHA-256 over the previous hash and a canonical encoding of every stored field.
+
+    ``occurred_at`` is covered when present and left out when absent, so the events recorded before it
+    existed (and the bulk loader's, which have none) keep their hashes."""
+    fields: dict[str, Any] = {
+        "case": case_reference,
+        "sequence": sequence,
+        "type": event_type,
+        "occurred_on": occurred_on.isoformat(),
+        "recorded_at": canonical_time(recorded_at),
+        "recorded_by": recorded_by,
+        "data": data,
+    }
+    if occurred_at is not None:
+        fields["occurred_at"] = canonical_time(occurred_at)
+    body = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
@@ -120,6 +129,7 @@ def to_legal_event(row: StoredEvent) -> LegalEvent:
         occurred_on=row.occurred_on,
         recorded_at=utc(row.recorded_at),
         data=row.data,
+        occurred_at=None if row.occurred_at is None else utc(row.occurred_at),
     )
 
 
@@ -139,19 +149,25 @@ def load_legal_events(session: Session, case_id: int) -> list[LegalEvent]:
             StoredEvent.occurred_on,
             StoredEvent.recorded_at,
             StoredEvent.data,
+            StoredEvent.occurred_at,
         )
         .where(StoredEvent.case_id == case_id)
         .order_by(StoredEvent.sequence)
     ).all()
-    return [LegalEvent(r[0], r[1], r[2], utc(r[3]), r[4]) for r in rows]
+    return [LegalEvent(r[0], r[1], r[2], utc(r[3]), r[4], None if r[5] is None else utc(r[5])) for r in rows]
 
 
 def case_state(
-    session: Session, reference: str, *, as_of: date | None = None, known_at: datetime | None = None
+    session: Session,
+    reference: str,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> tuple[Person, CaseState]:
     person = get_person(session, reference)
     events = load_legal_events(session, person.id)
-    return person, fold_as_of(events, as_of=as_of, known_at=known_at)
+    return person, fold_as_of(events, as_of=as_of, known_at=known_at, at=at)
 
 
 def append_event(
@@ -166,13 +182,15 @@ def append_event(
     expected_version: int | None = None,
     via_gate: bool = False,
     cipher: FieldCipher | None = None,
+    occurred_at: datetime | None = None,
 ) -> AppendResult:
     """Validate and append one event, then refresh the case's projection row, in the caller's transaction.
 
     ``expected_version`` is the version the caller last read; if the case has moved on since, the
     append is refused (409). Events that move a person are accepted only from the operations gate.
     Special-category fields are sealed with ``cipher`` (the configured one if not given): the stored
-    payload, its hash and the fold see only ``{"$sealed": id}`` markers.
+    payload, its hash and the fold see only ``{"$sealed": id}`` markers. ``occurred_at`` is the instant
+    in law when the time of day is known: an aware datetime on ``occurred_on`` (in its own offset).
     """
     _load_hooks()
     payload = validate_payload(event_type, data)
@@ -184,6 +202,7 @@ def append_event(
     today = clock.today()
     if occurred_on > today:
         raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future (today is {today})")
+    occurred_at = _instant(occurred_at, occurred_on, clock)
     person = get_person(session, reference)
     head = lock_ledger(session, EVENTS_LEDGER)
     current_version = session.execute(
@@ -198,6 +217,8 @@ def append_event(
     events = load_legal_events(session, person.id)
     if event_type == EventType.EVENT_RETRACTED:
         _check_retraction(events, payload["sequence"], reference, via_gate=via_gate)
+    for check in PRE_APPEND_HOOKS:
+        check(session, reference, event_type, occurred_on, payload, clock, occurred_at)
 
     recorded_at = clock.now()
     sequence = current_version + 1
@@ -220,12 +241,14 @@ def append_event(
         recorded_at=recorded_at,
         recorded_by=recorded_by,
         data=payload,
+        occurred_at=occurred_at,
     )
     row = StoredEvent(
         case_id=person.id,
         sequence=sequence,
         event_type=event_type,
         occurred_on=occurred_on,
+        occurred_at=occurred_at,
         recorded_at=recorded_at,
         recorded_by=recorded_by,
         data=payload,
@@ -243,12 +266,31 @@ def append_event(
     head.last_id = row.id
     head.last_hash = digest
     head.count = head.count + 1
-    state = fold([*events, LegalEvent(sequence, event_type, occurred_on, utc(recorded_at), payload)])
+    state = fold(
+        [*events, LegalEvent(sequence, event_type, occurred_on, utc(recorded_at), payload, occurred_at)]
+    )
     upsert_projection(session, person, state, clock.now())
     result = AppendResult(event_id=row.id, sequence=sequence, hash=digest, state=state, event_type=event_type)
     for hook in POST_APPEND_HOOKS:
         hook(session, reference, result, clock)
     return result
+
+
+def _instant(occurred_at: datetime | None, occurred_on: date, clock: Clock) -> datetime | None:
+    """Check an event's instant: aware, on its legal date (in its own offset), not in the future; as UTC."""
+    if occurred_at is None:
+        return None
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise InvalidInput(
+            f"occurred_at {occurred_at.isoformat()} has no time zone: give its offset, like 21:30+01:00"
+        )
+    if occurred_at.date() != occurred_on:
+        raise InvalidInput(
+            f"occurred_at {occurred_at.isoformat()} is not on occurred_on {occurred_on.isoformat()}"
+        )
+    if occurred_at > clock.now():
+        raise InvalidInput(f"occurred_at {occurred_at.isoformat()} is in the future")
+    return utc(occurred_at)
 
 
 def _check_retraction(events: Sequence[LegalEvent], target: int, reference: str, *, via_gate: bool) -> None:
@@ -380,6 +422,7 @@ def verify_chain(session: Session, *, batch: int = 50_000) -> ChainReport:
                 StoredEvent.recorded_at,
                 StoredEvent.recorded_by,
                 StoredEvent.data,
+                StoredEvent.occurred_at,
                 StoredEvent.prev_hash,
                 StoredEvent.hash,
             )
@@ -409,6 +452,7 @@ def verify_chain(session: Session, *, batch: int = 50_000) -> ChainReport:
                 recorded_at=r.recorded_at,
                 recorded_by=r.recorded_by,
                 data=r.data,
+                occurred_at=r.occurred_at,
             )
             if expected != r.hash:
                 return ChainReport(

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from returnhub.core.database import unit_of_work
 from returnhub.operations import incidents, stays, transfers
+from returnhub.operations.law import law_name
 
 # Module-level aliases: Typer resolves the (postponed) annotations against the module's globals.
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -45,11 +46,12 @@ def register(app: typer.Typer) -> None:
         if as_json:
             shell.print_json(rows)
             return
-        table = Table("reference", "hub", "departs", "status", "load", "seats", "min", "flag")
+        table = Table("reference", "hub", "law", "departs", "status", "load", "seats", "min", "flag")
         for r in rows:
             table.add_row(
                 r["reference"],
                 r["hub"],
+                law_name(r["law"]),
                 r["departs_at"][:16],
                 r["status"],
                 str(r["load"]),

@@ -20,6 +20,8 @@ class Transfer(Base):
     reference: Mapped[str] = mapped_column(String(24), unique=True)
     hub: Mapped[str] = mapped_column(String(32))
     agreement: Mapped[str] = mapped_column(String(64))
+    #: The rule pack the transfer is judged under (``uk`` or ``eu``), from its agreement's sending state.
+    law: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(24))
     departs_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     seats: Mapped[int] = mapped_column(Integer)

@@ -3,9 +3,11 @@
 The optimiser (``operations.allocation``) is pure; this module is its shell. Choices where the issue is
 silent (documented in docs/allocation.md):
 
-* people: cases the safeguards clear at ``hub_referral`` on the plan's first day, with their eligible hubs
-  (``safeguards.caseload_eligible_agreements``), not yet allocated or moved; a family is offered only if every
-  member is cleared (a family moves together or not at all);
+* people: cases the safeguards clear at every stage the move will pass (``hub_referral``, ``manifest_lock``
+  and ``departure``) on the plan's first day, as known when the plan is computed, each hub under its own law
+  (the pack of its agreement's sender, ``operations.law``), not yet allocated or moved; a person cleared for
+  referral but barred at a later stage (unfit to fly on record, say) is not planned and the plan says why;
+  a family is offered only if every member is cleared (a family moves together or not at all);
 * bed type: ``family`` for members of a family unit, else ``adult_female`` or ``single_adult_male``;
 * priority: months since appeal rights were exhausted, plus weeks in detention;
 * transfers: planned transfers in the horizon, plus one candidate charter per operational hub per week where
@@ -33,6 +35,7 @@ from returnhub.operations.allocation.explain import explain as explain_person
 from returnhub.operations.allocation.model import AllocationConfig, AllocationPlan, AllocationProblem
 from returnhub.operations.allocation.summary import allocate, summary
 from returnhub.operations.allocation.whatif import AddTransfer, Change, SetHubBeds, SetQuotaLimit, what_if
+from returnhub.operations.law import law_name
 from returnhub.operations.models import AllocationPlanRecord, Transfer
 
 CANDIDATE_SEATS = 80
@@ -47,21 +50,125 @@ class Planned:
     problem: AllocationProblem
     versions: dict[str, int]
     candidates: dict[str, dict[str, Any]]
+    #: hub -> the law its transfers are judged under.
+    laws: dict[str, str]
+    #: People cleared for referral but barred at a later stage, with the plain reason.
+    not_planned: list[dict[str, str]]
+
+
+#: The stages a move passes, in order; planning screens all of them.
+PLANNING_STAGES = ("hub_referral", "manifest_lock", "departure")
+_STAGE_NAMES = {"hub_referral": "referral", "manifest_lock": "manifest lock", "departure": "departure"}
+
+
+def _hub_laws(session: Session, hubs: list[dict[str, Any]], on: date) -> dict[str, str]:
+    from returnhub.operations.law import law_of_agreement
+
+    laws: dict[str, str] = {}
+    for hub in hubs:
+        try:
+            laws[hub["reference"]] = law_of_agreement(session, hub["agreement"], on)
+        except DomainError:
+            continue  # no pack judges moves under this agreement: its hub is not offered (fail closed)
+    return laws
+
+
+def _unresolved_rules(row: dict[str, Any], rules: Any) -> list[str]:
+    found = []
+    for rule in rules:
+        label = row.get(rule.id)
+        if label == "bar" or (label == "review" and row.get(f"{rule.id}:review") != "approved"):
+            found.append(f"{rule.id} ({rule.title})")
+    return found
+
+
+def screen_stages(
+    session: Session, *, start: date, laws: dict[str, str]
+) -> tuple[pl.DataFrame, list[dict[str, str]]]:
+    """Who may be planned: the hubs each person is cleared for at every stage, under each hub's law.
+
+    Returns a frame (``reference``, ``hubs``) of people cleared for at least one hub at every stage, and the
+    people cleared for referral but barred later, each with a plain reason naming the stage and the rules.
+    """
+    from returnhub.safeguards.engine import eligible_agreements_evaluation, evaluate, make_plan
+    from returnhub.safeguards.engine import screen_evaluation as screen_rows
+    from returnhub.safeguards.packs import get_pack
+    from returnhub.safeguards.service import caseload_facts, default_terms_provider
+
+    facts = caseload_facts(session, start)
+    frames: list[pl.DataFrame] = []
+    referral_cleared: set[str] = set()
+    later: dict[tuple[str, str], Any] = {}
+    for law in sorted(set(laws.values())):
+        pack = get_pack(law)
+        if start < pack.valid_from:
+            continue  # the law does not cover the plan's first day: its hubs clear nobody
+        terms = default_terms_provider(session, pack).terms_on(start)
+        own_hubs = [h for h, hub_law in laws.items() if hub_law == law]
+        own = pl.lit(pl.Series([own_hubs], dtype=pl.List(pl.String()))).first()
+        per_stage: pl.DataFrame | None = None
+        for stage in PLANNING_STAGES:
+            evaluation = evaluate(facts, make_plan(pack, stage, start, terms))
+            cleared = eligible_agreements_evaluation(evaluation).select(
+                "reference", pl.col("hubs").list.set_intersection(own).alias(stage)
+            )
+            if stage == "hub_referral":
+                referral_cleared |= set(cleared.filter(pl.col(stage).list.len() > 0)["reference"].to_list())
+            else:
+                later[(law, stage)] = evaluation
+            per_stage = (
+                cleared
+                if per_stage is None
+                else per_stage.join(cleared, on="reference").select(
+                    "reference", pl.col("hubs").list.set_intersection(pl.col(stage)).alias("hubs")
+                )
+            )
+            per_stage = per_stage.rename({stage: "hubs"}) if stage in per_stage.columns else per_stage
+        if per_stage is not None:
+            frames.append(per_stage)
+    if not frames:
+        return pl.DataFrame(schema={"reference": pl.String, "hubs": pl.List(pl.String)}), []
+    combined = (
+        pl.concat(frames)
+        .group_by("reference")
+        .agg(pl.col("hubs").explode().drop_nulls().unique().sort())
+        .filter(pl.col("hubs").list.len() > 0)
+    )
+    barred_later = sorted(referral_cleared - set(combined["reference"].to_list()))
+    not_planned: list[dict[str, str]] = []
+    if barred_later:
+        reasons: dict[str, list[str]] = {r: [] for r in barred_later}
+        for (law, stage), evaluation in later.items():
+            rows = screen_rows(evaluation).filter(pl.col("reference").is_in(barred_later)).to_dicts()
+            for row in rows:
+                named = _unresolved_rules(row, evaluation.plan.rules)
+                if named:
+                    reasons[row["reference"]].append(
+                        f"at {_STAGE_NAMES[stage]} under {law_name(law)}: {', '.join(named)}"
+                    )
+        not_planned = [
+            {
+                "person_id": r,
+                "reason": f"{r} is cleared for referral but not planned, because a later stage of the move "
+                f"is already barred as known on {start.isoformat()}: "
+                + ("; ".join(reasons[r]) or "no hub clears every stage"),
+            }
+            for r in barred_later
+        ]
+    return combined, not_planned
 
 
 def _week_start(start: date, week: int) -> date:
     return start + timedelta(weeks=week)
 
 
-def build_problem(session: Session, *, start: date, weeks: int, pack: str) -> Planned:
+def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
     from returnhub.partners.service import DatabaseTermsProvider, list_hubs, occupancy_on
-    from returnhub.safeguards.service import caseload_eligible_agreements
 
     if not 1 <= weeks <= 104:
         raise InvalidInput("the horizon must be between 1 and 104 weeks")
-    cleared = caseload_eligible_agreements(session, pack=pack, as_of=start).filter(
-        (pl.col("outcome") == "eligible") & (pl.col("hubs").list.len() > 0)
-    )
+    laws = _hub_laws(session, [h for h in list_hubs(session, start) if h["status"] == "operational"], start)
+    cleared, not_planned = screen_stages(session, start=start, laws=laws)
     p = case_projection.c
     rows = session.execute(
         select(
@@ -119,7 +226,7 @@ def build_problem(session: Session, *, start: date, weeks: int, pack: str) -> Pl
         "eligible_hubs",
     )
 
-    hubs = [h for h in list_hubs(session, start) if h["status"] == "operational"]
+    hubs = [h for h in list_hubs(session, start) if h["status"] == "operational" and h["reference"] in laws]
     terms = {t.agreement: t for t in DatabaseTermsProvider(session).terms_on(start)}
     occupancy = {o["hub"]: o for o in occupancy_on(session, start)}
     horizon_end = datetime.combine(_week_start(start, weeks), time(0), tzinfo=UTC)
@@ -162,6 +269,7 @@ def build_problem(session: Session, *, start: date, weeks: int, pack: str) -> Pl
             departs_on = _week_start(start, week) + timedelta(days=2)
             candidates[tid] = {
                 "hub": ref,
+                "law": laws[ref],
                 "departs_on": departs_on.isoformat(),
                 "seats": CANDIDATE_SEATS,
                 "min_load": CANDIDATE_MIN_LOAD,
@@ -216,7 +324,7 @@ def build_problem(session: Session, *, start: date, weeks: int, pack: str) -> Pl
         config=AllocationConfig(horizon_weeks=weeks),
     )
     versions = dict(zip(people["reference"].to_list(), people["version"].to_list(), strict=True))
-    return Planned(problem, versions, candidates)
+    return Planned(problem, versions, candidates, laws, not_planned)
 
 
 def _schema(name: str) -> dict[str, pl.DataType]:
@@ -261,34 +369,46 @@ def _annual_quota(session: Session, agreement: str, on: date) -> int | None:
     return int(value) if value else None
 
 
-def _plan_json(plan: AllocationPlan) -> dict[str, Any]:
+def _plan_json(plan: AllocationPlan, planned: Planned) -> dict[str, Any]:
+    assignments = plan.assignments.with_columns(pl.col("departs_on").cast(pl.String)).to_dicts()
+    for a in assignments:
+        a["law"] = planned.laws.get(a["hub_id"])
     return {
-        "assignments": plan.assignments.with_columns(pl.col("departs_on").cast(pl.String)).to_dicts(),
+        "assignments": assignments,
         "unplaced": plan.unplaced.to_dicts(),
+        "not_planned": planned.not_planned,
         "transfer_loads": plan.transfer_loads.to_dicts(),
+        "laws": planned.laws,
         "status": plan.status,
         "reason": plan.reason,
     }
 
 
+def plan_laws(laws: dict[str, str]) -> str:
+    """The laws a plan is judged under, for its ``pack`` column (``eu+uk`` when it spans both)."""
+    return "+".join(sorted(set(laws.values()))) or "none"
+
+
 def compute_plan(
-    session: Session, *, start: date, weeks: int, pack: str, clock: Clock, created_by: str, save: bool
+    session: Session, *, start: date, weeks: int, clock: Clock, created_by: str, save: bool
 ) -> dict[str, Any]:
-    planned = build_problem(session, start=start, weeks=weeks, pack=pack)
+    planned = build_problem(session, start=start, weeks=weeks)
     outcome = allocate(planned.problem)
     result: dict[str, Any] = dict(summary(outcome))
     result["status"] = outcome.plan.status
     result["reason"] = outcome.plan.reason
+    result["laws"] = planned.laws
+    result["not_planned"] = len(planned.not_planned)
     if save:
         record = AllocationPlanRecord(
             status="computed",
             start=start,
             weeks=weeks,
-            pack=pack,
+            pack=plan_laws(planned.laws),
             created_by=created_by,
             created_at=clock.now(),
             summary=result,
-            plan=_plan_json(outcome.plan),
+            plan=_plan_json(outcome.plan, planned),
             input_versions=planned.versions,
             candidates=planned.candidates,
         )
@@ -317,6 +437,8 @@ def plan_view(session: Session, plan_id: int) -> dict[str, Any]:
         "summary": r.summary,
         "assignments": r.plan["assignments"],
         "unplaced": r.plan["unplaced"],
+        "not_planned": r.plan.get("not_planned", []),
+        "laws": r.plan.get("laws", {}),
         "transfer_loads": r.plan["transfer_loads"],
         "approval": r.approval,
     }
@@ -334,7 +456,7 @@ def explain_plan_person(session: Session, plan_id: int, reference: str) -> dict[
                 f"departing {a['departs_on']}",
                 **a,
             }
-    for u in r.plan["unplaced"]:
+    for u in r.plan["unplaced"] + r.plan.get("not_planned", []):
         if u["person_id"] == reference:
             return {"reference": reference, "placed": False, "text": u["reason"], **u}
     raise NotFound(f"{reference} was not among the people eligible when plan {plan_id} was computed")
@@ -409,7 +531,7 @@ def what_if_plan(session: Session, plan_id: int, changes: list[dict[str, Any]]) 
     from returnhub.operations.allocation.solver import solve
 
     record = _record(session, plan_id)
-    planned = build_problem(session, start=record.start, weeks=record.weeks, pack=record.pack)
+    planned = build_problem(session, start=record.start, weeks=record.weeks)
     parsed: list[Change] = []
     for change in changes:
         kind = change.get("kind")

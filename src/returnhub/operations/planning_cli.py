@@ -50,7 +50,6 @@ def register(app: typer.Typer) -> None:
                 s,
                 start=day,
                 weeks=weeks,
-                pack=rt.settings.default_pack,
                 clock=rt.clock,
                 created_by=by,
                 save=save,

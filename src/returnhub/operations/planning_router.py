@@ -41,7 +41,6 @@ def create_plan(
         session,
         start=body.start or clock.today(),
         weeks=body.weeks,
-        pack=runtime.settings.default_pack,
         clock=clock,
         created_by=principal.name,
         save=True,

@@ -17,7 +17,7 @@ from returnhub.casework.events import EventType
 from returnhub.casework.store import append_event
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
-from returnhub.operations.models import HubStay
+from returnhub.operations.models import HubStay, Transfer
 
 #: Default alert lead times in days, per clock (configurable per call and in settings later).
 DEFAULT_LEAD_DAYS = {"max_stay": 14, "detention_order": 7, "judicial_validation": 1}
@@ -149,11 +149,14 @@ def record_exit(
     if on < stay.arrived_on:
         raise StateConflict(f"the exit ({on}) cannot precede the arrival ({stay.arrived_on})")
     if reason in ("onward_return_voluntary", "onward_return_enforced"):
+        from returnhub.operations.law import law_of_agreement
         from returnhub.safeguards import evaluate_case
 
-        check = evaluate_case(
-            session, stay.reference, pack="uk", stage="onward_return", as_of=on, clock=clock
-        )
+        # Judged under the law of the transfer that brought the person (the agreement's sender).
+        law = session.execute(
+            select(Transfer.law).where(Transfer.reference == stay.transfer)
+        ).scalar_one_or_none() or law_of_agreement(session, stay.agreement, on)
+        check = evaluate_case(session, stay.reference, pack=law, stage="onward_return", as_of=on, clock=clock)
         if check.outcome != "eligible":
             barring = "; ".join(f"{r.id}: {r.reason}" for r in check.rules if r.outcome in ("bar", "review"))
             raise StateConflict(f"onward return of {stay.reference} is {check.outcome}: {barring}")

@@ -26,14 +26,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import EventType
-from returnhub.casework.store import POST_APPEND_HOOKS, AppendResult, append_event, get_person, utc
+from returnhub.casework.store import (
+    POST_APPEND_HOOKS,
+    PRE_APPEND_HOOKS,
+    AppendResult,
+    append_event,
+    get_person,
+    utc,
+)
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Notification, Transfer
 from returnhub.people.models import Person
 
 MODES = ("charter_flight", "scheduled_flight", "coach")
-DEFAULT_PACK = "uk"
 #: Judicial validation of detention is due within 48 hours of a hub detention order where the agreement
 #: requires it (Italy: art. 13 of the Constitution and art. 14 TUI, validation within 48 hours of the order).
 JUDICIAL_VALIDATION_DAYS = 2
@@ -85,6 +92,52 @@ class GateResult:
         }
 
 
+def judge(
+    session: Session,
+    reference: str,
+    *,
+    stage: str,
+    law: str,
+    on: date,
+    clock: Clock,
+    agreement: str | None = None,
+    at: datetime | None = None,
+) -> GateOutcome:
+    """The one judgement of the gate: may ``reference`` pass ``stage`` under ``law`` on ``on``?
+
+    Only ``eligible`` passes: a case waiting for a senior caseworker's review does not move. With an
+    ``agreement`` (a transfer's, a referral's hub's), the person must be eligible under that agreement.
+    ``at`` is the instant of the move: events recorded with a time of day count if they happened by then.
+    """
+    from returnhub.safeguards import evaluate_case
+
+    explanation = evaluate_case(session, reference, pack=law, stage=stage, as_of=on, clock=clock, at=at)
+    unresolved = [
+        r for r in explanation.rules if r.outcome == "bar" or (r.outcome == "review" and not _approved(r))
+    ]
+    barring = [r.id for r in unresolved]
+    if (
+        agreement is not None
+        and explanation.outcome == "eligible"
+        and explanation.eligible_agreements
+        and (agreement not in explanation.eligible_agreements)
+    ):
+        return GateOutcome(
+            reference,
+            "barred",
+            ["agreement"],
+            f"not eligible under agreement {agreement} ({law_name(law)}) "
+            f"(eligible under: {', '.join(explanation.eligible_agreements)})",
+        )
+    reasons = "; ".join(f"{r.id} ({r.title}): {r.reason}" for r in unresolved)
+    return GateOutcome(
+        reference,
+        explanation.outcome,
+        barring,
+        f"under {law_name(law)}: {reasons}" if reasons else "all safeguards pass",
+    )
+
+
 def gate_check(
     session: Session,
     reference: str,
@@ -92,36 +145,28 @@ def gate_check(
     stage: str,
     transfer: Transfer,
     clock: Clock,
-    pack: str = DEFAULT_PACK,
 ) -> GateOutcome:
     """Ask the safeguards whether ``reference`` may go on ``transfer`` at ``stage``, on the latest facts.
 
-    The legal date is the later of today and the transfer's departure date, so that clocks that must have
-    run by departure (a notice period, a Rule 39 measure's end) are judged on the day of the move.
-    Only ``eligible`` passes: a case waiting for a senior caseworker's review does not move.
+    The person is judged under the transfer's own law (``transfer.law``, the pack of its agreement's
+    sending state: ``operations.law``), at every stage and in the post-append hook alike. The legal date
+    is the later of today and the transfer's departure date, so that clocks that must have run by
+    departure (a notice period, a Rule 39 measure's end) are judged on the day of the move, and the
+    instant is the later of now and the departure time: the gate compares instants, so a measure recorded
+    for 21:30 bars a 22:30 departure, while one at 23:00 was not in force at a departure made at 22:30.
     """
-    from returnhub.safeguards import evaluate_case
-
-    on = max(clock.today(), utc(transfer.departs_at).date())
-    explanation = evaluate_case(session, reference, pack=pack, stage=stage, as_of=on, clock=clock)
-    unresolved = [
-        r for r in explanation.rules if r.outcome == "bar" or (r.outcome == "review" and not _approved(r))
-    ]
-    barring = [r.id for r in unresolved]
-    if (
-        explanation.outcome == "eligible"
-        and explanation.eligible_agreements
-        and (transfer.agreement not in explanation.eligible_agreements)
-    ):
-        return GateOutcome(
-            reference,
-            "barred",
-            ["agreement"],
-            f"not eligible under agreement {transfer.agreement} "
-            f"(eligible under: {', '.join(explanation.eligible_agreements)})",
-        )
-    reasons = "; ".join(f"{r.id}: {r.reason}" for r in unresolved)
-    return GateOutcome(reference, explanation.outcome, barring, reasons or "all safeguards pass")
+    at = max(clock.now(), utc(transfer.departs_at))
+    on = max(clock.today(), at.date())
+    return judge(
+        session,
+        reference,
+        stage=stage,
+        law=transfer.law,
+        on=on,
+        clock=clock,
+        agreement=transfer.agreement,
+        at=at,
+    )
 
 
 def _approved(rule: Any) -> bool:
@@ -214,11 +259,13 @@ def create_transfer(
             f"hub {site['reference']} is {site['status'] or 'not registered'} on {departs_at.date()}; "
             "transfers go only to operational hubs"
         )
+    law = law_of_agreement(session, site["agreement"], departs_at.date())
     now = clock.now()
     transfer = Transfer(
         reference="pending",
         hub=site["reference"],
         agreement=site["agreement"],
+        law=law,
         mode=mode,
         departs_at=departs_at,
         seats=seats,
@@ -246,7 +293,6 @@ def add_to_manifest(
     *,
     clock: Clock,
     recorded_by: str,
-    pack: str = DEFAULT_PACK,
     expected_version: int | None = None,
 ) -> list[GateOutcome]:
     """List a person and their whole family unit on a planned transfer, if the safeguards allow all."""
@@ -257,10 +303,7 @@ def add_to_manifest(
             f"transfer {transfer.reference} is {transfer.status}; people join only planned ones"
         )
     family = family_references(session, reference.upper())
-    outcomes = [
-        gate_check(session, r, stage="hub_referral", transfer=transfer, clock=clock, pack=pack)
-        for r in family
-    ]
+    outcomes = [gate_check(session, r, stage="hub_referral", transfer=transfer, clock=clock) for r in family]
     refused = [o for o in outcomes if o.outcome != "eligible"]
     if refused:
         detail = "; ".join(f"{o.reference} {o.outcome} ({o.reason})" for o in refused)
@@ -383,7 +426,6 @@ def _recheck_all(
     *,
     clock: Clock,
     recorded_by: str,
-    pack: str,
     trigger: str,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     checked: list[dict[str, Any]] = []
@@ -391,7 +433,7 @@ def _recheck_all(
     for entry in _entries(session, transfer):
         if entry.state != "listed":
             continue  # a family member already taken off in this pass
-        outcome = gate_check(session, entry.reference, stage=stage, transfer=transfer, clock=clock, pack=pack)
+        outcome = gate_check(session, entry.reference, stage=stage, transfer=transfer, clock=clock)
         checked.append(outcome.as_dict())
         if outcome.outcome != "eligible":
             removed.extend(
@@ -412,7 +454,6 @@ def lock_manifest(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
-    pack: str = DEFAULT_PACK,
 ) -> GateResult:
     transfer = _transfer(session, transfer_reference, for_update=True)
     _check_version(transfer, expected_version)
@@ -422,7 +463,7 @@ def lock_manifest(
         )
     transfer.status = "locked"
     checked, removed = _recheck_all(
-        session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, pack=pack, trigger="lock"
+        session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, trigger="lock"
     )
     flagged = _flag_if_under_minimum(session, transfer)
     _touch(transfer, clock)
@@ -448,7 +489,6 @@ def depart(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
-    pack: str = DEFAULT_PACK,
     accept_under_minimum: bool = False,
 ) -> GateResult:
     """Re-check everyone at the ``departure`` stage, then record ``departed`` for those who pass.
@@ -463,7 +503,7 @@ def depart(
             f"transfer {transfer.reference} is {transfer.status}; only a locked manifest departs"
         )
     checked, removed = _recheck_all(
-        session, transfer, "departure", clock=clock, recorded_by=recorded_by, pack=pack, trigger="depart"
+        session, transfer, "departure", clock=clock, recorded_by=recorded_by, trigger="depart"
     )
     load = _load(session, transfer)
     if load == 0 or (load < transfer.min_load and not accept_under_minimum):
@@ -496,6 +536,7 @@ def depart(
             clock=clock,
             recorded_by=recorded_by,
             via_gate=True,
+            occurred_at=clock.now(),  # the instant of the move, to compare with later measures
         )
         entry.state, entry.changed_at = "departed", now
     transfer.status = "departed"
@@ -680,9 +721,64 @@ def recheck_after_append(session: Session, reference: str, result: AppendResult,
     _touch(transfer, clock)
 
 
+def check_referral(
+    session: Session,
+    reference: str,
+    event_type: str,
+    occurred_on: date,
+    data: dict[str, Any],
+    clock: Clock,
+    occurred_at: datetime | None = None,
+) -> None:
+    """A ``hub_referral`` goes through the gate before it is written: refused, naming the rules, if barred.
+
+    A referral naming a hub is judged under that hub's law and agreement; one naming no hub is judged under
+    each law (``uk``, ``eu``) and passes if any clears the person (each transfer is judged again under its
+    own law). The legal date is the referral's date; the facts are the latest recorded.
+    """
+    if event_type != EventType.HUB_REFERRAL:
+        return
+    from returnhub.safeguards.packs import get_pack, pack_names
+
+    hub = data.get("hub")
+    if hub:
+        from returnhub.partners.service import hub_on
+
+        site = hub_on(session, str(hub).upper(), occurred_on)
+        if site["status"] != "operational":
+            raise StateConflict(
+                f"{reference} cannot be referred to hub {site['reference']}: it is "
+                f"{site['status'] or 'not registered'} on {occurred_on}"
+            )
+        law = law_of_agreement(session, site["agreement"], occurred_on)
+        outcomes = [
+            judge(
+                session,
+                reference,
+                stage="hub_referral",
+                law=law,
+                on=occurred_on,
+                clock=clock,
+                agreement=site["agreement"],
+            )
+        ]
+    else:
+        laws = [n for n in pack_names() if occurred_on >= get_pack(n).valid_from]
+        outcomes = [
+            judge(session, reference, stage="hub_referral", law=law, on=occurred_on, clock=clock)
+            for law in laws
+        ]
+    if any(o.outcome == "eligible" for o in outcomes):
+        return
+    detail = "; ".join(f"{o.outcome} {o.reason}" for o in outcomes) or "no law covers the date"
+    raise StateConflict(f"{reference} cannot be referred to a hub: {detail}")
+
+
 def register_hooks() -> None:
     if recheck_after_append not in POST_APPEND_HOOKS:
         POST_APPEND_HOOKS.append(recheck_after_append)
+    if check_referral not in PRE_APPEND_HOOKS:
+        PRE_APPEND_HOOKS.append(check_referral)
 
 
 # --- reads -----------------------------------------------------------------------------------------------
@@ -693,6 +789,7 @@ def _summary(transfer: Transfer, load: int) -> dict[str, Any]:
         "reference": transfer.reference,
         "hub": transfer.hub,
         "agreement": transfer.agreement,
+        "law": transfer.law,
         "mode": transfer.mode,
         "departs_at": utc(transfer.departs_at).isoformat(),
         "seats": transfer.seats,

@@ -111,12 +111,20 @@ def _utc(value: datetime) -> datetime:
 
 
 def case_facts(
-    session: Session, reference: str, *, as_of: date | None = None, known_at: datetime | None = None
+    session: Session,
+    reference: str,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> pl.DataFrame:
-    """One case's base facts (one row), folded at ``as_of`` from what was recorded by ``known_at``."""
+    """One case's base facts (one row), folded at ``as_of`` from what was recorded by ``known_at``; with
+    ``at``, events that carry an instant count only if they happened by then (the gate's instant)."""
     if known_at is not None:
         known_at = _utc(known_at)
-    person, state = case_state(session, reference, as_of=as_of, known_at=known_at)
+    person, state = case_state(
+        session, reference, as_of=as_of, known_at=known_at, at=None if at is None else _utc(at)
+    )
     youngest: date | None = None
     if person.family_unit_id is not None:
         p = case_projection.c
@@ -157,6 +165,7 @@ def _evaluate_case(
     known_at: datetime | None,
     terms_provider: AgreementTermsProvider | None,
     clock: Clock | None,
+    at: datetime | None = None,
 ) -> tuple[Evaluation, date, datetime | None]:
     rule_pack = _pack(pack)
     stage = Stage.parse(stage)
@@ -164,7 +173,7 @@ def _evaluate_case(
         known_at = _utc(known_at)
     on = as_of or (known_at.date() if known_at is not None else (clock or SystemClock()).today())
     rule_pack.check_date(on)
-    facts = case_facts(session, reference, as_of=on, known_at=known_at)
+    facts = case_facts(session, reference, as_of=on, known_at=known_at, at=at)
     plan = make_plan(rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider))
     return evaluate(facts, plan, trace=True), on, known_at
 
@@ -179,8 +188,12 @@ def evaluate_case(
     known_at: datetime | None = None,
     terms_provider: AgreementTermsProvider | None = None,
     clock: Clock | None = None,
+    at: datetime | None = None,
 ) -> Explanation:
     """Whether one case may be moved at ``stage`` on ``as_of`` (default: today), as known at ``known_at``.
+
+    ``at`` is the instant of the move (the departure gate's): an event recorded with its time of day
+    counts only if it happened by then, so a Rule 39 measure at 23:00 does not stand at a 22:30 departure.
 
     The facts are the case's events folded at (``as_of``, ``known_at``); the agreements are those in force
     on ``as_of`` from ``terms_provider`` (default: the partners register, or the pack's dated defaults).
@@ -196,6 +209,7 @@ def evaluate_case(
         known_at=known_at,
         terms_provider=terms_provider,
         clock=clock,
+        at=at,
     )
     return explain_evaluation(evaluation, reference=reference, known_at=known)
 

@@ -24,6 +24,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     from returnhub.access.http import APP_DEPENDENCIES
     from returnhub.access.http import install as install_access
+    from returnhub.casework.router import persons_router
     from returnhub.casework.router import router as cases_router
 
     app = FastAPI(
@@ -44,6 +45,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(cases_router)
+    app.include_router(persons_router)  # /persons: register a person
     from returnhub.partners.router import routers as partners_routers
 
     for partners_router in partners_routers:  # /partners, /agreements, /hubs, /assessments

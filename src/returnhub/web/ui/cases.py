@@ -21,7 +21,7 @@ from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
 from returnhub.core.crypto import FieldCipher
-from returnhub.core.errors import DomainError, InvalidInput
+from returnhub.core.errors import DomainError, InvalidInput, VersionConflict
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
@@ -287,7 +287,7 @@ def record_event(
             return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
         except DomainError as exc:
             message = refusal_message(session, exc)
-            if exc.status == 409:
+            if isinstance(exc, VersionConflict):
                 message = "The case changed since you opened it: check the timeline, then record again"
             errors.add("data" if isinstance(exc, InvalidInput) else "event_type", message)
     form = {

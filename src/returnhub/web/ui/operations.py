@@ -74,7 +74,6 @@ def run_plan(
             session,
             start=start_on,
             weeks=int(weeks),
-            pack=runtime.settings.default_pack,
             clock=clock,
             created_by=principal.name,
             save=True,

@@ -21,6 +21,7 @@ from returnhub.access.permissions import PAGES
 from returnhub.access.roles import Role
 from returnhub.access.service import Principal
 from returnhub.core.errors import DomainError
+from returnhub.operations.law import LAW_NAMES
 from returnhub.web.problems import wants_page
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -86,6 +87,8 @@ def _number(value: Any) -> str:
 templates.env.filters["humanise"] = _humanise
 templates.env.filters["day"] = _day
 templates.env.filters["number"] = _number
+#: The law a transfer is judged under, in words (``uk`` -> "UK law").
+templates.env.globals["law_names"] = LAW_NAMES
 
 
 #: The menu: a page appears for exactly the roles its declared permission lets open it.
@@ -125,6 +128,7 @@ class FormErrors:
 
 FLASH_MESSAGES = {
     "recorded": "The event was recorded.",
+    "registered": "The person was registered. Record their history as events below.",
     "reviewed": "The review decision was recorded.",
     "planned": "The plan was computed.",
     "approved": "The plan was approved: its transfers were created and the people added through the gate.",
