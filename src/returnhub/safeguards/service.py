@@ -157,6 +157,7 @@ def _evaluate_case(
     known_at: datetime | None,
     terms_provider: AgreementTermsProvider | None,
     clock: Clock | None,
+    include_proposals: bool = False,
 ) -> tuple[Evaluation, date, datetime | None]:
     rule_pack = _pack(pack)
     stage = Stage.parse(stage)
@@ -165,7 +166,9 @@ def _evaluate_case(
     on = as_of or (known_at.date() if known_at is not None else (clock or SystemClock()).today())
     rule_pack.check_date(on)
     facts = case_facts(session, reference, as_of=on, known_at=known_at)
-    plan = make_plan(rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider))
+    plan = make_plan(
+        rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider), include_proposals=include_proposals
+    )
     return evaluate(facts, plan, trace=True), on, known_at
 
 
@@ -179,13 +182,15 @@ def evaluate_case(
     known_at: datetime | None = None,
     terms_provider: AgreementTermsProvider | None = None,
     clock: Clock | None = None,
+    include_proposals: bool = False,
 ) -> Explanation:
     """Whether one case may be moved at ``stage`` on ``as_of`` (default: today), as known at ``known_at``.
 
     The facts are the case's events folded at (``as_of``, ``known_at``); the agreements are those in force
     on ``as_of`` from ``terms_provider`` (default: the partners register, or the pack's dated defaults).
     Raises ``NotFound`` (no such case), ``UnknownPack``, ``UnknownStage``, ``DateOutOfRange``,
-    ``NoApplicableRule`` or ``RuleConflict``; never returns a partial answer.
+    ``NoApplicableRule`` or ``RuleConflict``; never returns a partial answer. ``include_proposals`` also
+    screens the pack's proposals (shown, and ``outcome_under_proposals``; they never change ``outcome``).
     """
     evaluation, _, known = _evaluate_case(
         session,
@@ -196,6 +201,7 @@ def evaluate_case(
         known_at=known_at,
         terms_provider=terms_provider,
         clock=clock,
+        include_proposals=include_proposals,
     )
     return explain_evaluation(evaluation, reference=reference, known_at=known)
 
@@ -419,17 +425,34 @@ def screen(
     stage: Stage | str,
     as_of: date,
     terms_provider: AgreementTermsProvider | None = None,
+    include_proposals: bool = False,
 ) -> ScreeningRun:
-    """Screen the whole caseload on ``as_of``: per case, per rule outcomes and the overall result."""
+    """Screen the whole caseload on ``as_of``: per case, per rule outcomes and the overall result.
+
+    With ``include_proposals`` the summary also counts ``barred_under_proposals``: people the proposals
+    would bar who are not barred by law (a proposal never changes ``outcome``).
+    """
     started = time.perf_counter()
     rule_pack = _pack(pack)
-    plan = make_plan(rule_pack, stage, as_of, _terms(session, rule_pack, as_of, terms_provider))
+    plan = make_plan(
+        rule_pack,
+        stage,
+        as_of,
+        _terms(session, rule_pack, as_of, terms_provider),
+        include_proposals=include_proposals,
+    )
     facts = caseload_facts(session, as_of)
     facts_seconds = time.perf_counter() - started
     evaluation = evaluate(facts, plan)
     results = screen_evaluation(evaluation)
     seconds = time.perf_counter() - started
     summary = summarise(results, [r.id for r in plan.rules])
+    if plan.has_proposals:
+        summary["barred_under_proposals"] = int(
+            results.select(
+                ((pl.col("outcome_under_proposals") == "barred") & (pl.col("outcome") != "barred")).sum()
+            ).item()
+        )
     summary.update(
         pack=rule_pack.name,
         pack_version=rule_pack.full_version,
