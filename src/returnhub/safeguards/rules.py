@@ -184,6 +184,8 @@ class Rule:
     #: An agreement rule with ``law_of`` is not applicable to an agreement of another sending state
     #: (Italy's safe-country list is Italian law: it says nothing about a Dutch agreement).
     law_of: frozenset[str] | None = None
+    #: Other rules of the research (section 2, by number) this rule also codes, besides its id's.
+    codes: tuple[int, ...] = ()
 
     def in_force_on(self, on: date) -> bool:
         return self.in_force_from <= on and (self.in_force_to is None or on <= self.in_force_to)
@@ -365,7 +367,7 @@ class RulePack:
         """For each rule R1-R21 of the research (section 2), the rules that code it or the exclusion."""
         rows = []
         for n in range(1, RESEARCH_RULES + 1):
-            rules = [r.id for r in self.rules if research_number(r.id) == n]
+            rules = [r.id for r in self.rules if research_number(r.id) == n or n in r.codes]
             excluded = [x.id for x in self.exclusions if research_number(x.id) == n]
             rows.append({"research": f"R{n}", "rules": rules, "exclusions": excluded})
         return rows

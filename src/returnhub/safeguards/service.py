@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -81,7 +81,22 @@ class RegisterOrPackDefaults:
         except SQLAlchemyError:
             registered = []
         kept = applicable_terms(self._pack, registered)
-        return list(kept) if kept else self._defaults.terms_on(on)
+        if kept:
+            return list(kept)
+        # The pack's default terms hold no safe-country list: the register is its one source.
+        return [self._with_register_lists(t, on) for t in self._defaults.terms_on(on)]
+
+    def _with_register_lists(self, terms: AgreementTerms, on: date) -> AgreementTerms:
+        if terms.sending_state is None:
+            return terms
+        try:
+            from returnhub.partners.service import safe_countries_of_origin_on
+
+            with self._session.begin_nested():
+                designated = safe_countries_of_origin_on(self._session, terms.sending_state, on)
+        except (ImportError, SQLAlchemyError):
+            designated = None
+        return replace(terms, safe_countries_of_origin=designated)
 
 
 def default_terms_provider(session: Session, pack: RulePack | str) -> AgreementTermsProvider:
