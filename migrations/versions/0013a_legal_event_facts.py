@@ -21,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 _DATES = (
     "removability_decided_on",
     "vulnerability_assessed_on",
+    "detention_first_validated_on",
     "detention_validation_refused_on",
     "departure_details_served_on",
 )

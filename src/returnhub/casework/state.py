@@ -125,6 +125,8 @@ class CaseState:
     detained: bool = False
     detained_on: date | None = None
     detention_validated_on: date | None = None
+    #: The first validation of this detention (the 48-hour one); later ones are extensions.
+    detention_first_validated_on: date | None = None
     detention_validation_refused_on: date | None = None
     detention_reviewed_on: date | None = None
     detention_reviews: int = 0
@@ -381,6 +383,7 @@ def _detained(s: CaseState, e: LegalEvent) -> None:
     s.detained = True
     s.detained_on = e.occurred_on
     s.detention_validated_on = None
+    s.detention_first_validated_on = None
     s.detention_validation_refused_on = None
     s.detention_reviewed_on = None
     s.detention_reviews = 0
@@ -389,6 +392,8 @@ def _detained(s: CaseState, e: LegalEvent) -> None:
 
 def _detention_validated(s: CaseState, e: LegalEvent) -> None:
     s.detention_validated_on = e.occurred_on
+    if s.detention_first_validated_on is None:
+        s.detention_first_validated_on = e.occurred_on
 
 
 def _detention_validation_refused(s: CaseState, e: LegalEvent) -> None:

@@ -119,7 +119,8 @@ def _judicial_validation_required(ctx: Context) -> pl.Expr:
         return pl.lit(False)
     detained_on, validated_on = col("detained_on"), col("detention_validated_on")
     window = ctx.int_param("it.detention.validation_window_days")
-    late = (validated_on > detained_on + pl.duration(days=window)).fill_null(True)
+    # The first validation must come within the window; later ones are extensions (EU-R16).
+    late = (col("detention_first_validated_on") > detained_on + pl.duration(days=window)).fill_null(True)
     refused_on = col("detention_validation_refused_on")
     refused = refused_on.is_not_null() & (validated_on.is_null() | (refused_on >= validated_on)).fill_null(True)
     return ~col("detained").fill_null(False) | validated_on.is_null() | late | refused
@@ -392,11 +393,17 @@ RULES: tuple[Rule, ...] = (
         ),
         in_force_from=PACK_START,
         stages=frozenset({Stage.MANIFEST_LOCK, Stage.DEPARTURE}),
-        facts=("detained", "detained_on", "detention_validated_on", "detention_validation_refused_on"),
+        facts=(
+            "detained",
+            "detained_on",
+            "detention_first_validated_on",
+            "detention_validated_on",
+            "detention_validation_refused_on",
+        ),
         term_facts=("agreement", "requires_judicial_validation_of_detention"),
         fails=_judicial_validation_required,
         reason_fails="{agreement} requires detention validated by a judge within 48 hours: detained {detained} "
-        "since {detained_on}, validated {detention_validated_on}, validation refused "
+        "since {detained_on}, first validated {detention_first_validated_on}, validation refused "
         "{detention_validation_refused_on}",
         reason_passes="{agreement}: judicial validation not required, or given on {detention_validated_on}",
     ),
