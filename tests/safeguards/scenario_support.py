@@ -135,7 +135,9 @@ def register_safe_lists(on: date) -> dict[str, frozenset[str]]:
     lists: dict[str, tuple[date, frozenset[str]]] = {}
     for item in seed.get("safe_country_lists") or []:
         start = item["effective_from"]
-        if start <= on and (item["designating_state"] not in lists or lists[item["designating_state"]][0] < start):
+        if start <= on and (
+            item["designating_state"] not in lists or lists[item["designating_state"]][0] < start
+        ):
             codes = frozenset(e["country"] for e in item["entries"] if not e.get("exceptions"))
             lists[item["designating_state"]] = (start, codes)
     return {state: codes for state, (_, codes) in lists.items()}
@@ -361,9 +363,10 @@ def check(sc: Scenario, explanation: Explanation) -> None:
         problems.append(
             f"eligible agreements {explanation.eligible_agreements}, expected {expect['eligible_agreements']}"
         )
-    if "outcome_under_proposals" in expect and explanation.outcome_under_proposals != expect[
-        "outcome_under_proposals"
-    ]:
+    if (
+        "outcome_under_proposals" in expect
+        and explanation.outcome_under_proposals != expect["outcome_under_proposals"]
+    ):
         problems.append(
             f"outcome under proposals {explanation.outcome_under_proposals}, "
             f"expected {expect['outcome_under_proposals']}"

@@ -301,7 +301,12 @@ def test_every_researched_rule_is_coded_or_excluded_with_a_reason(pack: RulePack
 def test_proposals_and_scoped_rules_are_marked() -> None:
     eu = get_pack("eu")
     assert {r.id for r in eu.rules if r.is_proposal} == {"EU-R7M", "EU-R7F"}
-    assert {r.id for r in eu.rules if r.law_of == frozenset({"ITA"})} == {"EU-R6A", "EU-R6V", "EU-R6S", "EU-R16"}
+    assert {r.id for r in eu.rules if r.law_of == frozenset({"ITA"})} == {
+        "EU-R6A",
+        "EU-R6V",
+        "EU-R6S",
+        "EU-R16",
+    }
     assert not [r.id for r in get_pack("uk").rules if r.is_proposal]
 
 

@@ -455,7 +455,9 @@ def _combination_exprs(plan: Plan, columns: Sequence[str]) -> list[pl.Expr]:
     return exprs
 
 
-def _combined(plan: Plan, columns: Sequence[str], counts: Callable[[Rule], bool], suffix: str) -> list[pl.Expr]:
+def _combined(
+    plan: Plan, columns: Sequence[str], counts: Callable[[Rule], bool], suffix: str
+) -> list[pl.Expr]:
     none = _lit(Outcome.NOT_APPLICABLE)
     effective = [_effective(columns, rc) for rc in plan.person_columns if counts(rc.rule)]
     person = pl.max_horizontal(effective) if effective else none

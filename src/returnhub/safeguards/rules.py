@@ -305,7 +305,9 @@ class RulePack:
         rule_ids = {r.id for r in self.rules}
         for r in self.rules:
             if r.law_of is not None and r.scope is not Scope.AGREEMENT:
-                raise PackDefinitionError(f"pack {self.name}: {r.id} names law_of but is not an agreement rule")
+                raise PackDefinitionError(
+                    f"pack {self.name}: {r.id} names law_of but is not an agreement rule"
+                )
         for o in self.overrides:
             if o.rule not in rule_ids:
                 raise PackDefinitionError(f"pack {self.name}: exception {o.id} names unknown rule {o.rule}")

@@ -182,7 +182,11 @@ def _evaluate_case(
     rule_pack.check_date(on)
     facts = case_facts(session, reference, as_of=on, known_at=known_at)
     plan = make_plan(
-        rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider), include_proposals=include_proposals
+        rule_pack,
+        stage,
+        on,
+        _terms(session, rule_pack, on, terms_provider),
+        include_proposals=include_proposals,
     )
     return evaluate(facts, plan, trace=True), on, known_at
 

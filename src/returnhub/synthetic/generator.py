@@ -722,7 +722,9 @@ class _Generator:
         )
         # The notice of departure details (s.10A(2) Immigration and Asylum Act 1999) follows the notice of
         # intention once a flight is booked: ASSUMPTION, one to ten days later.
-        self.emit_units(notice_units, "departure_details_served", notice_day + d.uniform_days(1, 10, notice_units.size))
+        self.emit_units(
+            notice_units, "departure_details_served", notice_day + d.uniform_days(1, 10, notice_units.size)
+        )
 
         # A notice brings a judicial review now and then, rarely an injunction, very rarely Rule 39.
         challenged = d.chance(rates.JUDICIAL_REVIEW_AFTER_NOTICE_SHARE, notice_units.size)

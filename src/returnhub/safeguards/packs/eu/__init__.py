@@ -122,7 +122,9 @@ def _judicial_validation_required(ctx: Context) -> pl.Expr:
     # The first validation must come within the window; later ones are extensions (EU-R16).
     late = (col("detention_first_validated_on") > detained_on + pl.duration(days=window)).fill_null(True)
     refused_on = col("detention_validation_refused_on")
-    refused = refused_on.is_not_null() & (validated_on.is_null() | (refused_on >= validated_on)).fill_null(True)
+    refused = refused_on.is_not_null() & (validated_on.is_null() | (refused_on >= validated_on)).fill_null(
+        True
+    )
     return ~col("detained").fill_null(False) | validated_on.is_null() | late | refused
 
 
@@ -134,11 +136,19 @@ RULES: tuple[Rule, ...] = (
         citations=(FINAL_DECISION, ARTICLE_17),
         in_force_from=PACK_START,
         stages=ALL_STAGES,
-        facts=("claim_outcome", "claim_decided_on", "appeal_pending", "appeal_rights_exhausted_on", "article8_outcome"),
+        facts=(
+            "claim_outcome",
+            "claim_decided_on",
+            "appeal_pending",
+            "appeal_rights_exhausted_on",
+            "article8_outcome",
+        ),
         fails=c.appeal_rights_not_exhausted,
-        reason_fails="no final return decision (decision {claim_outcome} on {claim_decided_on}; appeal rights "
+        reason_fails="no final return decision (decision {claim_outcome} on {claim_decided_on}; "
+        "appeal rights "
         "exhausted on {appeal_rights_exhausted_on}; appeal pending {appeal_pending})",
-        reason_passes="final since {appeal_rights_exhausted_on} (decision {claim_outcome} on {claim_decided_on})",
+        reason_passes="final since {appeal_rights_exhausted_on} (decision {claim_outcome} on "
+        "{claim_decided_on})",
     ),
     Rule(
         id="EU-R3",
@@ -206,7 +216,8 @@ RULES: tuple[Rule, ...] = (
         ),
         term_facts=("agreement",),
         fails=_vulnerable_or_unassessed,
-        reason_fails="vulnerable {is_vulnerable} (EU vulnerability assessment of {vulnerability_assessed_on}: "
+        reason_fails="vulnerable {is_vulnerable} (EU vulnerability assessment of "
+        "{vulnerability_assessed_on}: "
         "vulnerable {vulnerable}; no assessment means no transfer)",
         reason_passes="assessed on {vulnerability_assessed_on}: not vulnerable",
         codes=(8, 9),
@@ -232,7 +243,8 @@ RULES: tuple[Rule, ...] = (
         fails=c.not_from_designated_safe_country,
         reason_fails="{agreement}: nationality {nationality} is not on the sending state's registered "
         "safe-country list ({safe_countries_of_origin})",
-        reason_passes="{agreement}: nationality {nationality} is on the sending state's registered safe-country "
+        reason_passes="{agreement}: nationality {nationality} is on the sending state's registered "
+        "safe-country "
         "list",
         codes=(13,),
     ),
@@ -255,7 +267,8 @@ RULES: tuple[Rule, ...] = (
         ),
         fails=c.hub_country_unsafe_or_not_in_force,
         reason_fails="agreement {agreement} ({hub_country}): in force {in_force}; unsafe for nationalities "
-        "{unsafe_for_nationalities}, profiles {unsafe_for_profiles}; referred hub {hub_referred_to} (agreement "
+        "{unsafe_for_nationalities}, profiles {unsafe_for_profiles}; referred hub {hub_referred_to} "
+        "(agreement "
         "hubs {hubs})",
         reason_passes="{agreement} is in force and {hub_country} is assessed safe for this person",
         codes=(12,),
@@ -309,7 +322,8 @@ RULES: tuple[Rule, ...] = (
             "unknown_excluded_groups",
         ),
         fails=c.outside_agreement_scope,
-        reason_fails="{agreement}: nationality {nationality} against scope {nationalities_in_scope}; excluded "
+        reason_fails="{agreement}: nationality {nationality} against scope {nationalities_in_scope}; "
+        "excluded "
         "groups {excluded_groups}",
         reason_passes="{agreement}: in scope and in no excluded group",
         codes=(14, 11),
@@ -347,7 +361,8 @@ RULES: tuple[Rule, ...] = (
                 "Penale Diritto e Procedura, CPR e trattenimento fino a 18 mesi",
                 "https://www.penaledp.it/immigrazione-cpr-e-trattenimento-fino-a-18-mesi/",
                 "art. 14(5) d.lgs. 286/1998",
-                "Six months, extendable by a judge at the Questore's request in three-month steps to 18 months "
+                "Six months, extendable by a judge at the Questore's request in three-month steps to 18 "
+                "months "
                 "in total (research 7.4).",
             ),
             c.cite(
@@ -369,10 +384,12 @@ RULES: tuple[Rule, ...] = (
         term_facts=("agreement",),
         fails=_detention_beyond_maximum,
         applies=c.is_detained,
-        reason_fails="detained since {detained_on}: past the first period ({detention_initial_ends_on}) without "
+        reason_fails="detained since {detained_on}: past the first period ({detention_initial_ends_on}) "
+        "without "
         "a judge's extension covering today (last validation {detention_validated_on}, to "
         "{detention_extension_ends_on}), or past the maximum of {detention_ends_on}: release is due",
-        reason_passes="detained since {detained_on}, within the first period to {detention_initial_ends_on} or "
+        reason_passes="detained since {detained_on}, within the first period to "
+        "{detention_initial_ends_on} or "
         "a judge's extension to {detention_extension_ends_on}; the maximum runs to {detention_ends_on}",
         reason_not_applicable="not detained",
     ),
@@ -402,7 +419,8 @@ RULES: tuple[Rule, ...] = (
         ),
         term_facts=("agreement", "requires_judicial_validation_of_detention"),
         fails=_judicial_validation_required,
-        reason_fails="{agreement} requires detention validated by a judge within 48 hours: detained {detained} "
+        reason_fails="{agreement} requires detention validated by a judge within 48 hours: detained "
+        "{detained} "
         "since {detained_on}, first validated {detention_first_validated_on}, validation refused "
         "{detention_validation_refused_on}",
         reason_passes="{agreement}: judicial validation not required, or given on {detention_validated_on}",
@@ -417,15 +435,24 @@ EXCLUSIONS: tuple[Exclusion, ...] = (
         "UK notice of removal (s.10A Immigration and Asylum Act 1999)",
         f"UK statute, {NOT_CODED_EU}; the notice rules of Italian law were not researched, so no notice "
         "period is applied here (UNVERIFIED gap).",
-        (c.cite("Immigration and Asylum Act 1999, s.10A", "https://www.legislation.gov.uk/ukpga/1999/33/section/10A"),),
+        (
+            c.cite(
+                "Immigration and Asylum Act 1999, s.10A",
+                "https://www.legislation.gov.uk/ukpga/1999/33/section/10A",
+            ),
+        ),
     ),
     Exclusion(
         "EU-R15",
         "Accelerated border procedure (28 days, Italy-Albania)",
         "It times the asylum decision itself; this pack moves only people with a final return decision "
         "(EU-R1), so a clock on the asylum procedure has nothing left to guard.",
-        (c.cite("Albania: Italian government's migrant centres ready (28-day procedure)",
-                "https://newsfromrss.com/albania-italian-governments-migrant-centres-ready-to-host-first-consignment"),),
+        (
+            c.cite(
+                "Albania: Italian government's migrant centres ready (28-day procedure)",
+                "https://newsfromrss.com/albania-italian-governments-migrant-centres-ready-to-host-first-consignment",
+            ),
+        ),
     ),
     Exclusion(
         "EU-R18",
@@ -440,23 +467,35 @@ EXCLUSIONS: tuple[Exclusion, ...] = (
         "Mutual recognition of return decisions (European Return Order)",
         "A proposal (reportedly mandatory from 1 July 2027, kept voluntary in a June 2026 deal); the record "
         "holds no other member state's return decisions to recognise.",
-        (c.cite("New proposal for a regulation establishing a common return system (summary)",
-                "https://dev.infinity-dt.com/news/new-proposal-regulation-establishing-common-return-system-has-been-released"),),
+        (
+            c.cite(
+                "New proposal for a regulation establishing a common return system (summary)",
+                "https://dev.infinity-dt.com/news/new-proposal-regulation-establishing-common-return-system-has-been-released",
+            ),
+        ),
     ),
     Exclusion(
         "EU-R20",
         "UK Voluntary Returns Service eligibility",
         f"A UK support scheme, {NOT_CODED_EU}, and a test for support rather than a safeguard on a move.",
-        (c.cite("Immigration corner: eligibility for voluntary returns (summary of GOV.UK)",
-                "https://jamaica-gleaner.com/article/news/20220621/immigration-corner-eligibility-voluntary-returns"),),
+        (
+            c.cite(
+                "Immigration corner: eligibility for voluntary returns (summary of GOV.UK)",
+                "https://jamaica-gleaner.com/article/news/20220621/immigration-corner-eligibility-voluntary-returns",
+            ),
+        ),
     ),
     Exclusion(
         "EU-R21",
         "Obligation to cooperate (draft Return Regulation)",
         "A proposal that sets sanctions on the person (benefit cuts, penalties), not a condition of a lawful "
         "move.",
-        (c.cite("EU states agree position on new illegal immigration rules (Council position)",
-                "https://www.theepochtimes.com/world/eu-states-agree-position-on-new-illegal-immigration-rules-5955705"),),
+        (
+            c.cite(
+                "EU states agree position on new illegal immigration rules (Council position)",
+                "https://www.theepochtimes.com/world/eu-states-agree-position-on-new-illegal-immigration-rules-5955705",
+            ),
+        ),
     ),
 )
 
