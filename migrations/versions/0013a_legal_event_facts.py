@@ -35,7 +35,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping columns copies the table on SQLite, which would lose this expression index (0011): drop it
+    # first and create it again after.
+    op.drop_index("ix_case_projection_family_name_lower", table_name="case_projection")
     with op.batch_alter_table("case_projection", schema=None) as batch_op:
         batch_op.drop_column("vulnerable")
         for name in reversed(_DATES):
             batch_op.drop_column(name)
+    op.create_index(
+        "ix_case_projection_family_name_lower", "case_projection", [sa.text("lower(family_name)")]
+    )
