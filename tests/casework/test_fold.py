@@ -18,7 +18,7 @@ PAYLOADS = {
     "arrival": st.sampled_from([{"route": r} for r in ("small_boat", "air", "lorry", "other")]),
     "asylum_claim_lodged": st.just({}),
     "asylum_claim_decided": st.sampled_from(
-        [{"outcome": o} for o in ("grant", "refuse", "withdrawn", "certified")]
+        [{"outcome": o} for o in ("grant", "refuse", "withdrawn", "certified", "inadmissible")]
     ),
     "appeal_lodged": st.just({"tier": "first_tier"}),
     "appeal_decided": st.sampled_from(
@@ -54,6 +54,9 @@ PAYLOADS = {
     ),
     "released": st.just({}),
     "removal_notice_served": st.just({}),
+    "departure_details_served": st.just({}),
+    "detention_validation_refused": st.just({}),
+    "vulnerability_assessed": st.booleans().map(lambda b: {"vulnerable": b}),
     "review_decided": st.just({"rule": "R8", "decision": "approve", "reasoning": "ok", "decided_by": "sc1"}),
 }
 

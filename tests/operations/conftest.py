@@ -36,6 +36,7 @@ def eligible_person(
         for event_type, on, data in REFUSED_HISTORY:
             record(s, clock, reference, event_type, on, data)
         record(s, clock, reference, "removal_notice_served", clock.today() - timedelta(days=20))
+        record(s, clock, reference, "departure_details_served", clock.today() - timedelta(days=15))
         record(
             s, clock, reference, "fitness_to_fly_assessed", clock.today() - timedelta(days=10), {"fit": True}
         )

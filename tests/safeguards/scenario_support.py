@@ -14,6 +14,9 @@ A scenario file holds ``scenarios:``, a list of::
       - {type: review_decided, on: 2025-02-01,
          data: {rule: R8, decision: approve, facts_fingerprint: "@current"}}
     terms: test | pack | none | [ {agreement: X, hub_country: SRB, in_force: true, ...} ]
+    safe_countries: register | none | {ITA: [ALB, BGD]}   # the register's lists; default register: the
+                                    # lists of partners/seed.yaml in force on as_of
+    include_proposals: false        # also screen the pack's proposals
     expect:
       outcome: eligible | review | barred
       rules: {R5: bar, R8: review}
@@ -21,6 +24,7 @@ A scenario file holds ``scenarios:``, a list of::
       exceptions: {R10: R10.assessed_adult}
       agreement: TEST-UK            # optional chosen agreement
       eligible_agreements: [TEST-UK]
+      outcome_under_proposals: barred   # only with include_proposals
 
 ``facts_fingerprint: "@current"`` is replaced by the fingerprint of the rule's facts on the decision date,
 computed as the service does when a senior caseworker decides.
@@ -28,7 +32,7 @@ computed as the service does when a senior caseworker decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,6 +98,8 @@ class Scenario:
     steps: tuple[Step, ...]
     terms_spec: Any
     expect: dict[str, Any] = field(default_factory=dict)
+    safe_countries_spec: Any = "register"
+    include_proposals: bool = False
 
     @property
     def id(self) -> str:
@@ -104,9 +110,37 @@ class Scenario:
         if spec == "none":
             return []
         if spec == "pack":
-            return YamlTermsProvider(get_pack(self.pack).parameters).terms_on(self.as_of)
-        raw = [TEST_TERMS[self.pack]] if spec == "test" else spec
-        return [_agreement(item, self.as_of) for item in raw]
+            found = YamlTermsProvider(get_pack(self.pack).parameters).terms_on(self.as_of)
+        else:
+            raw = [TEST_TERMS[self.pack]] if spec == "test" else spec
+            found = [_agreement(item, self.as_of) for item in raw]
+        lists = self.safe_lists()
+        return [replace(t, safe_countries_of_origin=lists.get(t.sending_state or "")) for t in found]
+
+    def safe_lists(self) -> dict[str, frozenset[str]]:
+        """The register's safe-country lists in force on ``as_of``, as the partners service gives them."""
+        spec = self.safe_countries_spec
+        if spec == "none":
+            return {}
+        if spec == "register":
+            return register_safe_lists(self.as_of)
+        return {state: frozenset(codes) for state, codes in spec.items()}
+
+
+def register_safe_lists(on: date) -> dict[str, frozenset[str]]:
+    """The seed register's lists (partners/seed.yaml, the one source) in force on ``on``, per state."""
+    import returnhub.partners as partners
+
+    seed = yaml.safe_load((Path(partners.__file__).parent / "seed.yaml").read_text(encoding="utf-8"))
+    lists: dict[str, tuple[date, frozenset[str]]] = {}
+    for item in seed.get("safe_country_lists") or []:
+        start = item["effective_from"]
+        if start <= on and (
+            item["designating_state"] not in lists or lists[item["designating_state"]][0] < start
+        ):
+            codes = frozenset(e["country"] for e in item["entries"] if not e.get("exceptions"))
+            lists[item["designating_state"]] = (start, codes)
+    return {state: codes for state, (_, codes) in lists.items()}
 
 
 def _agreement(item: dict[str, Any], on: date) -> AgreementTerms:
@@ -161,6 +195,8 @@ def load_file(path: Path) -> list[Scenario]:
                 steps=_steps(raw),
                 terms_spec=raw.get("terms", "test"),
                 expect=raw["expect"],
+                safe_countries_spec=raw.get("safe_countries", "register"),
+                include_proposals=bool(raw.get("include_proposals", False)),
             )
         )
     return out
@@ -218,7 +254,7 @@ def explain_pure(sc: Scenario) -> Explanation:
             LegalEvent(i, step.event_type, step.on, step.recorded_at, validate_payload(step.event_type, data))
         )
     pack = get_pack(sc.pack)
-    plan = make_plan(pack, sc.stage, sc.as_of, sc.terms())
+    plan = make_plan(pack, sc.stage, sc.as_of, sc.terms(), include_proposals=sc.include_proposals)
     row = _row(sc, events, sc.as_of, sc.known_at)
     return explain_evaluation(
         evaluate(facts_frame([row]), plan, trace=True), reference=REFERENCE, known_at=sc.known_at
@@ -295,6 +331,7 @@ def explain_db(sc: Scenario, engine: Engine, clock: FixedClock) -> Explanation:
             known_at=sc.known_at,
             terms_provider=provider,
             clock=clock,
+            include_proposals=sc.include_proposals,
         )
 
 
@@ -325,6 +362,14 @@ def check(sc: Scenario, explanation: Explanation) -> None:
     if "eligible_agreements" in expect and explanation.eligible_agreements != expect["eligible_agreements"]:
         problems.append(
             f"eligible agreements {explanation.eligible_agreements}, expected {expect['eligible_agreements']}"
+        )
+    if (
+        "outcome_under_proposals" in expect
+        and explanation.outcome_under_proposals != expect["outcome_under_proposals"]
+    ):
+        problems.append(
+            f"outcome under proposals {explanation.outcome_under_proposals}, "
+            f"expected {expect['outcome_under_proposals']}"
         )
     if problems:
         raise AssertionError(f"scenario {sc.id}: " + "; ".join(problems))

@@ -236,7 +236,7 @@ def test_unverified_research_points_are_marked_in_their_citations() -> None:
             "removal_notice.working_days",
             "nrm.reconsideration_window_days",
         ],
-        "eu": ["eu.return_hubs.exclude_families_with_minors", "it.safe_countries_of_origin"],
+        "eu": ["eu.return_hubs.exclude_families_with_minors", "it.detention.validation_window_days"],
     }
     for pack_name, names in unverified.items():
         parameters = get_pack(pack_name).parameters
@@ -268,18 +268,46 @@ def test_rules_read_only_known_facts(pack: RulePack) -> None:
 
 def test_the_uk_pack_has_the_rules_the_design_lists() -> None:
     uk = {r.id: r for r in get_pack("uk").rules}
-    for rule_id in ("R1", "R2", "R3", "R4", "R5", "R9", "R10", "R12", "R14", "FTF"):
+    for rule_id in ("R1", "R2", "R3", "R4", "R5", "R5D", "R9", "R10", "R12", "R14", "FTF"):
         assert uk[rule_id].kind is Kind.BAR
-    for rule_id in ("R8", "R11", "MED", "R17", "R12P"):
+    for rule_id in ("R8", "R11", "MED", "FTFS", "R12P"):
         assert uk[rule_id].kind is Kind.REVIEW
+    # The UK has no judicial validation of immigration detention: R17 is a reasoned exclusion.
+    assert "R17" not in uk and "R17" in {x.id for x in get_pack("uk").exclusions}
     eu = {r.id for r in get_pack("eu").rules}
-    assert {"EU-R1", "EU-R6A", "EU-R6V", "EU-R6S", "EU-R7", "EU-R7F", "EU-R17"} <= eu
+    assert {"EU-R1", "EU-R6A", "EU-R6V", "EU-R6S", "EU-R7", "EU-R7M", "EU-R7F", "EU-R17"} <= eu
 
 
-def test_the_italian_safe_country_list_has_the_nineteen_countries() -> None:
-    safe = get_pack("eu").parameters["it.safe_countries_of_origin"].value_on(date(2025, 1, 1))
-    assert len(safe) == 19 and {"BGD", "EGY", "TUN", "XKX", "PER"} <= set(safe)
-    assert not {"CMR", "COL", "NGA"} & set(safe)
+def test_the_safe_country_list_is_not_kept_in_the_pack() -> None:
+    # One source of truth: EU-R6S reads the partners register's list through the agreement terms.
+    names = {p.name for p in get_pack("eu").parameters}
+    assert not any("safe_countries" in name for name in names)
+    assert "safe_countries_of_origin" in get_pack("eu").rule("EU-R6S").term_facts
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)
+def test_every_researched_rule_is_coded_or_excluded_with_a_reason(pack: RulePack) -> None:
+    coverage = pack.research_coverage()
+    assert [row["research"] for row in coverage] == [f"R{n}" for n in range(1, 22)]
+    for row in coverage:
+        assert row["rules"] or row["exclusions"], (pack.name, row["research"])
+    for exclusion in pack.exclusions:
+        assert exclusion.reason and exclusion.citations, exclusion.id
+        assert exclusion.citations[0].href.startswith("https://") or exclusion.citations[0].href.startswith(
+            "http://"
+        )
+
+
+def test_proposals_and_scoped_rules_are_marked() -> None:
+    eu = get_pack("eu")
+    assert {r.id for r in eu.rules if r.is_proposal} == {"EU-R7M", "EU-R7F"}
+    assert {r.id for r in eu.rules if r.law_of == frozenset({"ITA"})} == {
+        "EU-R6A",
+        "EU-R6V",
+        "EU-R6S",
+        "EU-R16",
+    }
+    assert not [r.id for r in get_pack("uk").rules if r.is_proposal]
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def caseloads(
     decisions = draw(
         st.lists(
             st.tuples(
-                st.integers(0, len(rows) - 1), st.sampled_from(["R8", "R11", "MED", "R17"]), st.booleans()
+                st.integers(0, len(rows) - 1), st.sampled_from(["R8", "R11", "MED", "FTFS"]), st.booleans()
             ),
             max_size=4,
         )

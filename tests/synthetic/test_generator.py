@@ -312,10 +312,25 @@ def test_adults_at_risk_levels_are_mostly_low(population: Population) -> None:
     assert (levels <= 1).mean() > 0.7
 
 
+def test_the_uk_population_has_no_judicial_validation_of_detention(population: Population) -> None:
+    # Issue 13, item 7: UK immigration detention is not validated by a judge, so the seed writes none.
+    assert population.events.filter(pl.col("event_type") == "detention_validated").height == 0
+    assert population.events.filter(pl.col("event_type") == "departure_details_served").height > 0
+
+
 def test_every_stage_of_the_catalogue_appears(population: Population) -> None:
     present = set(population.events["event_type"].unique())
-    # Periodic detention reviews are recorded by operations; the generator does not simulate them yet.
-    not_generated = {"removed_from_manifest", "serious_incident", "detention_reviewed"}
+    # Periodic detention reviews are recorded by operations; the generator does not simulate them yet. The
+    # population is calibrated to the UK, which has no judicial validation of immigration detention and
+    # no EU vulnerability assessment: those events belong to EU (Italian) cases only.
+    not_generated = {
+        "removed_from_manifest",
+        "serious_incident",
+        "detention_reviewed",
+        "detention_validated",
+        "detention_validation_refused",
+        "vulnerability_assessed",
+    }
     expected = set(EVENT_PAYLOADS) - OPERATIONS_ONLY - not_generated
     # Rule 39 is too rare to be sure of in 40,000 people; injunctions and NRM reconsiderations are not.
     assert expected - present <= {"rule39_granted", "rule39_lifted"}

@@ -44,7 +44,10 @@ class AsylumClaimLodged(Payload):
 
 
 class AsylumClaimDecided(Payload):
-    outcome: Literal["grant", "refuse", "withdrawn", "certified"]
+    # "inadmissible": the claim was not considered on its merits (e.g. a safe third country); like a
+    # refusal it needs appeal rights exhausted before a move. "withdrawn": see the packs' dated parameter
+    # on whether a withdrawn claim is final when withdrawn.
+    outcome: Literal["grant", "refuse", "withdrawn", "certified", "inadmissible"]
 
 
 AppealTier = Literal["first_tier", "upper_tribunal", "court_of_appeal", "supreme_court"]
@@ -153,6 +156,33 @@ class RemovalNoticeServed(Payload):
     destination: str | None = None
 
 
+class DepartureDetailsServed(Payload):
+    """The notice of departure details (s.10A(2) Immigration and Asylum Act 1999): date and route of removal.
+
+    Separate from the notice of intention to remove (``removal_notice_served``): the statute asks for both.
+    """
+
+    departure_on: date | None = None
+    flight: str | None = Field(default=None, max_length=40)
+
+
+class DetentionValidationRefused(Payload):
+    """A court refused to validate (confirm) an order detaining the person."""
+
+    court: str | None = Field(default=None, max_length=200)
+
+
+class VulnerabilityAssessed(Payload):
+    """An EU vulnerability assessment (Italy-Albania: only people who are not vulnerable may be taken).
+
+    Not the UK Adults-at-Risk level: a separate finding, read by the EU rules only.
+    """
+
+    vulnerable: bool
+    #: The assessor's notes. Sealed.
+    notes: SpecialCategoryText | None = None
+
+
 class HubReferral(Payload):
     hub: str | None = None
 
@@ -243,6 +273,9 @@ class EventType(StrEnum):
     DETENTION_REVIEWED = "detention_reviewed"
     RELEASED = "released"
     REMOVAL_NOTICE_SERVED = "removal_notice_served"
+    DEPARTURE_DETAILS_SERVED = "departure_details_served"
+    DETENTION_VALIDATION_REFUSED = "detention_validation_refused"
+    VULNERABILITY_ASSESSED = "vulnerability_assessed"
     HUB_REFERRAL = "hub_referral"
     ALLOCATED_TO_TRANSFER = "allocated_to_transfer"
     REMOVED_FROM_MANIFEST = "removed_from_manifest"
@@ -289,6 +322,9 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     EventType.DETENTION_REVIEWED: DetentionReviewed,
     EventType.RELEASED: Empty,
     EventType.REMOVAL_NOTICE_SERVED: RemovalNoticeServed,
+    EventType.DEPARTURE_DETAILS_SERVED: DepartureDetailsServed,
+    EventType.DETENTION_VALIDATION_REFUSED: DetentionValidationRefused,
+    EventType.VULNERABILITY_ASSESSED: VulnerabilityAssessed,
     EventType.HUB_REFERRAL: HubReferral,
     EventType.ALLOCATED_TO_TRANSFER: AllocatedToTransfer,
     EventType.REMOVED_FROM_MANIFEST: RemovedFromManifest,
@@ -331,6 +367,7 @@ SEALED_FIELDS: Mapping[str, frozenset[str]] = {
     EventType.NRM_RECONSIDERATION_DECIDED: frozenset({"details"}),
     EventType.ADULTS_AT_RISK_ASSESSED: frozenset({"indicators", "notes"}),
     EventType.FITNESS_TO_FLY_ASSESSED: frozenset({"medical_details"}),
+    EventType.VULNERABILITY_ASSESSED: frozenset({"notes"}),
 }
 #: The key of the marker that stands in a stored payload for a sealed value: ``{"$sealed": "<id>"}``.
 SEALED_MARKER = "$sealed"

@@ -67,6 +67,10 @@ class CaseState:
     appeals_lodged: int = 0
 
     appeal_rights_exhausted_on: date | None = None
+    #: The latest decision that made (or kept) the person removable: a refusal, a dismissed appeal, appeal
+    #: rights exhausted, a decision on further submissions or on an Article 8 claim. A removal notice
+    #: served before it no longer counts (R5).
+    removability_decided_on: date | None = None
 
     further_submissions_pending: bool = False
     further_submissions_lodged_on: date | None = None
@@ -107,6 +111,9 @@ class CaseState:
     # holds only the level the rules read, so the fold never needs a sealed value.
     adults_at_risk_level: int | None = None
     adults_at_risk_assessed_on: date | None = None
+    #: The EU vulnerability assessment (not the UK Adults-at-Risk level).
+    vulnerable: bool | None = None
+    vulnerability_assessed_on: date | None = None
 
     fit_to_fly: bool | None = None
     fitness_assessed_on: date | None = None
@@ -120,11 +127,15 @@ class CaseState:
     detained: bool = False
     detained_on: date | None = None
     detention_validated_on: date | None = None
+    #: The first validation of this detention (the 48-hour one); later ones are extensions.
+    detention_first_validated_on: date | None = None
+    detention_validation_refused_on: date | None = None
     detention_reviewed_on: date | None = None
     detention_reviews: int = 0
     released_on: date | None = None
 
     removal_notice_served_on: date | None = None
+    departure_details_served_on: date | None = None
 
     hub_referred_on: date | None = None
     hub_referred_to: str | None = None
@@ -191,9 +202,14 @@ def _claim_lodged(s: CaseState, e: LegalEvent) -> None:
     s.appeal_rights_exhausted_on = None
 
 
+def _removability(s: CaseState, e: LegalEvent) -> None:
+    s.removability_decided_on = e.occurred_on
+
+
 def _claim_decided(s: CaseState, e: LegalEvent) -> None:
     s.claim_outcome = e.data["outcome"]
     s.claim_decided_on = e.occurred_on
+    _removability(s, e)
 
 
 def _appeal_lodged(s: CaseState, e: LegalEvent) -> None:
@@ -210,12 +226,14 @@ def _appeal_decided(s: CaseState, e: LegalEvent) -> None:
     s.appeal_outcome = e.data["outcome"]
     s.appeal_tier = e.data.get("tier", s.appeal_tier or "first_tier")
     s.appeal_decided_on = e.occurred_on
+    _removability(s, e)
     _rule39_clock(s, e)
 
 
 def _are(s: CaseState, e: LegalEvent) -> None:
     s.appeal_rights_exhausted_on = e.occurred_on
     s.appeal_pending = False
+    _removability(s, e)
     _rule39_clock(s, e)
 
 
@@ -229,6 +247,7 @@ def _fs_decided(s: CaseState, e: LegalEvent) -> None:
     s.further_submissions_pending = False
     s.further_submissions_outcome = e.data["outcome"]
     s.further_submissions_decided_on = e.occurred_on
+    _removability(s, e)
     if e.data["outcome"] == "fresh_claim":
         # Accepted as a fresh claim: the person is back in the asylum process with a new right of appeal.
         s.claim_lodged_on = e.occurred_on
@@ -359,12 +378,15 @@ def _a8_lodged(s: CaseState, e: LegalEvent) -> None:
 def _a8_decided(s: CaseState, e: LegalEvent) -> None:
     s.article8_pending = False
     s.article8_outcome = e.data["outcome"]
+    _removability(s, e)
 
 
 def _detained(s: CaseState, e: LegalEvent) -> None:
     s.detained = True
     s.detained_on = e.occurred_on
     s.detention_validated_on = None
+    s.detention_first_validated_on = None
+    s.detention_validation_refused_on = None
     s.detention_reviewed_on = None
     s.detention_reviews = 0
     s.released_on = None
@@ -372,6 +394,21 @@ def _detained(s: CaseState, e: LegalEvent) -> None:
 
 def _detention_validated(s: CaseState, e: LegalEvent) -> None:
     s.detention_validated_on = e.occurred_on
+    if s.detention_first_validated_on is None:
+        s.detention_first_validated_on = e.occurred_on
+
+
+def _detention_validation_refused(s: CaseState, e: LegalEvent) -> None:
+    s.detention_validation_refused_on = e.occurred_on
+
+
+def _vulnerability(s: CaseState, e: LegalEvent) -> None:
+    s.vulnerable = bool(e.data["vulnerable"])
+    s.vulnerability_assessed_on = e.occurred_on
+
+
+def _departure_details(s: CaseState, e: LegalEvent) -> None:
+    s.departure_details_served_on = e.occurred_on
 
 
 def _detention_reviewed(s: CaseState, e: LegalEvent) -> None:
@@ -494,6 +531,9 @@ STEPS: dict[str, Step] = {
     "detention_reviewed": _detention_reviewed,
     "released": _released,
     "removal_notice_served": _notice,
+    "departure_details_served": _departure_details,
+    "detention_validation_refused": _detention_validation_refused,
+    "vulnerability_assessed": _vulnerability,
     "hub_referral": _hub_referral,
     "allocated_to_transfer": _allocated,
     "removed_from_manifest": _removed_from_manifest,
@@ -557,7 +597,7 @@ def derive_status(s: CaseState) -> str:
         return "referred_to_hub" if s.hub_referred_on is not None else "appeal_rights_exhausted"
     if s.appeal_pending:
         return "appeal_pending"
-    if s.claim_outcome in ("refuse", "certified"):
+    if s.claim_outcome in ("refuse", "certified", "inadmissible"):
         return "refused"
     if s.claim_lodged_on is not None:
         return "claim_pending"

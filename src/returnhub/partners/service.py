@@ -371,6 +371,13 @@ def safe_country_list_history(session: Session, state: str) -> list[dict[str, An
     return [_safe_list_view(r) for r in _safe_lists(session, country_code(state, "designating_state"))]
 
 
+def safe_countries_of_origin_on(session: Session, state: str, on: date) -> frozenset[str] | None:
+    """The state's designated safe countries of origin on ``on`` (entries without exceptions), or None
+    when no list of that state is registered on that date. The safeguards read the list through here."""
+    designated, row = _designated_on(session, state, on)
+    return None if row is None else designated
+
+
 def _designated_on(session: Session, state: str, on: date) -> tuple[frozenset[str], SafeCountryList | None]:
     row = _version_on(_safe_lists(session, state), on)
     if row is None:
@@ -1270,6 +1277,7 @@ def _terms_for(session: Session, agreement: Agreement, on: date) -> AgreementTer
     )
     if scope_source:
         sources.append(scope_source)
+    safe_countries = safe_countries_of_origin_on(session, agreement.sending_state, on)
     return AgreementTerms(
         agreement=agreement.reference,
         hub_country=agreement.partner_country,
@@ -1285,6 +1293,7 @@ def _terms_for(session: Session, agreement: Agreement, on: date) -> AgreementTer
         unsafe_for_profiles=unsafe_profiles,
         hubs=hubs,
         sources=tuple(sources),
+        safe_countries_of_origin=safe_countries,
     )
 
 

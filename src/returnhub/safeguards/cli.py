@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from returnhub.core.database import unit_of_work
+from returnhub.core.errors import InvalidInput
 
 out = Console()
 err = Console(stderr=True)
@@ -25,6 +26,13 @@ StageOption = Annotated[
     str, typer.Option("--stage", help="hub_referral, manifest_lock, departure or onward_return.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ProposalsOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-proposals",
+        help="Also screen the pack's proposals (drafts that are not law): shown, never deciding a move.",
+    ),
+]
 
 
 def _shell() -> Any:
@@ -47,12 +55,21 @@ def rules_list(pack: PackOption = None, as_json: JsonOption = False) -> None:
         _shell().print_json(meta)
         return
     table = Table(
-        "id", "kind", "title", "stages", "in force", "citations", title=f"{meta['pack']} {meta['version']}"
+        "id",
+        "kind",
+        "status",
+        "title",
+        "stages",
+        "in force",
+        "citations",
+        title=f"{meta['pack']} {meta['version']}",
     )
     for r in meta["rules"]:
+        law_of = f" (law of {', '.join(r['law_of'])} only)" if r["law_of"] else ""
         table.add_row(
             r["id"],
             r["kind"],
+            r["status"] + law_of,
             r["title"],
             ", ".join(r["stages"]),
             f"{r['in_force_from']} to {r['in_force_to'] or 'now'}",
@@ -63,6 +80,12 @@ def rules_list(pack: PackOption = None, as_json: JsonOption = False) -> None:
         out.print(
             f"exception {o['id']} of {o['rule']} (priority {o['priority']}, {o['outcome']}): {o['title']}"
         )
+    excluded = Table("id", "title", "why it is not coded", "source", title="Not coded here, with the reason")
+    for x in meta["exclusions"]:
+        excluded.add_row(
+            x["id"], x["title"], x["reason"], "\n".join(f"{c['title']} <{c['href']}>" for c in x["citations"])
+        )
+    out.print(excluded)
 
 
 def explain(
@@ -74,6 +97,7 @@ def explain(
         str | None, typer.Option("--known-at", help="As the system knew it at this time.")
     ] = None,
     as_json: JsonOption = False,
+    include_proposals: ProposalsOption = False,
 ) -> None:
     """Why a case is eligible, barred or waiting for review: rule by rule, with facts and sources."""
     from returnhub.safeguards.service import evaluate_case
@@ -89,6 +113,7 @@ def explain(
             as_of=shell.parse_date(as_of, "--as-of"),
             known_at=shell.parse_datetime(known_at, "--known-at"),
             clock=rt.clock,
+            include_proposals=include_proposals,
         )
     if as_json:
         shell.print_json(explanation.as_dict())
@@ -102,6 +127,8 @@ def explain(
         review = f" [{r.review['status']}]" if r.review and r.review.get("status") else ""
         table.add_row(r.id, r.outcome + review, r.reason, r.citations[0]["href"] if r.citations else "")
     out.print(table)
+    if explanation.proposal_note:
+        out.print(f"Proposals: {explanation.proposal_note}")
 
 
 def screen(
@@ -110,6 +137,7 @@ def screen(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Legal date (default today).")] = None,
     store: Annotated[bool, typer.Option("--store", help="Store the result (as POST /screenings).")] = False,
     as_json: JsonOption = False,
+    include_proposals: ProposalsOption = False,
 ) -> None:
     """Screen the whole caseload: how many are eligible, waiting for review or barred, and by which rule."""
     from returnhub.safeguards.service import run_screening
@@ -119,6 +147,9 @@ def screen(
     rt = shell.runtime()
     on: date = shell.parse_date(as_of, "--as-of") or rt.clock.today()
     summary: dict[str, Any]
+    if store and include_proposals:
+        # A stored screening is the record the review queue reads: it holds law only.
+        raise InvalidInput("--include-proposals cannot be stored: a proposal is not law")
     with unit_of_work(rt.engine, read_only=not store) as session:
         if store:
             row = run_screening(
@@ -129,7 +160,9 @@ def screen(
             summary = screening_summary(row)
             summary.pop("rules")
         else:
-            summary = screen_caseload(session, pack=_pack_name(pack), stage=stage, as_of=on).summary
+            summary = screen_caseload(
+                session, pack=_pack_name(pack), stage=stage, as_of=on, include_proposals=include_proposals
+            ).summary
     if as_json:
         shell.print_json(summary)
         return
@@ -142,6 +175,11 @@ def screen(
     for rule_id, n in summary["by_rule"].items():
         table.add_row(rule_id, f"{n:,}")
     out.print(table)
+    if "barred_under_proposals" in summary:
+        out.print(
+            f"{summary['barred_under_proposals']:,} more would be barred under the proposals "
+            "(drafts that are not law: they stop no move)"
+        )
 
 
 def review(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -141,6 +141,15 @@ class Plan:
     terms: tuple[AgreementTerms, ...]
     person_rules: tuple[Rule, ...]
     agreement_rules: tuple[Rule, ...]
+    include_proposals: bool = False
+
+    @property
+    def law_agreement_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.agreement_rules if not r.is_proposal)
+
+    @property
+    def has_proposals(self) -> bool:
+        return any(r.is_proposal for r in self.rules)
 
     @property
     def context(self) -> Context:
@@ -176,11 +185,19 @@ def applicable_terms(pack: RulePack, terms: Iterable[AgreementTerms]) -> tuple[A
     return tuple(sorted(kept, key=lambda t: t.agreement))
 
 
-def make_plan(pack: RulePack, stage: Stage | str, as_of: date, terms: Iterable[AgreementTerms] = ()) -> Plan:
+def make_plan(
+    pack: RulePack,
+    stage: Stage | str,
+    as_of: date,
+    terms: Iterable[AgreementTerms] = (),
+    *,
+    include_proposals: bool = False,
+) -> Plan:
+    """The rules guarding ``stage`` on ``as_of``; proposals only when asked for (they never decide)."""
     stage = Stage.parse(stage)
     pack.check_date(as_of)
-    rules = pack.rules_for(stage)
-    if not any(r.in_force_on(as_of) for r in rules):
+    rules = pack.rules_for(stage, include_proposals=include_proposals)
+    if not any(r.in_force_on(as_of) and not r.is_proposal for r in rules):
         raise NoApplicableRule(
             f"no rule of pack {pack.name} guards stage {stage.value} on {as_of.isoformat()}: "
             "the engine cannot clear anyone"
@@ -195,6 +212,7 @@ def make_plan(pack: RulePack, stage: Stage | str, as_of: date, terms: Iterable[A
         terms=kept,
         person_rules=tuple(r for r in rules if r.scope is Scope.PERSON),
         agreement_rules=tuple(r for r in rules if r.scope is Scope.AGREEMENT),
+        include_proposals=include_proposals,
     )
 
 
@@ -220,6 +238,9 @@ def _in_force_overrides(plan: Plan, rule: Rule) -> list[Override]:
 
 def _code_expr(rule: Rule, ctx: Context, overrides: Sequence[Override]) -> pl.Expr:
     if not rule.in_force_on(ctx.as_of):
+        return _lit(Outcome.NOT_APPLICABLE)
+    if ctx.terms is not None and not rule.is_law_for(ctx.terms.sending_state):
+        # Another state's law says nothing about this agreement (Italy's list and a Dutch agreement).
         return _lit(Outcome.NOT_APPLICABLE)
     code = pl.when(rule.fails(ctx).fill_null(True)).then(_lit(_fail_code(rule))).otherwise(_lit(Outcome.PASS))
     if rule.applies is not None:
@@ -292,7 +313,7 @@ _COMPILED_LOCK = threading.Lock()  # web requests evaluate from several threads
 
 def _compile(plan: Plan, trace: bool) -> _Compiled:
     """The plan's expressions, built once per (pack, stage, date, agreements) and reused."""
-    key = (id(plan.pack), plan.pack.digest, plan.stage, plan.as_of, plan.terms, trace)
+    key = (id(plan.pack), plan.pack.digest, plan.stage, plan.as_of, plan.terms, plan.include_proposals, trace)
     with _COMPILED_LOCK:
         cached = _COMPILED.get(key)
         if cached is not None:
@@ -423,29 +444,43 @@ class _Columns:
 
 
 def _combination_exprs(plan: Plan, columns: Sequence[str]) -> list[pl.Expr]:
-    """Person maximum, per-agreement maxima, the best agreement and the overall code, in one step."""
-    effective = [_effective(columns, rc) for rc in plan.person_columns]
-    person = pl.max_horizontal(effective) if effective else _lit(Outcome.NOT_APPLICABLE)
-    exprs: list[pl.Expr] = [person.alias(_Columns.person)]
+    """Person maximum, per-agreement maxima, the best agreement and the overall code, in one step.
+
+    Only law decides: proposals are left out of these columns. When the plan includes proposals, the same
+    combination over every rule gives ``__overall_proposals`` ("would be barred under the proposal").
+    """
+    exprs = _combined(plan, columns, lambda r: not r.is_proposal, "")
+    if plan.has_proposals:
+        exprs += _combined(plan, columns, lambda r: True, "_proposals")
+    return exprs
+
+
+def _combined(
+    plan: Plan, columns: Sequence[str], counts: Callable[[Rule], bool], suffix: str
+) -> list[pl.Expr]:
+    none = _lit(Outcome.NOT_APPLICABLE)
+    effective = [_effective(columns, rc) for rc in plan.person_columns if counts(rc.rule)]
+    person = pl.max_horizontal(effective) if effective else none
+    exprs: list[pl.Expr] = [person.alias(_Columns.person + suffix)]
     best: pl.Expr = pl.lit(None, dtype=pl.Int32())
-    if not plan.agreement_rules:
-        destination = _lit(Outcome.NOT_APPLICABLE)
+    agreement_rules = [r for r in plan.agreement_rules if counts(r)]
+    if not agreement_rules:
+        destination = none
     elif not plan.terms:
-        destination = pl.max_horizontal(
-            [_lit(_no_agreement_code(r, plan.as_of)) for r in plan.agreement_rules]
-        )
+        destination = pl.max_horizontal([_lit(_no_agreement_code(r, plan.as_of)) for r in agreement_rules])
     else:
         keys = []
         for i in range(len(plan.terms)):
-            agreement = pl.max_horizontal([_effective(columns, rc) for rc in plan.agreement_columns(i)])
-            exprs.append(agreement.alias(_Columns.agreement(i)))
+            codes = [_effective(columns, rc) for rc in plan.agreement_columns(i) if counts(rc.rule)]
+            agreement = pl.max_horizontal(codes)
+            exprs.append(agreement.alias(_Columns.agreement(i) + suffix))
             keys.append(agreement.cast(pl.Int32) * _MAX_AGREEMENTS + i)
         best_key = pl.min_horizontal(keys)
         destination = (best_key // _MAX_AGREEMENTS).cast(CODE)
         best = (best_key % _MAX_AGREEMENTS).cast(pl.Int32)
-    exprs.append(destination.alias(_Columns.destination))
-    exprs.append(best.alias(_Columns.best))
-    exprs.append(pl.max_horizontal(person, destination).alias(_Columns.overall))
+    exprs.append(destination.alias(_Columns.destination + suffix))
+    exprs.append(best.alias(_Columns.best + suffix))
+    exprs.append(pl.max_horizontal(person, destination).alias(_Columns.overall + suffix))
     return exprs
 
 
@@ -504,6 +539,8 @@ def outcome_exprs(evaluation: Evaluation) -> list[pl.Expr]:
             agreement = pl.when(pl.col(_Columns.best) == i).then(pl.lit(t.agreement)).otherwise(agreement)
         exprs.append(agreement.alias("agreement"))
     exprs.append(overall_label(pl.col(_Columns.overall)).alias("outcome"))
+    if plan.has_proposals:
+        exprs.append(overall_label(pl.col(_Columns.overall + "_proposals")).alias("outcome_under_proposals"))
     return exprs
 
 
@@ -547,7 +584,7 @@ def eligible_agreements_evaluation(evaluation: Evaluation) -> pl.DataFrame:
             .then(pl.lit(pl.Series([list(t.hubs)], dtype=pl.List(pl.String()))).first())
             .otherwise(pl.lit(pl.Series([[]], dtype=pl.List(pl.String()))).first())
         )
-    if not plan.agreement_rules or not plan.terms:
+    if not plan.law_agreement_rules or not plan.terms:
         empty = pl.lit(pl.Series([[]], dtype=pl.List(pl.String()))).first()
         return frame.select(
             *ID_COLUMNS,

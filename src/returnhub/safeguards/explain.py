@@ -52,12 +52,14 @@ class RuleResult:
     agreement: str | None = None
     exception: dict[str, Any] | None = None
     review: dict[str, Any] | None = None
+    status: str = "law"
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "kind": self.kind,
+            "status": self.status,
             "outcome": self.outcome,
             "reason": self.reason,
             "facts": {k: _shown(v) for k, v in self.facts.items()},
@@ -110,6 +112,19 @@ class Explanation:
     agreements: list[AgreementResult] = field(default_factory=list)
     eligible_agreements: list[str] = field(default_factory=list)
     derived_facts: dict[str, Any] = field(default_factory=dict)
+    #: With proposals included: the outcome had the proposals been law (they never decide a move).
+    outcome_under_proposals: str | None = None
+
+    @property
+    def proposal_note(self) -> str | None:
+        """Plain words for what the proposals would change, if they were screened."""
+        if self.outcome_under_proposals is None:
+            return None
+        if self.outcome_under_proposals == "barred" and self.outcome != "barred":
+            return "would be barred under the proposal (a draft that is not law: it does not stop a move)"
+        if self.outcome_under_proposals == "review" and self.outcome == "eligible":
+            return "would need a senior caseworker's review under the proposal (a draft that is not law)"
+        return "the proposal would not change the outcome"
 
     def rule(self, rule_id: str) -> RuleResult:
         for r in self.rules:
@@ -131,6 +146,8 @@ class Explanation:
             "rules": [r.as_dict() for r in self.rules],
             "agreements": [a.as_dict() for a in self.agreements],
             "derived_facts": {k: _shown(v) for k, v in self.derived_facts.items()},
+            "outcome_under_proposals": self.outcome_under_proposals,
+            "proposal_note": self.proposal_note,
         }
 
 
@@ -180,7 +197,10 @@ def _result(evaluation: Evaluation, row: Mapping[str, Any], rc: RuleColumn) -> R
         facts.update({name: row.get(name) for name in override.facts})
         exception = {"id": override.id, "title": override.title, "priority": override.priority}
     template_facts = {**facts, "as_of": plan.as_of}
-    if not rule.in_force_on(plan.as_of):
+    if rc.terms is not None and not rule.is_law_for(rc.terms.sending_state):
+        states = ", ".join(sorted(rule.law_of or ()))
+        reason = f"not applicable to {rc.terms.agreement}: this rule is the law of {states} only"
+    elif not rule.in_force_on(plan.as_of):
         until = f" to {rule.in_force_to.isoformat()}" if rule.in_force_to else ""
         since = rule.in_force_from.isoformat()
         reason = f"not in force on {plan.as_of.isoformat()} (in force from {since}{until})"
@@ -192,6 +212,13 @@ def _result(evaluation: Evaluation, row: Mapping[str, Any], rc: RuleColumn) -> R
         reason = format_reason(rule.reason_passes, template_facts)
     else:
         reason = format_reason(rule.reason_fails, template_facts)
+    if rule.is_proposal:
+        if outcome is Outcome.BAR:
+            reason = f"would be barred under the proposal (not law, does not stop a move): {reason}"
+        elif outcome is Outcome.REVIEW:
+            reason = f"would need review under the proposal (not law, does not stop a move): {reason}"
+        else:
+            reason = f"proposal (not law): {reason}"
     citations = [c.as_dict() for c in rule.citations]
     if override is not None:
         citations += [c.as_dict() for c in override.citations if c not in rule.citations]
@@ -206,6 +233,7 @@ def _result(evaluation: Evaluation, row: Mapping[str, Any], rc: RuleColumn) -> R
         agreement=rc.terms.agreement if rc.terms is not None else None,
         exception=exception,
         review=_review(rule, row, rc, outcome),
+        status=rule.status.value,
     )
 
 
@@ -221,6 +249,7 @@ def _no_agreement_result(evaluation: Evaluation, rule: Rule) -> RuleResult:
         f"({', '.join(sorted(plan.pack.sending_states))}) is known on {plan.as_of.isoformat()}",
         facts={},
         citations=[c.as_dict() for c in rule.citations],
+        status=rule.status.value,
     )
 
 
@@ -234,7 +263,9 @@ def explain_evaluation(
     agreements: list[AgreementResult] = []
     for i, terms in enumerate(plan.terms):
         results = [_result(evaluation, row, rc) for rc in plan.agreement_columns(i)]
-        code = max(int(row[_Columns.person]), int(row[_Columns.agreement(i)])) if plan.agreement_rules else 0
+        code = (
+            max(int(row[_Columns.person]), int(row[_Columns.agreement(i)])) if plan.law_agreement_rules else 0
+        )
         agreements.append(
             AgreementResult(
                 agreement=terms.agreement,
@@ -268,4 +299,7 @@ def explain_evaluation(
         agreements=agreements,
         eligible_agreements=[a.agreement for a in agreements if a.outcome == "eligible"],
         derived_facts=derived,
+        outcome_under_proposals=(
+            _overall(int(row[_Columns.overall + "_proposals"])) if plan.has_proposals else None
+        ),
     )

@@ -37,6 +37,7 @@ class RuleResultOut(BaseModel):
     agreement: str | None = None
     exception: dict[str, Any] | None = None
     review: dict[str, Any] | None = None
+    status: Literal["law", "proposal"] = "law"
 
 
 class AgreementOut(BaseModel):
@@ -62,6 +63,8 @@ class EligibilityOut(BaseModel):
     rules: list[RuleResultOut]
     agreements: list[AgreementOut]
     derived_facts: dict[str, Any]
+    outcome_under_proposals: Literal["eligible", "review", "barred"] | None = None
+    proposal_note: str | None = None
 
 
 class ScreeningIn(BaseModel):
@@ -120,6 +123,9 @@ def get_eligibility(
     as_of: date | None = None,
     known_at: datetime | None = None,
     pack: Annotated[str | None, Query(max_length=16)] = None,
+    include_proposals: Annotated[
+        bool, Query(description="Also screen proposals (not law): shown, never deciding a move.")
+    ] = False,
 ) -> dict[str, Any]:
     explanation = service.evaluate_case(
         session,
@@ -129,6 +135,7 @@ def get_eligibility(
         as_of=as_of,
         known_at=known_at,
         clock=clock,
+        include_proposals=include_proposals,
     )
     return explanation.as_dict()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -78,6 +79,17 @@ OUTCOME_DTYPE = pl.Enum(OUTCOME_LABELS)
 OVERALL_LABELS = ["eligible", "review", "barred"]
 OVERALL_DTYPE = pl.Enum(OVERALL_LABELS)
 CODE = pl.UInt8
+
+
+class Status(StrEnum):
+    """Whether a rule is law in force or a proposal (a draft that is not law).
+
+    A proposal can be screened ("would this person be barred under the proposal?") and is shown, but it
+    never permits or blocks a move: the engine leaves it out of the outcome that the gate reads.
+    """
+
+    LAW = "law"
+    PROPOSAL = "proposal"
 
 
 class Scope(StrEnum):
@@ -167,15 +179,31 @@ class Rule:
     scope: Scope = Scope.PERSON
     term_facts: tuple[str, ...] = ()
     description: str = ""
+    status: Status = Status.LAW
+    #: The sending states whose law this rule is (ISO alpha-3), or None for every agreement of the pack.
+    #: An agreement rule with ``law_of`` is not applicable to an agreement of another sending state
+    #: (Italy's safe-country list is Italian law: it says nothing about a Dutch agreement).
+    law_of: frozenset[str] | None = None
+    #: Other rules of the research (section 2, by number) this rule also codes, besides its id's.
+    codes: tuple[int, ...] = ()
 
     def in_force_on(self, on: date) -> bool:
         return self.in_force_from <= on and (self.in_force_to is None or on <= self.in_force_to)
+
+    def is_law_for(self, sending_state: str | None) -> bool:
+        return self.law_of is None or sending_state in self.law_of
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.status is Status.PROPOSAL
 
     def metadata(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "kind": self.kind.value,
+            "status": self.status.value,
+            "law_of": sorted(self.law_of) if self.law_of is not None else None,
             "scope": self.scope.value,
             "stages": sorted(s.value for s in self.stages),
             "in_force_from": self.in_force_from.isoformat(),
@@ -220,6 +248,28 @@ class Override:
         }
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """A researched rule the pack deliberately does not code, with the reason and its source.
+
+    ``returnhub rules list`` shows exclusions beside the rules, so that every rule of the research is
+    either enforced or has a written reason for not being enforced here.
+    """
+
+    id: str
+    title: str
+    reason: str
+    citations: tuple[Citation, ...]
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "reason": self.reason,
+            "citations": [c.as_dict() for c in self.citations],
+        }
+
+
 def _source_of(fn: Callable[..., Any]) -> str:
     try:
         return inspect.getsource(fn)
@@ -241,17 +291,23 @@ class RulePack:
     #: Sending states whose agreements this pack applies to (ISO alpha-3); terms naming another are ignored.
     sending_states: frozenset[str]
     overrides: tuple[Override, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
     description: str = ""
     parameter_dir: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
-        items: tuple[Rule | Override, ...] = (*self.rules, *self.overrides)
+        items: tuple[Rule | Override | Exclusion, ...] = (*self.rules, *self.overrides, *self.exclusions)
         for item in items:
             if item.id in seen:
                 raise RuleConflict(f"pack {self.name}: two rules or exceptions share the id {item.id!r}")
             seen.add(item.id)
         rule_ids = {r.id for r in self.rules}
+        for r in self.rules:
+            if r.law_of is not None and r.scope is not Scope.AGREEMENT:
+                raise PackDefinitionError(
+                    f"pack {self.name}: {r.id} names law_of but is not an agreement rule"
+                )
         for o in self.overrides:
             if o.rule not in rule_ids:
                 raise PackDefinitionError(f"pack {self.name}: exception {o.id} names unknown rule {o.rule}")
@@ -278,8 +334,8 @@ class RulePack:
                 f"rule pack {self.name} covers dates from {self.valid_from.isoformat()}, not {on.isoformat()}"
             )
 
-    def rules_for(self, stage: Stage) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if stage in r.stages)
+    def rules_for(self, stage: Stage, *, include_proposals: bool = False) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if stage in r.stages and (include_proposals or not r.is_proposal))
 
     def with_parameter_value(self, name: str, value: DatedValue) -> RulePack:
         """The same pack with one more dated value of a parameter (what-if runs and tests)."""
@@ -309,6 +365,15 @@ class RulePack:
         """``<name>-<version>+<digest prefix>``: changes whenever any rule, source or parameter changes."""
         return f"{self.name}-{self.version}+{self.digest[:12]}"
 
+    def research_coverage(self) -> list[dict[str, Any]]:
+        """For each rule R1-R21 of the research (section 2), the rules that code it or the exclusion."""
+        rows = []
+        for n in range(1, RESEARCH_RULES + 1):
+            rules = [r.id for r in self.rules if research_number(r.id) == n or n in r.codes]
+            excluded = [x.id for x in self.exclusions if research_number(x.id) == n]
+            rows.append({"research": f"R{n}", "rules": rules, "exclusions": excluded})
+        return rows
+
     def metadata(self) -> dict[str, Any]:
         return {
             "pack": self.name,
@@ -318,8 +383,21 @@ class RulePack:
             "sending_states": sorted(self.sending_states),
             "rules": [r.metadata() for r in self.rules],
             "exceptions": [o.metadata() for o in self.overrides],
+            "exclusions": [x.metadata() for x in self.exclusions],
+            "research_coverage": self.research_coverage(),
             "parameters": [p.as_dict() for p in self.parameters],
         }
+
+
+#: The research lists rules R1 to R21 (domain-research.md, section 2).
+RESEARCH_RULES = 21
+_RESEARCH_ID = re.compile(r"^(?:[A-Z]+-)?R(\d+)(?:[A-Z]*)$")
+
+
+def research_number(rule_id: str) -> int | None:
+    """The research rule a pack id codes: ``R12P`` and ``EU-R6S`` code R12 and R6; ``FTF`` none."""
+    match = _RESEARCH_ID.match(rule_id)
+    return int(match.group(1)) if match else None
 
 
 def format_reason(template: str, facts: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -81,7 +81,22 @@ class RegisterOrPackDefaults:
         except SQLAlchemyError:
             registered = []
         kept = applicable_terms(self._pack, registered)
-        return list(kept) if kept else self._defaults.terms_on(on)
+        if kept:
+            return list(kept)
+        # The pack's default terms hold no safe-country list: the register is its one source.
+        return [self._with_register_lists(t, on) for t in self._defaults.terms_on(on)]
+
+    def _with_register_lists(self, terms: AgreementTerms, on: date) -> AgreementTerms:
+        if terms.sending_state is None:
+            return terms
+        try:
+            from returnhub.partners.service import safe_countries_of_origin_on
+
+            with self._session.begin_nested():
+                designated = safe_countries_of_origin_on(self._session, terms.sending_state, on)
+        except (ImportError, SQLAlchemyError):
+            designated = None
+        return replace(terms, safe_countries_of_origin=designated)
 
 
 def default_terms_provider(session: Session, pack: RulePack | str) -> AgreementTermsProvider:
@@ -166,6 +181,7 @@ def _evaluate_case(
     terms_provider: AgreementTermsProvider | None,
     clock: Clock | None,
     at: datetime | None = None,
+    include_proposals: bool = False,
 ) -> tuple[Evaluation, date, datetime | None]:
     rule_pack = _pack(pack)
     stage = Stage.parse(stage)
@@ -174,7 +190,13 @@ def _evaluate_case(
     on = as_of or (known_at.date() if known_at is not None else (clock or SystemClock()).today())
     rule_pack.check_date(on)
     facts = case_facts(session, reference, as_of=on, known_at=known_at, at=at)
-    plan = make_plan(rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider))
+    plan = make_plan(
+        rule_pack,
+        stage,
+        on,
+        _terms(session, rule_pack, on, terms_provider),
+        include_proposals=include_proposals,
+    )
     return evaluate(facts, plan, trace=True), on, known_at
 
 
@@ -189,6 +211,7 @@ def evaluate_case(
     terms_provider: AgreementTermsProvider | None = None,
     clock: Clock | None = None,
     at: datetime | None = None,
+    include_proposals: bool = False,
 ) -> Explanation:
     """Whether one case may be moved at ``stage`` on ``as_of`` (default: today), as known at ``known_at``.
 
@@ -198,7 +221,8 @@ def evaluate_case(
     The facts are the case's events folded at (``as_of``, ``known_at``); the agreements are those in force
     on ``as_of`` from ``terms_provider`` (default: the partners register, or the pack's dated defaults).
     Raises ``NotFound`` (no such case), ``UnknownPack``, ``UnknownStage``, ``DateOutOfRange``,
-    ``NoApplicableRule`` or ``RuleConflict``; never returns a partial answer.
+    ``NoApplicableRule`` or ``RuleConflict``; never returns a partial answer. ``include_proposals`` also
+    screens the pack's proposals (shown, and ``outcome_under_proposals``; they never change ``outcome``).
     """
     evaluation, _, known = _evaluate_case(
         session,
@@ -210,6 +234,7 @@ def evaluate_case(
         terms_provider=terms_provider,
         clock=clock,
         at=at,
+        include_proposals=include_proposals,
     )
     return explain_evaluation(evaluation, reference=reference, known_at=known)
 
@@ -433,17 +458,34 @@ def screen(
     stage: Stage | str,
     as_of: date,
     terms_provider: AgreementTermsProvider | None = None,
+    include_proposals: bool = False,
 ) -> ScreeningRun:
-    """Screen the whole caseload on ``as_of``: per case, per rule outcomes and the overall result."""
+    """Screen the whole caseload on ``as_of``: per case, per rule outcomes and the overall result.
+
+    With ``include_proposals`` the summary also counts ``barred_under_proposals``: people the proposals
+    would bar who are not barred by law (a proposal never changes ``outcome``).
+    """
     started = time.perf_counter()
     rule_pack = _pack(pack)
-    plan = make_plan(rule_pack, stage, as_of, _terms(session, rule_pack, as_of, terms_provider))
+    plan = make_plan(
+        rule_pack,
+        stage,
+        as_of,
+        _terms(session, rule_pack, as_of, terms_provider),
+        include_proposals=include_proposals,
+    )
     facts = caseload_facts(session, as_of)
     facts_seconds = time.perf_counter() - started
     evaluation = evaluate(facts, plan)
     results = screen_evaluation(evaluation)
     seconds = time.perf_counter() - started
     summary = summarise(results, [r.id for r in plan.rules])
+    if plan.has_proposals:
+        summary["barred_under_proposals"] = int(
+            results.select(
+                ((pl.col("outcome_under_proposals") == "barred") & (pl.col("outcome") != "barred")).sum()
+            ).item()
+        )
     summary.update(
         pack=rule_pack.name,
         pack_version=rule_pack.full_version,

@@ -131,7 +131,7 @@ def _decisions(rng: np.random.Generator, n: int, as_of: date, share: float) -> p
     for i in chosen:
         values[int(i)] = [
             {
-                "rule": ("R8", "R11", "MED", "R17")[int(i) % 4],
+                "rule": ("R8", "R11", "MED", "FTFS")[int(i) % 4],
                 "decision": "approve",
                 "decided_on": as_of,
                 "decided_by": "senior-1",

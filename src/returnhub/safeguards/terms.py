@@ -42,6 +42,10 @@ class AgreementTerms:
     hubs: tuple[str, ...] = ()
     #: Where these terms come from (agreement version, assessment version, source URL).
     sources: tuple[str, ...] = field(default_factory=tuple)
+    #: The sending state's designated safe countries of origin on ``on`` (ISO alpha-3), read from the
+    #: partners register's safe-country lists (entries without exceptions); None when the register holds
+    #: no list for that state on the date (EU-R6S then bars: safety must be shown, not assumed).
+    safe_countries_of_origin: frozenset[str] | None = None
     #: ISO alpha-3 of the state sending people under this agreement (GBR, ITA...). A rule pack applies only
     #: agreements of its own sending states; terms without one are applied by no pack (fail closed).
     sending_state: str | None = None

@@ -68,9 +68,9 @@ EVENT_ORDER: Final[tuple[str, ...]] = (
     "travel_document_refused",
     "detained",
     "adults_at_risk_assessed",
-    "detention_validated",
     "fitness_to_fly_assessed",
     "removal_notice_served",
+    "departure_details_served",
     "judicial_review_lodged",
     "injunction_granted",
     "rule39_granted",
@@ -671,8 +671,9 @@ class _Generator:
             out: I64 = fitness_codes[unfit + 2 * serious]
             return out
 
-        # Detention episodes: the person is assessed, the detention may be validated by a judge, and
-        # fitness checks and notices fall within it.
+        # Detention episodes: the person is assessed, and fitness checks and notices fall within it. UK
+        # immigration detention has no judicial validation (the population is calibrated to the UK), so
+        # no ``detention_validated`` event is written.
         held = np.flatnonzero(detained)
         h_units, h_length = units[held], length[held]
         h = held.size
@@ -681,9 +682,6 @@ class _Generator:
         centre_codes = p.codes("detained", [{"place": place} for place in _REMOVAL_CENTRES])
         self.emit_units(h_units, "detained", detained_on, centre_codes[d.index(len(_REMOVAL_CENTRES), h)])
         self.emit_units(h_units, "released", released_on)
-        validated = d.chance(rates.DETENTION_VALIDATED_SHARE, h)
-        validated_on = np.minimum(detained_on + d.uniform_days(1, 5, h), released_on)
-        self.emit_units(h_units[validated], "detention_validated", validated_on[validated])
         assessed = d.chance(rates.AAR_AT_DETENTION_SHARE, h)
         self.emit_assessments(h_units[assessed], detained_on[assessed])
         checked = d.chance(rates.FITNESS_TO_FLY_IN_DETENTION_SHARE, h)
@@ -721,6 +719,11 @@ class _Generator:
         )
         self.emit_units(
             notice_units, "removal_notice_served", notice_day, notice_codes[self.nationality[notice_units]]
+        )
+        # The notice of departure details (s.10A(2) Immigration and Asylum Act 1999) follows the notice of
+        # intention once a flight is booked: ASSUMPTION, one to ten days later.
+        self.emit_units(
+            notice_units, "departure_details_served", notice_day + d.uniform_days(1, 10, notice_units.size)
         )
 
         # A notice brings a judicial review now and then, rarely an injunction, very rarely Rule 39.

@@ -311,9 +311,6 @@ DETENTION_FAMILY_WITH_CHILDREN_FACTOR: Final = 0.1
 #: Median length of a removal detention. Assumption.
 DETENTION_MEDIAN_DAYS: Final = 28.0
 DETENTION_SIGMA: Final = 0.9
-#: Share of detentions confirmed by a judge (DR §2.4 R17: in Italy-Albania about 70% were not validated;
-#: the UK has no routine judicial validation). Assumption.
-DETENTION_VALIDATED_SHARE: Final = 0.5
 #: Adults-at-Risk assessment at the start of a detention (DR §2.2 R8: reassess whenever detention is
 #: considered). Assumption.
 AAR_AT_DETENTION_SHARE: Final = 0.9

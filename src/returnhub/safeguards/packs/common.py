@@ -80,10 +80,16 @@ def _rule39_in_force(ctx: Context) -> pl.Expr:
 
 
 def _is_vulnerable(ctx: Context) -> pl.Expr:
-    level = ctx.int_param("vulnerability.adults_at_risk_min_level")
+    # Each pack says which assessment makes a person vulnerable: the UK's Adults-at-Risk level, the EU's
+    # own vulnerability assessment (parameter ``vulnerability.assessment``).
+    if ctx.param("vulnerability.assessment") == "eu_vulnerability":
+        assessed = col("vulnerable").fill_null(False)
+    else:
+        level = ctx.int_param("vulnerability.adults_at_risk_min_level")
+        assessed = (col("adults_at_risk_level") >= level).fill_null(False)
     return (
         col("is_minor")
-        | (col("adults_at_risk_level") >= level).fill_null(False)
+        | assessed
         | col("serious_medical_condition").fill_null(False)
         | (col("nrm_reasonable_grounds") == "positive").fill_null(False)
         | (col("nrm_conclusive_grounds") == "positive").fill_null(False)
@@ -139,10 +145,10 @@ AGE_AND_FAMILY: tuple[DerivedFact, ...] = (
     DerivedFact(
         "is_vulnerable",
         pl.Boolean(),
-        "A child, an adult at risk at or above the pack's level, a serious medical condition, or a "
-        "positive NRM decision.",
+        "A child, assessed vulnerable (UK: an adult at risk at or above the pack's level; EU: the EU "
+        "vulnerability assessment), a serious medical condition, or a positive NRM decision.",
         _is_vulnerable,
-        ("vulnerability.adults_at_risk_min_level",),
+        ("vulnerability.assessment",),
     ),
 )
 
@@ -262,15 +268,37 @@ NRM: tuple[DerivedFact, ...] = (
 # ----------------------------------------------------------------------------------------------------------
 
 
-def appeal_rights_not_exhausted(ctx: Context) -> pl.Expr:
+#: Decisions that refuse a claim and so leave the person removable once appeal rights are exhausted.
+REFUSED_OUTCOMES = ("refuse", "certified", "inadmissible")
+
+
+def finally_refused(ctx: Context) -> pl.Expr:
+    """The claim is finally refused on the date: a refusal (or inadmissibility) with appeal rights
+    exhausted since, or a withdrawal where the pack's dated parameter says a withdrawn claim is final.
+
+    No decision means no final refusal: appeal rights "exhausted" without a decision prove nothing.
+    """
+    today = ctx.today
+    decided = col("claim_decided_on") <= today
     exhausted = (
-        col("appeal_rights_exhausted_on").is_not_null()
-        & (col("appeal_rights_exhausted_on") <= ctx.today)
+        col("claim_outcome").is_in(list(REFUSED_OUTCOMES))
+        & decided
+        & (col("appeal_rights_exhausted_on") <= today)
+        & (col("appeal_rights_exhausted_on") >= col("claim_decided_on"))
+    )
+    withdrawn = pl.lit(bool(ctx.param("asylum.withdrawn_claim_is_final"))) & (
+        (col("claim_outcome") == "withdrawn") & decided
+    )
+    return (exhausted | withdrawn).fill_null(False)
+
+
+def appeal_rights_not_exhausted(ctx: Context) -> pl.Expr:
+    final = (
+        finally_refused(ctx)
         & ~col("appeal_pending").fill_null(True)
-        & (col("claim_outcome").fill_null("") != "grant")
         & (col("article8_outcome").fill_null("") != "grant")
     )
-    return ~exhausted
+    return ~final
 
 
 def further_submissions_pending(ctx: Context) -> pl.Expr:
@@ -296,10 +324,6 @@ def unfit_to_fly(ctx: Context) -> pl.Expr:
 
 def serious_medical_condition(ctx: Context) -> pl.Expr:
     return col("serious_medical_condition")
-
-
-def detained_without_judicial_validation(ctx: Context) -> pl.Expr:
-    return col("detained").fill_null(False) & col("detention_validated_on").is_null()
 
 
 def is_detained(ctx: Context) -> pl.Expr:
@@ -342,8 +366,17 @@ def hub_country_unsafe_or_not_in_force(ctx: Context) -> pl.Expr:
     return fails | _designated_hub_not_covered(t)
 
 
-def hub_country_unsafe_or_unmonitored(ctx: Context) -> pl.Expr:
-    return hub_country_unsafe_or_not_in_force(ctx) | pl.lit(ctx.agreement.monitoring_body is None)
+def agreement_unmonitored(ctx: Context) -> pl.Expr:
+    return pl.lit(ctx.agreement.monitoring_body is None)
+
+
+def not_from_designated_safe_country(ctx: Context) -> pl.Expr:
+    """The person's nationality is not on the sending state's safe-country list in the register."""
+    designated = ctx.agreement.safe_countries_of_origin
+    if designated is None:
+        # No list registered for the agreement's sending state on the date: safety is not shown.
+        return pl.lit(True)
+    return ~col("nationality").is_in(sorted(designated))
 
 
 def unrecorded_risk_profile(ctx: Context) -> pl.Expr:

@@ -1,15 +1,17 @@
 """The UK pack: return hubs for people whose asylum claims are finally refused (research section 2).
 
-Bars: R1 appeal rights exhausted, R2 further submissions, R3 judicial review or injunction, R4 Rule 39,
-R5 notice period, R9 NRM, R10 children and age disputes (with its exceptions), R12 hub country safe and
-agreement in force, R14 agreement scope, FTF unfit to fly. Reviews (a senior caseworker decides): R8
-Adults at Risk, R11 family and Article 8, MED serious medical condition, R17 detention not validated,
-R12P a risk profile the case record cannot show.
+Bars: R1 claim finally refused, R2 further submissions, R3 judicial review or injunction, R4 Rule 39,
+R5 notice of intention served after the latest decision and its period over, R5D departure details
+served, R9 NRM, R10 children and age disputes (with its exceptions), R12 hub country safe and agreement
+in force, R14 agreement scope, FTF unfit to fly. Reviews (a senior caseworker decides): R8 Adults at
+Risk, R11 family and Article 8, MED serious medical condition, FTFS a fitness-to-fly assessment out of
+date, R12P a risk profile the case record cannot show. Every other rule of the research (R6, R7, R13,
+R15-R21) is an exclusion with its reason: ``returnhub rules list`` shows them.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +23,7 @@ from returnhub.safeguards.rules import (
     TRANSFER_STAGES,
     Context,
     DerivedFact,
+    Exclusion,
     Kind,
     Outcome,
     Override,
@@ -43,6 +46,13 @@ AAR_GUIDANCE = c.cite(
     "https://gov.uk/government/publications/offender-management/adults-at-risk-in-immigration-detention-accessible",
     note="Levels 1-3 wording in v10.0 UNVERIFIED (research 7.2).",
 )
+WITHDRAWN_CLAIMS = c.cite(
+    "Immigration Rules, Part 11, paragraph 333C (withdrawal of asylum applications)",
+    "https://www.gov.uk/guidance/immigration-rules/immigration-rules-part-11-asylum",
+    "333C",
+    "A withdrawn claim is not decided, so it carries no right of appeal (a refusal of a protection claim "
+    "is what s.82 NIAA 2002 makes appealable): it is final when withdrawn.",
+)
 UK_HUB_TALKS = c.cite(
     "The National, UK begins talks to send failed asylum seekers abroad (15 May 2025)",
     "https://www.thenationalnews.com/news/uk/2025/05/15/uk-begins-talks-to-send-failed-asylum-seekers-abroad/",
@@ -55,8 +65,29 @@ AAA = c.cite(
 
 
 def _notice_not_served_or_running(ctx: Context) -> pl.Expr:
-    ends = col("notice_period_ends_on")
-    return col("removal_notice_served_on").is_null() | (ctx.today <= ends).fill_null(True)
+    served, ends = col("removal_notice_served_on"), col("notice_period_ends_on")
+    # A notice served before the latest decision that made the person removable (a refusal of further
+    # submissions, a dismissed appeal...) was about a decision since replaced: it no longer counts.
+    stale = (served < col("removability_decided_on")).fill_null(False)
+    return served.is_null() | stale | (ctx.today <= ends).fill_null(True)
+
+
+def _departure_details_missing(ctx: Context) -> pl.Expr:
+    details = col("departure_details_served_on")
+    # The departure details must follow the notice of intention they complete, and the latest decision.
+    before_notice = (details < col("removal_notice_served_on")).fill_null(True)
+    before_decision = (details < col("removability_decided_on")).fill_null(False)
+    return details.is_null() | (details > ctx.today) | before_notice | before_decision
+
+
+def _fitness_assessment_out_of_date(ctx: Context) -> pl.Expr:
+    days = ctx.int_param("fitness_to_fly.valid_days")
+    return col("fitness_assessed_on") < pl.lit(ctx.as_of - timedelta(days=days), dtype=pl.Date)
+
+
+def _unfit_on_a_current_assessment(ctx: Context) -> pl.Expr:
+    # An old finding either way calls for a fresh assessment (FTFS), not a bar or a pass.
+    return c.unfit_to_fly(ctx) & ~_fitness_assessment_out_of_date(ctx).fill_null(False)
 
 
 def _aar_at_or_above_review_level(ctx: Context) -> pl.Expr:
@@ -107,9 +138,18 @@ def _assessed_minor(ctx: Context) -> pl.Expr:
 
 
 AGE_DISPUTE_SOURCE = c.cite(
-    "Research R10: children and age disputes (open dispute blocks hub placement)",
-    "https://video.sky.it/news/mondo/video/albania-litalia-inizia-il-trasferimento-dei-migranti-958476/amp",
-    note="The UK treats an age-disputed person as a child pending assessment (benefit of the doubt).",
+    "Home Office, Assessing age (version 6.0, published for Home Office staff on 31 March 2023)",
+    "https://www.gov.uk/government/publications/assessing-age-instruction/assessing-age-accessible",
+    note="A person whose claim to be a child is doubted is treated as a child until their age is assessed "
+    "(benefit of the doubt), unless their appearance and demeanour very strongly suggest they are "
+    "significantly over 18 (this pack does not code that exception: an open dispute always bars).",
+)
+NABA_AGE = c.cite(
+    "Nationality and Borders Act 2022, Part 4, ss.49-58 (age assessments)",
+    "https://www.legislation.gov.uk/ukpga/2022/36/part/4",
+    "ss.49-58",
+    "Statutory age assessments (National Age Assessment Board from 31 March 2023) and the appeal against "
+    "them; the sections' wording was not read in the research (UNVERIFIED).",
 )
 MAJORITY = c.cite(
     "Family Law Reform Act 1969, section 1",
@@ -120,7 +160,8 @@ MAJORITY = c.cite(
 RULES: tuple[Rule, ...] = (
     Rule(
         id="R1",
-        title="Appeal rights exhausted and no leave granted",
+        title="Claim finally refused: a refusal or inadmissibility with appeal rights exhausted, or a "
+        "withdrawal, and no leave granted",
         kind=Kind.BAR,
         citations=(
             c.cite(
@@ -129,19 +170,26 @@ RULES: tuple[Rule, ...] = (
                 "s.78(1)",
             ),
             UK_HUB_TALKS,
+            WITHDRAWN_CLAIMS,
         ),
         in_force_from=PACK_START,
         stages=ALL_STAGES,
         facts=(
             "claim_outcome",
+            "claim_decided_on",
             "appeal_pending",
             "appeal_rights_exhausted_on",
             "article8_outcome",
         ),
         fails=c.appeal_rights_not_exhausted,
-        reason_fails="appeal rights are not exhausted (exhausted on: {appeal_rights_exhausted_on}; appeal "
-        "pending: {appeal_pending}; claim outcome: {claim_outcome}; Article 8 outcome: {article8_outcome})",
-        reason_passes="appeal rights exhausted on {appeal_rights_exhausted_on}, no appeal pending, no leave",
+        reason_fails="the claim is not finally refused (decision: {claim_outcome} on {claim_decided_on}; "
+        "appeal rights exhausted on: {appeal_rights_exhausted_on}; appeal pending: {appeal_pending}; "
+        "Article 8 outcome: {article8_outcome})",
+        reason_passes="claim finally refused (decision: {claim_outcome} on {claim_decided_on}; appeal rights "
+        "exhausted on {appeal_rights_exhausted_on}), no appeal pending, no leave",
+        description="A refusal, certification or inadmissibility decision needs appeal rights exhausted "
+        "after it; a withdrawn claim is final when withdrawn while the dated parameter "
+        "asylum.withdrawn_claim_is_final says so (paragraph 333C). No decision recorded means not final.",
     ),
     Rule(
         id="R2",
@@ -233,12 +281,40 @@ RULES: tuple[Rule, ...] = (
         ),
         in_force_from=STATUTORY_NOTICE,
         stages=frozenset({Stage.DEPARTURE}),
-        facts=("removal_notice_served_on", "notice_period_ends_on", "detained"),
+        facts=("removal_notice_served_on", "notice_period_ends_on", "removability_decided_on", "detained"),
         fails=_notice_not_served_or_running,
-        reason_fails="no notice of removal served, or its period has not ended (served on "
-        "{removal_notice_served_on}; removal barred up to and including {notice_period_ends_on})",
-        reason_passes="notice served on {removal_notice_served_on}; the period ended on "
-        "{notice_period_ends_on}",
+        reason_fails="no notice of intention to remove served since the latest decision of "
+        "{removability_decided_on}, or its period has not ended (served on {removal_notice_served_on}; "
+        "removal barred up to and including {notice_period_ends_on})",
+        reason_passes="notice served on {removal_notice_served_on}, after the latest decision of "
+        "{removability_decided_on}; the period ended on {notice_period_ends_on}",
+    ),
+    Rule(
+        id="R5D",
+        title="Notice of departure details served",
+        kind=Kind.BAR,
+        citations=(
+            c.cite(
+                "Immigration and Asylum Act 1999, s.10A (inserted by s.46 Nationality and Borders Act 2022)",
+                "https://www.legislation.gov.uk/ukpga/1999/33/section/10A",
+                "s.10A(2)",
+                "Removal needs a notice of intention to remove and a notice of departure details (research "
+                "7.7). Any separate period for the departure-details notice is UNVERIFIED: none is applied.",
+            ),
+            c.cite(
+                "Home Office, Service of removal notices and departure details (Detention Services Order, "
+                "December 2023)",
+                "https://fly1.wordsworth.site/government/publications/notification-of-removal-directions-to-detainees/service-of-removal-notices-and-departure-details-accessible-version",
+            ),
+        ),
+        in_force_from=STATUTORY_NOTICE,
+        stages=frozenset({Stage.DEPARTURE}),
+        facts=("departure_details_served_on", "removal_notice_served_on", "removability_decided_on"),
+        fails=_departure_details_missing,
+        reason_fails="no notice of departure details served after the notice of intention of "
+        "{removal_notice_served_on} and the latest decision of {removability_decided_on} (departure "
+        "details served on {departure_details_served_on})",
+        reason_passes="departure details served on {departure_details_served_on}",
     ),
     Rule(
         id="R8",
@@ -307,7 +383,7 @@ RULES: tuple[Rule, ...] = (
         id="R10",
         title="Not a child, and no age dispute open",
         kind=Kind.BAR,
-        citations=(MAJORITY, AGE_DISPUTE_SOURCE),
+        citations=(MAJORITY, AGE_DISPUTE_SOURCE, NABA_AGE),
         in_force_from=PACK_START,
         stages=ALL_STAGES,
         facts=(
@@ -446,9 +522,34 @@ RULES: tuple[Rule, ...] = (
         in_force_from=PACK_START,
         stages=frozenset({Stage.MANIFEST_LOCK, Stage.DEPARTURE, Stage.ONWARD_RETURN}),
         facts=("fit_to_fly", "fitness_assessed_on"),
-        fails=c.unfit_to_fly,
+        fails=_unfit_on_a_current_assessment,
         reason_fails="assessed unfit to fly on {fitness_assessed_on}",
-        reason_passes="not assessed unfit to fly (last assessment {fitness_assessed_on})",
+        reason_passes="not assessed unfit to fly on a current assessment (last assessment "
+        "{fitness_assessed_on})",
+    ),
+    Rule(
+        id="FTFS",
+        title="Fitness-to-fly assessment out of date: a fresh assessment, with a senior caseworker's "
+        "decision",
+        kind=Kind.REVIEW,
+        citations=(
+            c.cite(
+                "Home Office, Arranging removal (v5.0, 13 May 2024): fitness to fly",
+                "https://gov.uk/government/publications/returns-preparation/arranging-removal-accessible",
+                "Fitness to fly: considerations",
+                "How long an assessment stays valid is an ASSUMPTION of this pack (parameter "
+                "fitness_to_fly.valid_days).",
+            ),
+        ),
+        in_force_from=PACK_START,
+        stages=frozenset({Stage.MANIFEST_LOCK, Stage.DEPARTURE, Stage.ONWARD_RETURN}),
+        facts=("fit_to_fly", "fitness_assessed_on"),
+        fails=_fitness_assessment_out_of_date,
+        applies=lambda ctx: col("fitness_assessed_on").is_not_null(),
+        reason_fails="the last fitness-to-fly assessment, of {fitness_assessed_on}, is too old to rely on: "
+        "a fresh assessment is needed",
+        reason_passes="fitness to fly assessed on {fitness_assessed_on}, recently enough",
+        reason_not_applicable="no fitness-to-fly assessment recorded",
     ),
     Rule(
         id="MED",
@@ -467,27 +568,6 @@ RULES: tuple[Rule, ...] = (
         fails=c.serious_medical_condition,
         reason_fails="a serious medical condition was recorded on {fitness_assessed_on}",
         reason_passes="no serious medical condition recorded",
-    ),
-    Rule(
-        id="R17",
-        title="Detention not validated by a judge: senior caseworker's decision",
-        kind=Kind.REVIEW,
-        citations=(
-            c.cite(
-                "InfoMigrants, monitoring group criticism of Italy's Albanian centres",
-                "http://freeb.infomigrants.net/en/post/67858/migration-monitoring-group-renews-criticism-of-italys-albanian-centers",
-                note="About 70% of people taken to Albania were returned because detention was "
-                "not validated.",
-            ),
-        ),
-        in_force_from=PACK_START,
-        stages=frozenset({Stage.MANIFEST_LOCK, Stage.DEPARTURE}),
-        facts=("detained", "detained_on", "detention_validated_on"),
-        fails=c.detained_without_judicial_validation,
-        applies=c.is_detained,
-        reason_fails="detained since {detained_on} without a judicial validation",
-        reason_passes="detention validated on {detention_validated_on}",
-        reason_not_applicable="not detained",
     ),
 )
 
@@ -532,6 +612,142 @@ OVERRIDES: tuple[Override, ...] = (
     ),
 )
 
+HARDIAL_SINGH = c.cite(
+    "Free Movement, What is the adults at risk policy? (no fixed time limit; the Hardial Singh principles)",
+    "https://www.freemovement.org.uk/what-is-the-adults-at-risk-policy/",
+)
+BAIL_REFERRAL = c.cite(
+    "Immigration Act 2016, Schedule 10 (immigration bail), paragraph 11",
+    "https://legislation.gov.uk/ukpga/2016/19/schedule/10/2023-11-20/data.html",
+    "Sch.10 para 11",
+    "The Secretary of State must refer a detained person's case to the First-tier Tribunal for a bail "
+    "decision four months after detention began (and every four months after); paragraph number "
+    "UNVERIFIED in the research.",
+)
+NOT_UK_LAW = "EU or Italian law that does not bind the United Kingdom"
+
+EXCLUSIONS: tuple[Exclusion, ...] = (
+    Exclusion(
+        "R6",
+        "Italy-Albania exclusions (adult men, not vulnerable, safe country of origin)",
+        f"{NOT_UK_LAW}: the eu pack codes them (EU-R6A, EU-R6V, EU-R6S) for Italy's agreements only. UK "
+        "agreements state their own exclusions, applied by R14.",
+        (
+            c.cite(
+                "Sky TG24, Albania - Italy begins transferring migrants",
+                "https://video.sky.it/news/mondo/video/albania-litalia-inizia-il-trasferimento-dei-migranti-958476/amp",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R7",
+        "EU Return Regulation proposal, Article 17 (return hubs)",
+        f"A proposal, not adopted law, and {NOT_UK_LAW}; the eu pack holds it as a proposal. The UK's own "
+        "agreement and safety conditions are R12 and R14.",
+        (
+            c.cite(
+                "Proposal for a Return Regulation, COM(2025) 101, art. 17",
+                "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:52025PC0101",
+                "art. 17",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R13",
+        "Safe-country designations open to judicial review (CJEU Alace and Canpelli)",
+        f"{NOT_UK_LAW}; the UK packs use no safe-country-of-origin list to choose who goes to a hub.",
+        (
+            c.cite(
+                "CJEU, Alace and Canpelli (C-758/24 and C-759/24), 1 August 2025",
+                "https://agenparl.eu/2025/08/01/press-release-103-25-judgment-of-the-court-in-joined-cases-c-758-24-alace-and-c-759-24-canpelli",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R15",
+        "Accelerated border procedure (28 days, Italy-Albania)",
+        f"{NOT_UK_LAW}, and it times the asylum decision itself: UK hubs take only people whose claims are "
+        "already finally refused (R1).",
+        (
+            c.cite(
+                "Albania: Italian government's migrant centres ready (28-day procedure)",
+                "https://newsfromrss.com/albania-italian-governments-migrant-centres-ready-to-host-first-consignment",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R16",
+        "Maximum length of detention",
+        "UK law sets no fixed limit for adults: detention is lawful only for a reasonable period while "
+        "removal is in prospect (the Hardial Singh principles), under regular detention reviews "
+        "(detention_reviewed events) and with an automatic bail referral to the First-tier Tribunal at four "
+        "months (Schedule 10 to the Immigration Act 2016). These decide release from detention, not "
+        "whether a move is lawful, so no rule here bars a move on the length of detention.",
+        (HARDIAL_SINGH, BAIL_REFERRAL),
+    ),
+    Exclusion(
+        "R17",
+        "Judicial validation of detention",
+        "UK immigration detention is an administrative power with no judicial validation: a judge decides "
+        "only on bail or in judicial review or habeas corpus (R3 bars a move while a judicial review is "
+        "pending). Italian law requires validation; the eu pack codes it (EU-R17).",
+        (
+            BAIL_REFERRAL,
+            c.cite(
+                "InfoMigrants, monitoring group criticism of Italy's Albanian centres",
+                "http://freeb.infomigrants.net/en/post/67858/migration-monitoring-group-renews-criticism-of-italys-albanian-centers",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R18",
+        "Suspensive effect of appeals under the EU proposal",
+        f"A proposal and {NOT_UK_LAW}. In the UK a pending appeal suspends removal (s.78 NIAA 2002, R1) and "
+        "pending further submissions or judicial review bar a move (R2, R3).",
+        (
+            c.cite(
+                "The EU redefines returns (suspensive effect under the proposal)",
+                "https://blogrise.altervista.org/the-european-union-redefines-returns-finding-a-balance-between-efficiency-and-fundamental-rights/",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R19",
+        "Mutual recognition of return decisions (European Return Order)",
+        f"A proposal and {NOT_UK_LAW}; the record holds no other state's return decisions.",
+        (
+            c.cite(
+                "New proposal for a regulation establishing a common return system (summary)",
+                "https://dev.infinity-dt.com/news/new-proposal-regulation-establishing-common-return-system-has-been-released",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R20",
+        "Voluntary Returns Service eligibility",
+        "Who may get voluntary-return support (and up to £3,000) is a test for the support scheme, not a "
+        "safeguard on a move to a hub; a voluntary-return application is recorded as an event and read by "
+        "operations for onward returns.",
+        (
+            c.cite(
+                "Immigration corner: eligibility for voluntary returns (summary of GOV.UK)",
+                "https://jamaica-gleaner.com/article/news/20220621/immigration-corner-eligibility-voluntary-returns",
+            ),
+        ),
+    ),
+    Exclusion(
+        "R21",
+        "Obligation to cooperate (EU proposal)",
+        f"A proposal and {NOT_UK_LAW}; it sets sanctions on the person, not a condition of a lawful move.",
+        (
+            c.cite(
+                "EU states agree position on new illegal immigration rules (Council position)",
+                "https://www.theepochtimes.com/world/eu-states-agree-position-on-new-illegal-immigration-rules-5955705",
+            ),
+        ),
+    ),
+)
+
 DERIVED: tuple[DerivedFact, ...] = (
     *c.AGE_AND_FAMILY,
     DerivedFact(
@@ -554,6 +770,7 @@ def build() -> RulePack:
         valid_from=PACK_START,
         rules=RULES,
         overrides=OVERRIDES,
+        exclusions=EXCLUSIONS,
         derived=DERIVED,
         parameters=ParameterSet.load(here),
         sending_states=frozenset({"GBR"}),
