@@ -7,6 +7,7 @@ their signatures are documented in ``docs/safeguards.md`` and kept stable. They 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.state import LegalEvent, fold_as_of
@@ -581,8 +582,20 @@ def screening_results(row: Screening) -> pl.DataFrame:
 
 #: A case's overall outcome in a screening.
 SCREENING_OUTCOMES = ("eligible", "review", "barred")
-#: Parsed outcomes of the latest screening, by screening id (a stored screening never changes).
-_REFERENCES_BY_SCREENING: dict[int, dict[str, list[str]]] = {}
+#: Parsed outcomes of the latest screening, keyed by (database, screening id, digest of the stored results):
+#: an id alone is not unique across two databases in one process, a restore or a truncation, and a review
+#: queue must never show another database's people.
+_REFERENCES_BY_SCREENING: dict[tuple[str, int, str], dict[str, list[str]]] = {}
+
+
+def _screening_key(row: Screening) -> tuple[str, int, str]:
+    session = object_session(row)
+    database = ""
+    if session is not None:
+        # The URL names the database (file path, or host and database name); the password is left out.
+        database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    # A digest of the stored results: a restored or re-created screening with a reused id differs here.
+    return database, row.id, hashlib.blake2b(row.results, digest_size=16).hexdigest()
 
 
 def screening_references(row: Screening, outcome: str) -> list[str]:
@@ -591,7 +604,8 @@ def screening_references(row: Screening, outcome: str) -> list[str]:
     Parsed once per screening and kept for the next call (a caseload page walks them 50 at a time)."""
     if outcome not in SCREENING_OUTCOMES:
         raise InvalidInput("outcome must be eligible, review or barred")
-    cached = _REFERENCES_BY_SCREENING.get(row.id)
+    key = _screening_key(row)
+    cached = _REFERENCES_BY_SCREENING.get(key)
     if cached is None:
         frame = pl.read_parquet(io.BytesIO(row.results), columns=["reference", "outcome"])
         frame = frame.with_columns(pl.col("outcome").cast(pl.String)).sort("reference")
@@ -600,7 +614,7 @@ def screening_references(row: Screening, outcome: str) -> list[str]:
             for o in ("eligible", "review", "barred")
         }
         _REFERENCES_BY_SCREENING.clear()  # keep only the latest one
-        _REFERENCES_BY_SCREENING[row.id] = cached
+        _REFERENCES_BY_SCREENING[key] = cached
     return cached[outcome]
 
 
