@@ -138,8 +138,11 @@ def test_there_is_no_update_path_for_terms(client: TestClient) -> None:
     same_day = client.post(
         "/agreements/GBR-SRB-1/versions", json={"effective_from": "2026-01-01", "places": 1, **SOURCE}
     )
-    assert same_day.status_code == 409 and same_day.headers["content-type"] == PROBLEM
-    assert "never edited in place" in same_day.json()["detail"]
+    # The same legal date again is a correction recorded beside the first version, which stays readable.
+    assert same_day.status_code == 201
+    versions = client.get("/agreements/GBR-SRB-1/versions").json()
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[0]["places"] == AGREEMENT["terms"]["places"] and versions[1]["places"] == 1  # type: ignore[index]
 
 
 def test_errors_are_problems_and_write_nothing(client: TestClient, runtime: Runtime) -> None:
