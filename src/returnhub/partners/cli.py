@@ -65,21 +65,22 @@ def partners_list(on: OnOption = None, known_at: KnownAtOption = None, as_json: 
         "sending state",
         f"status on {day}{_as_known(known)}",
         "since",
-        "provenance",
         "agreements",
         "hubs",
         title="provenance: sourced (a cited source), reported (a report, not confirmed), "
         "illustrative (invented for the demo, not a fact)",
     )
+    # Never squeezed out of a narrow terminal: whether a fact is sourced, reported or invented must show.
+    table.add_column("provenance", min_width=12, no_wrap=True)
     for r in rows:
         table.add_row(
             f"{r['partner_name']} ({r['partner_country']})",
             r["sending_state"],
             (r["status"] or "").replace("_", " "),
             str(r["since"] or ""),
-            r["provenance"] or "",
             ", ".join(f"{a} ({p})" for a, p in r["agreement_provenance"].items()),
             str(r["hubs"]),
+            r["provenance"] or "",
         )
     out.print(table)
 
@@ -249,25 +250,26 @@ def hubs_occupancy(on: OnOption = None, known_at: KnownAtOption = None, as_json:
         print_json(rows)
         return
     table = Table(
-        "hub",
-        "agreement",
+        "hub (agreement)",
         "status",
         "beds",
         "occupied",
         "free",
         "counted on",
-        "provenance",
         title=f"hubs on {day}{_as_known(known)}",
     )
+    # Never squeezed out of a narrow terminal: whether a hub is a fact or an invention must show.
+    table.add_column("provenance", min_width=12, no_wrap=True)
     for r in rows:
         table.add_row(
-            r["hub"],
-            r["agreement"],
+            f"{r['hub']} ({r['agreement']})",
             r["status"],
             str(r["beds"]),
             str(r["occupied"]),
             str(r["free"]),
             str(r["counted_on"] or "no count"),
-            f"{r['provenance']} (agreement: {r['agreement_provenance']})",
+            r["provenance"]
+            if r["provenance"] == r["agreement_provenance"]
+            else f"{r['provenance']} (agreement: {r['agreement_provenance']})",
         )
     out.print(table)
