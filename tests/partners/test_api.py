@@ -234,3 +234,21 @@ def test_hubs_and_assessments_round_trip(client: TestClient) -> None:
     assert bad.status_code == 422
     no_evidence = client.post("/assessments", json={**assessment, "country": "BIH", "evidence": []})
     assert no_evidence.status_code == 422
+
+
+def test_reads_take_known_at_and_show_provenance(client: TestClient) -> None:
+    """Issue 13, findings 9 and 14: ``?known_at=`` answers as the register knew it then; every fact carries
+    its provenance."""
+    _pipeline_in_force(client)
+    assert client.post("/agreements", json=AGREEMENT).status_code == 201
+    before = "2000-01-01T00:00:00Z"  # before anything was recorded
+    assert client.get("/agreements/GBR-SRB-1", params={"known_at": before}).status_code == 404
+    now = client.get("/agreements/GBR-SRB-1").json()
+    assert now["provenance"] and now["terms"]["provenance"] and now["terms"]["recorded_at"]
+    rows = client.get("/partners", params={"known_at": before}).json()
+    assert rows == []
+    (row,) = [r for r in client.get("/partners").json() if r["partner_country"] == "SRB"]
+    assert row["provenance"] in ("sourced", "reported", "illustrative")
+    assert row["agreement_provenance"] == {"GBR-SRB-1": now["provenance"]}
+    bad = client.get("/partners", params={"known_at": "yesterday"})
+    assert bad.status_code == 422

@@ -51,6 +51,12 @@ def test_provenance_is_shown_in_list_show_and_occupancy(
     assert africa["partner_name"] == "Countries in Africa (not named)"
     assert rows[("GBR", "RWA")]["provenance"] == "sourced"
 
+    # --known-at: as the register knew it before the seed, it held nothing.
+    code, out, _ = run(seeded, capsys, "partners", "list", "--known-at", "2000-01-01T00:00:00Z", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = run(seeded, capsys, "partners", "list", "--known-at", "yesterday")
+    assert code == 2 and err.count("\n") == 1 and "--known-at" in err
+
     code, table, _ = run(seeded, capsys, "partners", "list", "--on", "2026-01-15")
     assert code == 0 and "illustrative" in table and "reported" in table
 
