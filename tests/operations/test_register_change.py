@@ -103,3 +103,38 @@ def test_agreement_suspended_takes_everyone_off(
         manifest = {e["reference"]: e for e in ops.show_transfer(s, transfer)["manifest"]}
     assert {manifest[r]["state"] for r in people} == {"removed"}
     assert all("as suspended from" in manifest[r]["reason"] for r in people)
+
+
+def test_an_eligibility_as_known_then_reads_the_register_as_known_then(
+    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]]
+) -> None:
+    """Issue 13, finding 9: the as-of view shows what was known when, for the register as for the events."""
+    from returnhub.safeguards import evaluate_case
+
+    (person,) = make_people(1)
+    known_before = clock.now()
+    clock.advance(timedelta(hours=1))
+    with unit_of_work(engine) as s:
+        partners.record_assessment(
+            s,
+            AssessmentVersionIn(
+                assessing_state="GBR",
+                assessed_on=clock.today() - timedelta(days=30),  # a past finding, recorded late
+                safe=False,
+                summary="Late-recorded finding.",
+                evidence=[{"url": "https://example.org/finding", "title": "Finding"}],  # type: ignore[list-item]
+                provenance="illustrative",
+                source_title="test",
+            ),
+            "MKD",
+            clock=clock,
+            recorded_by="partnerships",
+            amend=True,
+        )
+    with unit_of_work(engine, read_only=True) as s:
+        then = evaluate_case(
+            s, person, pack="uk", stage="hub_referral", as_of=clock.today(), known_at=known_before
+        )
+        now = evaluate_case(s, person, pack="uk", stage="hub_referral", as_of=clock.today())
+    assert "GBR-MKD-ILLUSTRATIVE" in then.eligible_agreements
+    assert "GBR-MKD-ILLUSTRATIVE" not in now.eligible_agreements

@@ -62,11 +62,13 @@ class RegisterOrPackDefaults:
 
     Before any agreement of the pack's sending states is registered (or before the partners tables exist)
     the pack's dated YAML defaults apply; once the register holds one, the register alone is the source.
+    With ``known_at`` the register is read as it was known then (it is bitemporal, like the case events).
     """
 
-    def __init__(self, session: Session, pack: RulePack) -> None:
+    def __init__(self, session: Session, pack: RulePack, known_at: datetime | None = None) -> None:
         self._session = session
         self._pack = pack
+        self._known_at = known_at
         self._defaults = YamlTermsProvider(pack.parameters)
 
     def terms_on(self, on: date) -> list[AgreementTerms]:
@@ -78,15 +80,17 @@ class RegisterOrPackDefaults:
         try:
             # A savepoint, so that a register not yet migrated cannot poison the caller's transaction.
             with self._session.begin_nested():
-                registered = DatabaseTermsProvider(self._session).terms_on(on)
+                registered = DatabaseTermsProvider(self._session, self._known_at).terms_on(on)
         except SQLAlchemyError:
             registered = []
         kept = applicable_terms(self._pack, registered)
         return list(kept) if kept else self._defaults.terms_on(on)
 
 
-def default_terms_provider(session: Session, pack: RulePack | str) -> AgreementTermsProvider:
-    return RegisterOrPackDefaults(session, _pack(pack))
+def default_terms_provider(
+    session: Session, pack: RulePack | str, known_at: datetime | None = None
+) -> AgreementTermsProvider:
+    return RegisterOrPackDefaults(session, _pack(pack), known_at)
 
 
 def _pack(pack: RulePack | str) -> RulePack:
@@ -94,9 +98,13 @@ def _pack(pack: RulePack | str) -> RulePack:
 
 
 def _terms(
-    session: Session, pack: RulePack, on: date, provider: AgreementTermsProvider | None
+    session: Session,
+    pack: RulePack,
+    on: date,
+    provider: AgreementTermsProvider | None,
+    known_at: datetime | None = None,
 ) -> list[AgreementTerms]:
-    return (provider or default_terms_provider(session, pack)).terms_on(on)
+    return (provider or default_terms_provider(session, pack, known_at)).terms_on(on)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -166,7 +174,8 @@ def _evaluate_case(
     on = as_of or (known_at.date() if known_at is not None else (clock or SystemClock()).today())
     rule_pack.check_date(on)
     facts = case_facts(session, reference, as_of=on, known_at=known_at)
-    plan = make_plan(rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider))
+    # The register as known at ``known_at`` too: the as-of view shows what was known when, facts and terms.
+    plan = make_plan(rule_pack, stage, on, _terms(session, rule_pack, on, terms_provider, known_at))
     return evaluate(facts, plan, trace=True), on, known_at
 
 
