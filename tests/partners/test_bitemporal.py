@@ -178,3 +178,37 @@ def test_a_late_talks_step_is_placed_at_its_date(engine: Engine, clock: FixedClo
     with unit_of_work(engine, read_only=True) as s:
         partner = service.list_partners(s, date(2025, 4, 1))[0]
     assert partner["status"] == "exploratory" and partner["provenance"] == "illustrative"
+
+
+def test_a_withdrawn_list_is_announced_to_the_register_change_hooks(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """Issue 13, finding 10: a withdrawn safe-country list is announced, naming the agreements it touches,
+    so that operations can re-check the people listed under them."""
+    from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
+    from returnhub.partners.seed import seed_partners
+
+    heard: list[RegisterChange] = []
+
+    def listen(_session: object, change: RegisterChange, _clock: object) -> None:
+        heard.append(change)
+
+    with unit_of_work(engine) as s:
+        seed_partners(s, clock)
+    REGISTER_CHANGE_HOOKS.append(listen)
+    try:
+        with unit_of_work(engine) as s:
+            service.record_safe_country_list(s, _safe_list(clock.today(), []), clock=clock, recorded_by="t")
+    finally:
+        REGISTER_CHANGE_HOOKS.remove(listen)
+    (change,) = heard
+    assert change.agreements == frozenset({"ITA-ALB-PROTOCOL"})
+    assert change.what.startswith("Italy's list of safe countries of origin was withdrawn from")
+    with unit_of_work(engine, read_only=True) as s:
+        (italy,) = [t for t in service.terms_on(s, clock.today()) if t.agreement == "ITA-ALB-PROTOCOL"]
+        (before,) = [
+            t
+            for t in service.terms_on(s, clock.today() - timedelta(days=1))
+            if t.agreement == "ITA-ALB-PROTOCOL"
+        ]
+    assert italy.nationalities_in_scope == frozenset() and before.nationalities_in_scope

@@ -274,5 +274,6 @@ class SafeListIn(SourcedIn):
     designating_state: str = Field(min_length=2, max_length=60)
     effective_from: date
     legal_basis: str = Field(min_length=1, max_length=300)
-    entries: list[SafeListEntryIn] = Field(min_length=1)
+    #: Empty: the list is withdrawn (or annulled) from ``effective_from``; no country is designated.
+    entries: list[SafeListEntryIn] = Field(default_factory=list)
     note: str | None = Field(default=None, max_length=4000)

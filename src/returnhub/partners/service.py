@@ -391,8 +391,13 @@ def record_safe_country_list(
     announce(
         session,
         RegisterChange(
-            what=f"{country_name(state)}'s list of safe countries of origin changed from "
-            f"{_day(body.effective_from)} (version {row.version})",
+            what=(
+                f"{country_name(state)}'s list of safe countries of origin was withdrawn from "
+                f"{_day(body.effective_from)}"
+                if not entries
+                else f"{country_name(state)}'s list of safe countries of origin changed from "
+                f"{_day(body.effective_from)} (version {row.version})"
+            ),
             agreements=_agreements_between(session, state),
         ),
         clock,
