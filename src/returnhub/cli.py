@@ -604,6 +604,11 @@ def projection_rebuild(as_json: Annotated[bool, typer.Option("--json")] = False)
 
 
 def main() -> None:
+    # The composition root wires the departure gate into casework (a new event) and partners (a register
+    # change), which must not import operations themselves.
+    from returnhub.operations.transfers import register_hooks
+
+    register_hooks()
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:

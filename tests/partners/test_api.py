@@ -138,8 +138,11 @@ def test_there_is_no_update_path_for_terms(client: TestClient) -> None:
     same_day = client.post(
         "/agreements/GBR-SRB-1/versions", json={"effective_from": "2026-01-01", "places": 1, **SOURCE}
     )
-    assert same_day.status_code == 409 and same_day.headers["content-type"] == PROBLEM
-    assert "never edited in place" in same_day.json()["detail"]
+    # The same legal date again is a correction recorded beside the first version, which stays readable.
+    assert same_day.status_code == 201
+    versions = client.get("/agreements/GBR-SRB-1/versions").json()
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[0]["places"] == AGREEMENT["terms"]["places"] and versions[1]["places"] == 1  # type: ignore[index]
 
 
 def test_errors_are_problems_and_write_nothing(client: TestClient, runtime: Runtime) -> None:
@@ -231,3 +234,21 @@ def test_hubs_and_assessments_round_trip(client: TestClient) -> None:
     assert bad.status_code == 422
     no_evidence = client.post("/assessments", json={**assessment, "country": "BIH", "evidence": []})
     assert no_evidence.status_code == 422
+
+
+def test_reads_take_known_at_and_show_provenance(client: TestClient) -> None:
+    """Issue 13, findings 9 and 14: ``?known_at=`` answers as the register knew it then; every fact carries
+    its provenance."""
+    _pipeline_in_force(client)
+    assert client.post("/agreements", json=AGREEMENT).status_code == 201
+    before = "2000-01-01T00:00:00Z"  # before anything was recorded
+    assert client.get("/agreements/GBR-SRB-1", params={"known_at": before}).status_code == 404
+    now = client.get("/agreements/GBR-SRB-1").json()
+    assert now["provenance"] and now["terms"]["provenance"] and now["terms"]["recorded_at"]
+    rows = client.get("/partners", params={"known_at": before}).json()
+    assert rows == []
+    (row,) = [r for r in client.get("/partners").json() if r["partner_country"] == "SRB"]
+    assert row["provenance"] in ("sourced", "reported", "illustrative")
+    assert row["agreement_provenance"] == {"GBR-SRB-1": now["provenance"]}
+    bad = client.get("/partners", params={"known_at": "yesterday"})
+    assert bad.status_code == 422

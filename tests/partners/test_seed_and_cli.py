@@ -115,7 +115,9 @@ def test_partners_list_show_and_hubs_occupancy_json(
     )
     assert (hubs["GBR-MKD-H2"]["status"], hubs["GBR-MKD-H2"]["free"]) == ("planned", 0)
     assert (hubs["ITA-ALB-GJADER-CPR"]["beds"], hubs["ITA-ALB-GJADER-CPR"]["occupied"]) == (96, 25)
-    assert hubs["ITA-ALB-GJADER"]["occupancy_known"] is False  # no head count recorded: 0 is "not counted"
+    assert hubs["ITA-ALB-SHENGJIN"]["occupancy_known"] is False  # no head count recorded: 0 is "not counted"
+    # The Gjadër asylum centre was repurposed as a CPR on 11 April 2025 (issue 13, finding 14).
+    assert (hubs["ITA-ALB-GJADER"]["status"], hubs["ITA-ALB-GJADER"]["free"]) == ("closed", 0)
 
 
 def test_cli_errors_are_one_line_and_write_nothing(

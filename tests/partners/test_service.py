@@ -68,8 +68,9 @@ def test_a_term_cannot_be_edited_in_place(register: Engine, clock: FixedClock) -
     # Through raw SQL: the database trigger refuses any UPDATE.
     with pytest.raises(DBAPIError, match="append-only"), register.begin() as conn:
         conn.execute(text("UPDATE partner_agreement_versions SET max_stay_days = 365"))
-    # An "amendment" that would overwrite an existing version's date is refused as well.
-    with pytest.raises(StateConflict, match="never edited in place"), unit_of_work(register) as s:
+    # A version for an existing legal date is a correction recorded beside it, never an overwrite: the
+    # earlier version stays readable (the register is bitemporal, issue 13 finding 9).
+    with unit_of_work(register) as s:
         service.amend_agreement(
             s,
             "GBR-SRB-TEST",
@@ -79,7 +80,7 @@ def test_a_term_cannot_be_edited_in_place(register: Engine, clock: FixedClock) -
         )
     with unit_of_work(register, read_only=True) as s:
         stays = s.execute(select(AgreementVersion.max_stay_days).order_by(AgreementVersion.version)).scalars()
-        assert list(stays) == [90, 90]
+        assert list(stays) == [90, 90, 365]
     # No update path exists in the API either (see test_api), and the audit log is intact.
     with unit_of_work(register, read_only=True) as s:
         assert verify_changes(s).ok

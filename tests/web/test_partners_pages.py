@@ -133,3 +133,22 @@ def test_a_legal_representative_cannot_see_the_partners_pages(runtime: Runtime, 
     with page_client(runtime, "legal_representative") as browser:
         for path in ("/ui/partners", "/ui/hubs", f"/ui/agreements/{AGREEMENT}"):
             assert browser.get(path).status_code == 403, path
+
+
+def test_partners_and_hubs_pages_show_where_each_fact_comes_from(runtime: Runtime, clock: FixedClock) -> None:
+    """Issue 13, finding 14: provenance on the pages: the invented UK-North Macedonia agreement and its
+    hubs are marked illustrative, not facts; the UK's talks with Serbia are reported, not confirmed."""
+    _seed(runtime, clock)
+    with page_client(runtime, "partnerships_officer") as browser:
+        partners = browser.get("/ui/partners", params={"on": "2026-01-15"}).text
+        in_force = _table_starting(partners, "In force")
+        row = next(r for r in re.findall(r"<tr.*?</tr>", in_force, flags=re.S) if "(MKD)" in r)
+        assert "Illustrative, not a fact" in row
+        talks = _table_starting(partners, "In talks")
+        row = next(r for r in re.findall(r"<tr.*?</tr>", talks, flags=re.S) if "(SRB)" in r)
+        assert "Reported" in row and "insiders insist" in row
+        hubs = browser.get("/ui/hubs", params={"on": "2026-01-15"}).text
+        row = next(r for r in re.findall(r"<tr.*?</tr>", hubs, flags=re.S) if "GBR-MKD-H1" in r)
+        assert "Illustrative, not a fact" in row
+        row = next(r for r in re.findall(r"<tr.*?</tr>", hubs, flags=re.S) if "ITA-ALB-GJADER-CPR" in r)
+        assert "Sourced" in row

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import EventType
@@ -38,6 +38,7 @@ from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Notification, Transfer
+from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
 from returnhub.people.models import Person
 
 MODES = ("charter_flight", "scheduled_flight", "coach")
@@ -704,21 +705,71 @@ def recheck_after_append(session: Session, reference: str, result: AppendResult,
     ).scalar_one_or_none()
     if transfer is None or transfer.status not in ("planned", "locked"):
         return
+    recheck_listed(session, transfer, reference, clock=clock, trigger=f"new event for {reference}")
+
+
+def recheck_listed(
+    session: Session,
+    transfer: Transfer,
+    reference: str,
+    *,
+    clock: Clock,
+    trigger: str,
+    cause: str | None = None,
+) -> bool:
+    """The one re-check of a listed person, for a late notice or a register change: the departure check on
+    the latest facts; if it fails, the person and their family come off, the planner and the legal
+    representative are notified, and the transfer is flagged if it falls under its minimum load.
+    ``cause`` (a register change, in plain words) leads the reason. True if anyone was taken off."""
     outcome = gate_check(session, reference, stage="departure", transfer=transfer, clock=clock)
     if outcome.outcome == "eligible":
-        return
+        return False
+    if cause:
+        outcome.reason = f"{cause}: {outcome.reason}"
     _remove_with_family(session, transfer, outcome, clock=clock, recorded_by="departure-gate")
     _flag_if_under_minimum(session, transfer)
     session.add(
         GateCheck(
             transfer_id=transfer.id,
             stage="departure",
-            trigger=f"new event for {reference}",
+            trigger=trigger,
             checked_at=clock.now(),
             results=[outcome.as_dict()],
         )
     )
     _touch(transfer, clock)
+    return True
+
+
+def recheck_after_register_change(session: Session, change: RegisterChange, clock: Clock) -> None:
+    """A register change (a country assessed unsafe, a safe-country list withdrawn, terms or status changed)
+    re-checks at once everyone listed on an open or locked transfer under the agreements or to the hubs it
+    touches, with the same consequences as a late notice."""
+    transfers = (
+        session.execute(
+            select(Transfer)
+            .where(
+                Transfer.status.in_(("planned", "locked")),
+                or_(Transfer.agreement.in_(change.agreements), Transfer.hub.in_(change.hubs)),
+            )
+            .order_by(Transfer.reference)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    for transfer in transfers:
+        for entry in _entries(session, transfer):
+            if entry.state != "listed":
+                continue  # a family member already taken off in this pass
+            recheck_listed(
+                session,
+                transfer,
+                entry.reference,
+                clock=clock,
+                trigger="register change",  # the change itself leads each person's reason
+                cause=change.what,
+            )
 
 
 def check_referral(
@@ -775,10 +826,14 @@ def check_referral(
 
 
 def register_hooks() -> None:
+    """Wire the departure gate into casework (a new event) and partners (a register change). Called by the
+    composition root: the web app factory and the CLI's main command."""
     if recheck_after_append not in POST_APPEND_HOOKS:
         POST_APPEND_HOOKS.append(recheck_after_append)
     if check_referral not in PRE_APPEND_HOOKS:
         PRE_APPEND_HOOKS.append(check_referral)
+    if recheck_after_register_change not in REGISTER_CHANGE_HOOKS:
+        REGISTER_CHANGE_HOOKS.append(recheck_after_register_change)
 
 
 # --- reads -----------------------------------------------------------------------------------------------

@@ -19,6 +19,12 @@ hubs_app = typer.Typer(no_args_is_help=True, help="Return hubs: sites, beds and 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 OnOption = Annotated[str | None, typer.Option("--on", help="Read as of this date (default: today).")]
+KnownAtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at", help="Read as the register knew it at this time (default: everything recorded)."
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -33,45 +39,72 @@ def _on(value: str | None) -> Any:
     return parse_date(value, "--on") or runtime().clock.today()
 
 
+def _known_at(value: str | None) -> Any:
+    from returnhub.cli import parse_datetime
+
+    return parse_datetime(value, "--known-at")
+
+
+def _as_known(known_at: Any) -> str:
+    return f", as known at {known_at.isoformat()}" if known_at is not None else ""
+
+
 @partners_app.command("list")
-def partners_list(on: OnOption = None, as_json: JsonFlag = False) -> None:
-    """Every pipeline: partner, sending state, status on the date, agreements and hubs."""
+def partners_list(on: OnOption = None, known_at: KnownAtOption = None, as_json: JsonFlag = False) -> None:
+    """Every pipeline: partner, sending state, status on the date with its provenance, agreements, hubs."""
     from returnhub.cli import out, print_json, runtime
 
-    day = _on(on)
+    day, known = _on(on), _known_at(known_at)
     with unit_of_work(runtime().engine, read_only=True) as session:
-        rows = service.list_partners(session, day)
+        rows = service.list_partners(session, day, known)
     if as_json:
         print_json(rows)
         return
-    table = Table("partner", "sending state", f"status on {day}", "since", "agreements", "hubs")
+    table = Table(
+        "partner",
+        "sending state",
+        f"status on {day}{_as_known(known)}",
+        "since",
+        "agreements",
+        "hubs",
+        title="provenance: sourced (a cited source), reported (a report, not confirmed), "
+        "illustrative (invented for the demo, not a fact)",
+    )
+    # Never squeezed out of a narrow terminal: whether a fact is sourced, reported or invented must show.
+    table.add_column("provenance", min_width=12, no_wrap=True)
     for r in rows:
         table.add_row(
             f"{r['partner_name']} ({r['partner_country']})",
             r["sending_state"],
-            r["status"] or "",
+            (r["status"] or "").replace("_", " "),
             str(r["since"] or ""),
-            ", ".join(r["agreements"]),
+            ", ".join(f"{a} ({p})" for a, p in r["agreement_provenance"].items()),
             str(r["hubs"]),
+            r["provenance"] or "",
         )
     out.print(table)
 
 
 @partners_app.command("show")
-def partners_show(country: str, on: OnOption = None, as_json: JsonFlag = False) -> None:
+def partners_show(
+    country: str, on: OnOption = None, known_at: KnownAtOption = None, as_json: JsonFlag = False
+) -> None:
     """One partner country: its pipelines, agreements (terms in force on the date), hubs and assessments."""
     from returnhub.cli import out, print_json, runtime
 
-    day = _on(on)
+    day, known = _on(on), _known_at(known_at)
     with unit_of_work(runtime().engine, read_only=True) as session:
-        partner = service.show_partner(session, country, day)
+        partner = service.show_partner(session, country, day, known)
     if as_json:
         print_json(partner)
         return
-    out.print(f"[bold]{partner['name']}[/bold] ({partner['country']}) as of {day}")
+    out.print(f"[bold]{partner['name']}[/bold] ({partner['country']}) as of {day}{_as_known(known)}")
     for n in partner["negotiations"]:
-        out.print(f"\n[bold]Pipeline with {n['sending_state_name']}[/bold]: {n['status'] or 'not started'}")
-        steps = Table("#", "on", "status", "reason", "provenance", "source")
+        out.print(
+            f"\n[bold]Pipeline with {n['sending_state_name']}[/bold]: "
+            f"{(n['status'] or 'not started').replace('_', ' ')} ({n['provenance'] or 'no step yet'})"
+        )
+        steps = Table("#", "on", "status", "reason", "provenance", "source", "recorded at")
         for s in n["steps"]:
             steps.add_row(
                 str(s["sequence"]),
@@ -80,6 +113,7 @@ def partners_show(country: str, on: OnOption = None, as_json: JsonFlag = False) 
                 s["reason"] or "",
                 s["provenance"],
                 s["source_url"] or s["source_title"] or "",
+                str(s["recorded_at"]),
             )
         out.print(steps)
     for a in partner["agreements"]:
@@ -91,15 +125,23 @@ def partners_show(country: str, on: OnOption = None, as_json: JsonFlag = False) 
         if terms:
             scope = a["nationalities_in_scope"]
             out.print(
-                f"  terms v{terms['version']} from {terms['effective_from']}: places {terms['places']}, "
+                f"  terms v{terms['version']} from {terms['effective_from']} ({terms['provenance']}): "
+                f"places {terms['places']}, "
                 f"quota {terms['annual_quota']}, max stay {terms['max_stay_days']} days, "
                 f"scope {'all' if scope is None else ', '.join(scope) or 'nobody'}, "
                 f"excluded {', '.join(terms['excluded_groups']) or 'none'}"
             )
     if partner["hubs"]:
-        hubs = Table("hub", "name", "status", "beds")
+        hubs = Table("hub", "name", "status", "beds", "provenance", "source")
         for h in partner["hubs"]:
-            hubs.add_row(h["reference"], h["name"], h["status"] or "", str(h["beds_total"]))
+            hubs.add_row(
+                h["reference"],
+                h["name"],
+                h["status"] or "",
+                str(h["beds_total"]),
+                h["provenance"] or "",
+                h["source_url"] or h["source_title"] or "",
+            )
         out.print(hubs)
     for s in partner["assessments"]:
         verdict = "safe" if s["safe"] else "UNSAFE"
@@ -197,25 +239,37 @@ def partners_verify(as_json: JsonFlag = False) -> None:
 
 
 @hubs_app.command("occupancy")
-def hubs_occupancy(on: OnOption = None, as_json: JsonFlag = False) -> None:
-    """Per hub on a date: beds, occupied, free."""
+def hubs_occupancy(on: OnOption = None, known_at: KnownAtOption = None, as_json: JsonFlag = False) -> None:
+    """Per hub on a date: beds, occupied, free, and where the figures come from."""
     from returnhub.cli import out, print_json, runtime
 
-    day = _on(on)
+    day, known = _on(on), _known_at(known_at)
     with unit_of_work(runtime().engine, read_only=True) as session:
-        rows = service.occupancy_on(session, day)
+        rows = service.occupancy_on(session, day, known_at=known)
     if as_json:
         print_json(rows)
         return
-    table = Table("hub", "agreement", "status", "beds", "occupied", "free", "counted on")
+    table = Table(
+        "hub (agreement)",
+        "status",
+        "beds",
+        "occupied",
+        "free",
+        "counted on",
+        title=f"hubs on {day}{_as_known(known)}",
+    )
+    # Never squeezed out of a narrow terminal: whether a hub is a fact or an invention must show.
+    table.add_column("provenance", min_width=12, no_wrap=True)
     for r in rows:
         table.add_row(
-            r["hub"],
-            r["agreement"],
+            f"{r['hub']} ({r['agreement']})",
             r["status"],
             str(r["beds"]),
             str(r["occupied"]),
             str(r["free"]),
             str(r["counted_on"] or "no count"),
+            r["provenance"]
+            if r["provenance"] == r["agreement_provenance"]
+            else f"{r['provenance']} (agreement: {r['agreement_provenance']})",
         )
     out.print(table)

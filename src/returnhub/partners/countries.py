@@ -1,7 +1,11 @@
 """Countries (ISO 3166-1 from pycountry, plus Kosovo) and the documented region mappings.
 
 Kosovo has no ISO 3166-1 code (pycountry has none); ``XK``/``XKX`` are user-assigned codes that the EU,
-ICAO travel documents and most registers use, so this module adds them and nothing else.
+ICAO travel documents and most registers use, so this module adds them as a country.
+
+A partner may be reported without being named ("countries in Africa"): ``XAF`` is a user-assigned
+placeholder for such a pipeline. It is a partner in the register only, never a nationality, so it is not
+among ``all_country_codes``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ class Country:
 
 #: User-assigned code (ISO 3166-1 reserves XA-XZ for users); documented in docs/partners.md.
 KOSOVO = Country("XKX", "XK", "Kosovo")
+
+#: Unnamed partners reported in talks (user-assigned codes; ISO 3166-1 reserves XAA-XZZ for users).
+UNNAMED_AFRICA = Country("XAF", "XF", "Countries in Africa (not named)")
+_PLACEHOLDERS = {UNNAMED_AFRICA.alpha_3: UNNAMED_AFRICA}
 
 #: Spellings people type that ISO does not carry. Keys are upper-cased.
 _ALIASES = {"UK": "GBR", "KOSOVO": "XKX", "XK": "XKX", "XKX": "XKX"}
@@ -54,6 +62,8 @@ def resolve_country(text: str, what: str = "country") -> Country:
     alias = _ALIASES.get(key.upper())
     if alias is not None:
         return _by_alpha_3()[alias]
+    if key.upper() in _PLACEHOLDERS:
+        return _PLACEHOLDERS[key.upper()]
     try:
         found: Any = pycountry.countries.lookup(key)
     except LookupError:
@@ -68,7 +78,7 @@ def country_code(text: str, what: str = "country") -> str:
 
 
 def country_name(alpha_3: str) -> str:
-    country = _by_alpha_3().get(alpha_3)
+    country = _by_alpha_3().get(alpha_3) or _PLACEHOLDERS.get(alpha_3)
     return country.name if country else alpha_3
 
 

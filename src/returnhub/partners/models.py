@@ -1,5 +1,9 @@
 """Tables owned by partners. Every row is inserted once and never updated.
 
+The register is bitemporal like the case events: each versioned fact has its legal date (``effective_from``,
+``assessed_on``, ``occurred_on``, ``counted_on``) and the time it was recorded (``recorded_at``). A version
+with an earlier legal date may be recorded after a later one; reads take both dates (see ``service``).
+
 A changed term, hub status, bed count or assessment is a new version row from a date; the old rows stay
 readable. Two guards make "never updated" hold: an ORM hook here (a flush that would update or delete a
 row raises) and, in the migration, a database trigger that refuses ``UPDATE`` on every one of these tables.
@@ -18,6 +22,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -30,10 +35,13 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 from returnhub.core.database import Base
 from returnhub.core.errors import StateConflict
 
-#: Provenance of a record: taken from a cited public source, or invented for the demo.
+#: Provenance of a record: confirmed by a cited public source (``sourced``); told by a cited report but not
+#: confirmed (``reported``: "insiders insist", unnamed countries); or invented for the demo (``illustrative``,
+#: never a fact).
 SOURCED = "sourced"
+REPORTED = "reported"
 ILLUSTRATIVE = "illustrative"
-PROVENANCES = (SOURCED, ILLUSTRATIVE)
+PROVENANCES = (SOURCED, REPORTED, ILLUSTRATIVE)
 
 
 class _Sourced:
@@ -95,7 +103,8 @@ class AgreementVersion(_Sourced, Base):
     __tablename__ = "partner_agreement_versions"
     __table_args__ = (
         UniqueConstraint("agreement_id", "version", name="uq_partner_agreement_versions_version"),
-        UniqueConstraint("agreement_id", "effective_from", name="uq_partner_agreement_versions_effective"),
+        # Not unique: a later-recorded version for the same legal date is a correction (migration 0013).
+        Index("ix_partner_agreement_versions_legal_date", "agreement_id", "effective_from"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -137,7 +146,7 @@ class HubVersion(_Sourced, Base):
     __tablename__ = "partner_hub_versions"
     __table_args__ = (
         UniqueConstraint("hub_id", "version", name="uq_partner_hub_versions_version"),
-        UniqueConstraint("hub_id", "effective_from", name="uq_partner_hub_versions_effective"),
+        Index("ix_partner_hub_versions_legal_date", "hub_id", "effective_from"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -172,9 +181,7 @@ class CountryAssessment(_Sourced, Base):
         UniqueConstraint(
             "assessing_state", "country", "version", name="uq_partner_country_assessments_version"
         ),
-        UniqueConstraint(
-            "assessing_state", "country", "assessed_on", name="uq_partner_country_assessments_assessed_on"
-        ),
+        Index("ix_partner_country_assessments_legal_date", "assessing_state", "country", "assessed_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -197,9 +204,7 @@ class SafeCountryList(_Sourced, Base):
     __tablename__ = "partner_safe_country_lists"
     __table_args__ = (
         UniqueConstraint("designating_state", "version", name="uq_partner_safe_country_lists_version"),
-        UniqueConstraint(
-            "designating_state", "effective_from", name="uq_partner_safe_country_lists_effective"
-        ),
+        Index("ix_partner_safe_country_lists_legal_date", "designating_state", "effective_from"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

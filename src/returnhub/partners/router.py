@@ -1,14 +1,15 @@
 """REST for the partners register: /partners, /agreements, /hubs, /assessments.
 
 Translates HTTP to partners services and back. Reads take ``?on=DATE`` (default: today) and answer as the
-register stood that day; writes append (a new step, a new version) and never edit. Who wrote it comes from
-the signed-in user (``access.deps.CurrentUser``).
+register stood that day, and ``?known_at=TIME`` (default: everything recorded) to answer as the register
+knew it then (the register is bitemporal); writes append (a new step, a new version) and never edit. Who
+wrote it comes from the signed-in user (``access.deps.CurrentUser``).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -42,6 +43,13 @@ def _actor(principal: CurrentUser) -> str:
 #: Who records a change: the authenticated user, never a name the client supplies.
 Actor = Annotated[str, Depends(_actor)]
 OnDate = Annotated[date | None, Query(description="Read as of this date (default: today).")]
+KnownAt = Annotated[
+    datetime | None,
+    Query(
+        description="Read as the register knew it at this time (ISO 8601; UTC if no offset). "
+        "Default: everything recorded so far."
+    ),
+]
 
 partners_router = APIRouter(prefix="/partners", tags=["partners"], responses=PROBLEM_RESPONSES)
 agreements_router = APIRouter(prefix="/agreements", tags=["partners"], responses=PROBLEM_RESPONSES)
@@ -68,6 +76,7 @@ class TermsOut(BaseModel):
     provenance: str
     source_url: str | None
     source_title: str | None
+    recorded_at: datetime
 
 
 class AgreementOut(BaseModel):
@@ -80,7 +89,9 @@ class AgreementOut(BaseModel):
     signed_on: date | None
     provenance: str
     source_url: str | None
+    source_title: str | None
     on: date
+    known_at: datetime | None = None
     pipeline_status: str | None
     in_force: bool
     terms: TermsOut | None
@@ -122,8 +133,10 @@ def _terms_json(terms: AgreementTerms) -> dict[str, Any]:
 
 
 @partners_router.get("")
-def list_partners(session: SessionDep, clock: ClockDep, on: OnDate = None) -> list[dict[str, Any]]:
-    return service.list_partners(session, on or clock.today())
+def list_partners(
+    session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
+    return service.list_partners(session, on or clock.today(), known_at)
 
 
 @partners_router.post("", status_code=201)
@@ -150,8 +163,10 @@ def verify(session: SessionDep) -> dict[str, Any]:
 
 
 @partners_router.get("/{country}")
-def show_partner(country: str, session: SessionDep, clock: ClockDep, on: OnDate = None) -> dict[str, Any]:
-    return service.show_partner(session, country, on or clock.today())
+def show_partner(
+    country: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    return service.show_partner(session, country, on or clock.today(), known_at)
 
 
 @partners_router.post("/{country}/steps", status_code=201)
@@ -165,8 +180,10 @@ def record_step(
 
 
 @agreements_router.get("", response_model=list[AgreementOut])
-def list_agreements(session: SessionDep, clock: ClockDep, on: OnDate = None) -> list[dict[str, Any]]:
-    return service.list_agreements(session, on or clock.today())
+def list_agreements(
+    session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
+    return service.list_agreements(session, on or clock.today(), known_at)
 
 
 @agreements_router.post("", response_model=AgreementOut, status_code=201)
@@ -175,14 +192,18 @@ def create_agreement(body: AgreementIn, session: SessionDep, clock: ClockDep, ac
 
 
 @agreements_router.get("/terms", response_model=list[AgreementTermsOut])
-def terms(session: SessionDep, clock: ClockDep, on: OnDate = None) -> list[dict[str, Any]]:
+def terms(
+    session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
     """Every agreement's terms as the safeguards read them on a date (R7, R12, R14)."""
-    return [_terms_json(t) for t in service.terms_on(session, on or clock.today())]
+    return [_terms_json(t) for t in service.terms_on(session, on or clock.today(), known_at)]
 
 
 @agreements_router.get("/{reference}", response_model=AgreementOut)
-def get_agreement(reference: str, session: SessionDep, clock: ClockDep, on: OnDate = None) -> dict[str, Any]:
-    return service.agreement_on(session, reference, on or clock.today())
+def get_agreement(
+    reference: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    return service.agreement_on(session, reference, on or clock.today(), known_at)
 
 
 @agreements_router.get("/{reference}/versions", response_model=list[TermsOut])
@@ -202,8 +223,10 @@ def amend_agreement(
 
 
 @hubs_router.get("")
-def list_hubs(session: SessionDep, clock: ClockDep, on: OnDate = None) -> list[dict[str, Any]]:
-    return service.list_hubs(session, on or clock.today())
+def list_hubs(
+    session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
+    return service.list_hubs(session, on or clock.today(), known_at)
 
 
 @hubs_router.post("", status_code=201)
@@ -212,14 +235,18 @@ def register_hub(body: HubIn, session: SessionDep, clock: ClockDep, actor: Actor
 
 
 @hubs_router.get("/occupancy")
-def occupancy(session: SessionDep, clock: ClockDep, on: OnDate = None) -> list[dict[str, Any]]:
+def occupancy(
+    session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
     """Per hub on a date: beds, occupied, free."""
-    return service.occupancy_on(session, on or clock.today())
+    return service.occupancy_on(session, on or clock.today(), known_at=known_at)
 
 
 @hubs_router.get("/{reference}")
-def get_hub(reference: str, session: SessionDep, clock: ClockDep, on: OnDate = None) -> dict[str, Any]:
-    return service.hub_on(session, reference, on or clock.today())
+def get_hub(
+    reference: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    return service.hub_on(session, reference, on or clock.today(), known_at)
 
 
 @hubs_router.post("/{reference}/versions", status_code=201)
@@ -240,8 +267,10 @@ def record_occupancy(
 
 
 @assessments_router.get("")
-def list_assessments(session: SessionDep, clock: ClockDep, on: OnDate = None) -> list[dict[str, Any]]:
-    return service.list_assessments(session, on or clock.today())
+def list_assessments(
+    session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
+    return service.list_assessments(session, on or clock.today(), known_at)
 
 
 @assessments_router.post("", status_code=201)
@@ -261,10 +290,10 @@ def record_safe_country_list(
 
 @assessments_router.get("/safe-countries-of-origin/{state}")
 def get_safe_country_list(
-    state: str, session: SessionDep, clock: ClockDep, on: OnDate = None
+    state: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
 ) -> dict[str, Any]:
     day = on or clock.today()
-    found = service.safe_country_list_on(session, state, day)
+    found = service.safe_country_list_on(session, state, day, known_at)
     if found is None:
         raise NotFound(f"no safe-countries-of-origin list of {state.upper()} in force on {day}")
     return found
@@ -281,6 +310,7 @@ def get_assessments(
     session: SessionDep,
     clock: ClockDep,
     on: OnDate = None,
+    known_at: KnownAt = None,
     assessor: Annotated[str | None, Query(max_length=60)] = None,
 ) -> dict[str, Any]:
     """The assessments in force on a date, and every version with its evidence (for disclosure)."""
@@ -289,8 +319,14 @@ def get_assessments(
     if not history:
         raise NotFound(f"no assessment of {country.upper()} is recorded")
     assessors = sorted({h["assessing_state"] for h in history})
-    current = [a for a in (service.assessment_on(session, s, country, day) for s in assessors) if a]
-    return {"country": history[0]["country"], "on": day, "current": current, "history": history}
+    current = [a for a in (service.assessment_on(session, s, country, day, known_at) for s in assessors) if a]
+    return {
+        "country": history[0]["country"],
+        "on": day,
+        "known_at": known_at,
+        "current": current,
+        "history": history,
+    }
 
 
 @assessments_router.post("/{country}/versions", status_code=201)

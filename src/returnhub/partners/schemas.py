@@ -45,18 +45,21 @@ class _Strict(BaseModel):
 
 
 class SourcedIn(_Strict):
-    """Every dated record says where it comes from. Illustrative records are demo inventions."""
+    """Every dated record says where it comes from. Reported records are told by a cited report but not
+    confirmed; illustrative records are demo inventions."""
 
-    provenance: Literal["sourced", "illustrative"] = Field(
-        description="`sourced` (with its URL) or `illustrative` (invented for the demo; not a fact)."
+    provenance: Literal["sourced", "reported", "illustrative"] = Field(
+        description="`sourced` (confirmed by its cited source), `reported` (told by a cited report, "
+        "not confirmed: unnamed insiders, unnamed countries) or `illustrative` (invented for the demo; "
+        "not a fact)."
     )
     source_url: str | None = Field(default=None, max_length=500)
     source_title: str | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
     def _sourced_needs_url(self) -> SourcedIn:
-        if self.provenance == "sourced" and not self.source_url:
-            raise ValueError("a sourced record needs its source_url")
+        if self.provenance in ("sourced", "reported") and not self.source_url:
+            raise ValueError(f"a {self.provenance} record needs its source_url")
         return self
 
 
@@ -271,5 +274,6 @@ class SafeListIn(SourcedIn):
     designating_state: str = Field(min_length=2, max_length=60)
     effective_from: date
     legal_basis: str = Field(min_length=1, max_length=300)
-    entries: list[SafeListEntryIn] = Field(min_length=1)
+    #: Empty: the list is withdrawn (or annulled) from ``effective_from``; no country is designated.
+    entries: list[SafeListEntryIn] = Field(default_factory=list)
     note: str | None = Field(default=None, max_length=4000)

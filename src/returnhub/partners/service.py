@@ -4,13 +4,21 @@ terms the safeguards read.
 Every write takes the partners ledger lock first (one writer at a time), appends rows (never updates
 them) and records one hash-chained change with who, when and the source. Service functions never
 commit: the caller's unit of work does, once.
+
+The register is bitemporal like the case events. Every versioned fact has its legal date (from when it holds
+in law) and its ``recorded_at`` (when the register learnt it). A version may be recorded with an earlier legal
+date after a later one exists (a past list entered late, a correction). Reads take ``on`` (the legal date)
+and ``known_at`` (a recorded time; ``None``: everything recorded so far): the version that applies is the one
+with the latest legal date on or before ``on`` among those recorded by ``known_at``; of two versions with the
+same legal date, the one recorded later wins (a correction). Every change is announced to
+``hooks.REGISTER_CHANGE_HOOKS`` so that the departure gate re-checks the people it touches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,11 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from returnhub.casework.store import lock_ledger
+from returnhub.casework.store import lock_ledger, utc
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.partners.changes import PARTNERS_LEDGER, Provenance, record_change
 from returnhub.partners.countries import all_country_codes, country_code, country_codes, country_name, region
+from returnhub.partners.hooks import RegisterChange, announce
 from returnhub.partners.models import (
     Agreement,
     AgreementVersion,
@@ -35,7 +44,14 @@ from returnhub.partners.models import (
     NegotiationStep,
     SafeCountryList,
 )
-from returnhub.partners.pipeline import NegotiationStatus, Step, check_step, parse_status, status_on
+from returnhub.partners.pipeline import (
+    ALLOWED_TRANSITIONS,
+    NegotiationStatus,
+    Step,
+    check_step,
+    parse_status,
+    status_on,
+)
 from returnhub.partners.schemas import (
     AgreementIn,
     AmendmentIn,
@@ -87,6 +103,25 @@ def _source_view(row: Any) -> dict[str, Any]:
     }
 
 
+def _visible(rows: Sequence[Any], known_at: datetime | None) -> list[Any]:
+    """The rows the register held at ``known_at`` (all of them when it is None)."""
+    if known_at is None:
+        return list(rows)
+    known = utc(known_at)
+    return [r for r in rows if utc(r.recorded_at) <= known]
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _agreements_between(session: Session, sending: str, partner: str | None = None) -> frozenset[str]:
+    query = select(Agreement.reference).where(Agreement.sending_state == sending)
+    if partner is not None:
+        query = query.where(Agreement.partner_country == partner)
+    return frozenset(session.execute(query).scalars())
+
+
 def _flush(session: Session, what: str) -> None:
     try:
         session.flush()
@@ -130,7 +165,9 @@ def _steps(session: Session, negotiation_id: int) -> list[NegotiationStep]:
 
 
 def _history(steps: Sequence[NegotiationStep]) -> list[Step]:
-    return [Step(s.sequence, NegotiationStatus(s.status), s.occurred_on) for s in steps]
+    """The steps in legal order: by date, and in recording order within a day."""
+    ordered = sorted(steps, key=lambda s: (s.occurred_on, s.sequence))
+    return [Step(s.sequence, NegotiationStatus(s.status), s.occurred_on) for s in ordered]
 
 
 def _pair(sending_state: str, partner_country: str) -> str:
@@ -189,7 +226,17 @@ def _append_step(
 ) -> NegotiationStep:
     status = parse_status(body.status)
     steps = _steps(session, negotiation.id)
-    check_step(_history(steps), status, body.occurred_on, body.reason, clock.today())
+    # A step may be recorded late, with an earlier date than steps already recorded: it must fit the
+    # pipeline both after the steps before it and before the steps after it.
+    before = _history([s for s in steps if s.occurred_on <= body.occurred_on])
+    after = _history([s for s in steps if s.occurred_on > body.occurred_on])
+    check_step(before, status, body.occurred_on, body.reason, clock.today())
+    if after and after[0].status not in ALLOWED_TRANSITIONS[status]:
+        raise StateConflict(
+            f"a step to {status.value} dated {body.occurred_on} cannot come before the recorded step to "
+            f"{after[0].status.value} of {after[0].occurred_on}: the pipeline does not go from "
+            f"{status.value} to {after[0].status.value}"
+        )
     row = NegotiationStep(
         negotiation_id=negotiation.id,
         sequence=len(steps) + 1,
@@ -219,6 +266,16 @@ def _append_step(
         },
         source=_provenance(body),
     )
+    announce(
+        session,
+        RegisterChange(
+            what=f"the register records the talks between {country_name(negotiation.sending_state)} and "
+            f"{country_name(negotiation.partner_country)} as {status.value.replace('_', ' ')} from "
+            f"{_day(body.occurred_on)}",
+            agreements=_agreements_between(session, negotiation.sending_state, negotiation.partner_country),
+        ),
+        clock,
+    )
     return row
 
 
@@ -232,26 +289,35 @@ def _step_view(step: NegotiationStep) -> dict[str, Any]:
     }
 
 
-def negotiation_view(session: Session, negotiation: Negotiation, on: date) -> dict[str, Any]:
-    steps = _steps(session, negotiation.id)
-    taken = [s for s in steps if s.occurred_on <= on]
+def negotiation_view(
+    session: Session, negotiation: Negotiation, on: date, known_at: datetime | None = None
+) -> dict[str, Any]:
+    steps = _visible(_steps(session, negotiation.id), known_at)
+    taken = sorted((s for s in steps if s.occurred_on <= on), key=lambda s: (s.occurred_on, s.sequence))
     return {
         "sending_state": negotiation.sending_state,
         "sending_state_name": country_name(negotiation.sending_state),
         "partner_country": negotiation.partner_country,
         "partner_name": country_name(negotiation.partner_country),
         "on": on,
+        "known_at": known_at,
         "status": taken[-1].status if taken else None,
         "since": taken[-1].occurred_on if taken else None,
-        "steps": [_step_view(s) for s in steps],
+        # Where the status on the date comes from: sourced, reported or illustrative.
+        "provenance": taken[-1].provenance if taken else None,
+        "source_url": taken[-1].source_url if taken else None,
+        "source_title": taken[-1].source_title if taken else None,
+        "steps": [_step_view(s) for s in sorted(steps, key=lambda s: (s.occurred_on, s.sequence))],
     }
 
 
-def _pipeline_status(session: Session, sending: str, partner: str, on: date) -> NegotiationStatus | None:
+def _pipeline_status(
+    session: Session, sending: str, partner: str, on: date, known_at: datetime | None = None
+) -> NegotiationStatus | None:
     negotiation = find_negotiation(session, sending, partner)
     if negotiation is None:
         return None
-    return status_on(_history(_steps(session, negotiation.id)), on)
+    return status_on(_history(_visible(_steps(session, negotiation.id), known_at)), on)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -275,12 +341,8 @@ def record_safe_country_list(
     """A new version of a state's list from a date: the whole list, each entry with its evidence."""
     _lock(session)
     state = country_code(body.designating_state, "designating_state")
+    # Any legal date: a past list may be entered after a later one (bitemporal; see the module docstring).
     versions = _safe_lists(session, state)
-    if versions and body.effective_from <= versions[-1].effective_from:
-        raise StateConflict(
-            f"{state}'s list version {versions[-1].version} runs from {versions[-1].effective_from}; "
-            "a new version must start later"
-        )
     entries: list[dict[str, Any]] = []
     seen: set[str] = set()
     for entry in body.entries:
@@ -326,6 +388,20 @@ def record_safe_country_list(
         },
         source=_provenance(body),
     )
+    announce(
+        session,
+        RegisterChange(
+            what=(
+                f"{country_name(state)}'s list of safe countries of origin was withdrawn from "
+                f"{_day(body.effective_from)}"
+                if not entries
+                else f"{country_name(state)}'s list of safe countries of origin changed from "
+                f"{_day(body.effective_from)} (version {row.version})"
+            ),
+            agreements=_agreements_between(session, state),
+        ),
+        clock,
+    )
     return _safe_list_view(row)
 
 
@@ -353,33 +429,48 @@ def _safe_list_view(row: SafeCountryList) -> dict[str, Any]:
     }
 
 
-def _version_on(versions: Sequence[Any], on: date, field: str = "effective_from") -> Any | None:
-    """The last version dated on or before ``on`` (versions are in increasing date order)."""
+def _version_on(
+    versions: Sequence[Any], on: date, field: str = "effective_from", known_at: datetime | None = None
+) -> Any | None:
+    """The version in force on ``on`` as known at ``known_at``.
+
+    ``versions`` are in recording order (their version numbers). Of the versions recorded by ``known_at``,
+    the one with the latest legal date on or before ``on``; of two with the same legal date, the one
+    recorded later (a correction).
+    """
     current = None
-    for v in versions:
-        if getattr(v, field) <= on:
+    for v in _visible(versions, known_at):
+        legal = getattr(v, field)
+        if legal <= on and (current is None or legal >= getattr(current, field)):
             current = v
     return current
 
 
-def safe_country_list_on(session: Session, state: str, on: date) -> dict[str, Any] | None:
-    row = _version_on(_safe_lists(session, country_code(state, "designating_state")), on)
-    return None if row is None else {"on": on, **_safe_list_view(row)}
+def safe_country_list_on(
+    session: Session, state: str, on: date, known_at: datetime | None = None
+) -> dict[str, Any] | None:
+    row = _version_on(_safe_lists(session, country_code(state, "designating_state")), on, known_at=known_at)
+    return None if row is None else {"on": on, "known_at": known_at, **_safe_list_view(row)}
 
 
 def safe_country_list_history(session: Session, state: str) -> list[dict[str, Any]]:
     return [_safe_list_view(r) for r in _safe_lists(session, country_code(state, "designating_state"))]
 
 
-def safe_countries_of_origin_on(session: Session, state: str, on: date) -> frozenset[str] | None:
-    """The state's designated safe countries of origin on ``on`` (entries without exceptions), or None
-    when no list of that state is registered on that date. The safeguards read the list through here."""
-    designated, row = _designated_on(session, state, on)
+def safe_countries_of_origin_on(
+    session: Session, state: str, on: date, known_at: datetime | None = None
+) -> frozenset[str] | None:
+    """The state's designated safe countries of origin on ``on`` (entries without exceptions), as known at
+    ``known_at``, or None when no list of that state is registered on that date. The safeguards read the list
+    through here."""
+    designated, row = _designated_on(session, state, on, known_at)
     return None if row is None else designated
 
 
-def _designated_on(session: Session, state: str, on: date) -> tuple[frozenset[str], SafeCountryList | None]:
-    row = _version_on(_safe_lists(session, state), on)
+def _designated_on(
+    session: Session, state: str, on: date, known_at: datetime | None = None
+) -> tuple[frozenset[str], SafeCountryList | None]:
+    row = _version_on(_safe_lists(session, state), on, known_at=known_at)
     if row is None:
         return frozenset(), None
     return frozenset(e["country"] for e in row.entries if not e["exceptions"]), row
@@ -390,12 +481,15 @@ def _designated_on(session: Session, state: str, on: date) -> tuple[frozenset[st
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _agreement(session: Session, reference: str) -> Agreement:
+def _agreement(session: Session, reference: str, known_at: datetime | None = None) -> Agreement:
     row = session.execute(
         select(Agreement).where(Agreement.reference == reference.upper())
     ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no agreement with reference {reference!r}")
+    if row is None or not _visible([row], known_at):
+        raise NotFound(
+            f"no agreement with reference {reference!r}"
+            + (f" was known at {utc(known_at).isoformat()}" if row is not None and known_at else "")
+        )
     return row
 
 
@@ -475,6 +569,14 @@ def create_agreement(
         recorded_by=recorded_by,
         action="terms_recorded",
     )
+    announce(
+        session,
+        RegisterChange(
+            what=f"agreement {reference} was registered with terms from {_day(body.terms.effective_from)}",
+            agreements=frozenset({reference}),
+        ),
+        clock,
+    )
     return agreement_on(session, reference, body.terms.effective_from)
 
 
@@ -485,18 +587,18 @@ def amend_agreement(
     _lock(session)
     agreement = _agreement(session, reference)
     versions = _agreement_versions(session, agreement.id)
+    # The amendment changes the terms in force on its date (as known now); a version dated before the first
+    # one changes the first. Any legal date may be recorded: a later-recorded version for a date supersedes.
+    base: AgreementVersion = _version_on(versions, body.effective_from) or min(
+        versions, key=lambda v: (v.effective_from, v.version)
+    )
     latest = versions[-1]
-    if body.effective_from <= latest.effective_from:
-        raise StateConflict(
-            f"{agreement.reference} version {latest.version} is in force from {latest.effective_from}; "
-            "an amendment is a new version from a later date (terms are never edited in place)"
-        )
     changes = body.model_dump(
         exclude_unset=True, exclude={"effective_from", "provenance", "source_url", "source_title"}
     )
     if not changes:
         raise InvalidInput("an amendment must change at least one term")
-    merged = _terms_as_input(latest)
+    merged = _terms_as_input(base)
     merged["note"] = None  # a note explains one version; it does not carry over
     merged.update(changes)
     merged.update(
@@ -515,6 +617,14 @@ def amend_agreement(
         clock=clock,
         recorded_by=recorded_by,
         action="terms_amended",
+    )
+    announce(
+        session,
+        RegisterChange(
+            what=f"the terms of agreement {agreement.reference} changed from {_day(body.effective_from)}",
+            agreements=frozenset({agreement.reference}),
+        ),
+        clock,
     )
     return agreement_on(session, agreement.reference, body.effective_from)
 
@@ -628,7 +738,7 @@ def _terms_view(row: AgreementVersion) -> dict[str, Any]:
 
 
 def _nationalities_in_scope(
-    session: Session, agreement: Agreement, row: AgreementVersion, on: date
+    session: Session, agreement: Agreement, row: AgreementVersion, on: date, known_at: datetime | None = None
 ) -> tuple[frozenset[str] | None, str | None]:
     """Resolve the scope on ``on``; the second value names the list version used, if any."""
     if row.scope_kind == "all":
@@ -638,7 +748,7 @@ def _nationalities_in_scope(
     if row.scope_kind == "region":
         found = region(row.scope_region or "")
         return found.countries, f"region {found.name}: {found.source}"
-    designated, list_row = _designated_on(session, agreement.sending_state, on)
+    designated, list_row = _designated_on(session, agreement.sending_state, on, known_at)
     if list_row is None:
         return frozenset(), f"no safe-countries-of-origin list of {agreement.sending_state} on {on}"
     return designated, (
@@ -647,15 +757,18 @@ def _nationalities_in_scope(
     )
 
 
-def agreement_on(session: Session, reference: str, on: date) -> dict[str, Any]:
-    """The agreement as it stood on ``on``: the terms version in force that day and the pipeline status."""
-    agreement = _agreement(session, reference)
-    versions = _agreement_versions(session, agreement.id)
+def agreement_on(
+    session: Session, reference: str, on: date, known_at: datetime | None = None
+) -> dict[str, Any]:
+    """The agreement as it stood on ``on`` (as known at ``known_at``): the terms version in force that day
+    and the pipeline status."""
+    agreement = _agreement(session, reference, known_at)
+    versions = _visible(_agreement_versions(session, agreement.id), known_at)
     current: AgreementVersion | None = _version_on(versions, on)
-    pipeline = _pipeline_status(session, agreement.sending_state, agreement.partner_country, on)
+    pipeline = _pipeline_status(session, agreement.sending_state, agreement.partner_country, on, known_at)
     scope: list[str] | None = None
     if current is not None:
-        resolved, _ = _nationalities_in_scope(session, agreement, current, on)
+        resolved, _ = _nationalities_in_scope(session, agreement, current, on, known_at)
         scope = None if resolved is None else sorted(resolved)
     hubs = session.execute(
         select(Hub.reference).where(Hub.agreement_id == agreement.id).order_by(Hub.reference)
@@ -670,12 +783,18 @@ def agreement_on(session: Session, reference: str, on: date) -> dict[str, Any]:
         "signed_on": agreement.signed_on,
         **_source_view(agreement),
         "on": on,
+        "known_at": known_at,
         "pipeline_status": pipeline.value if pipeline else None,
         "in_force": current is not None and pipeline is NegotiationStatus.IN_FORCE,
         "terms": None if current is None else _terms_view(current),
         "nationalities_in_scope": scope,
         "versions": [
-            {"version": v.version, "effective_from": v.effective_from, "provenance": v.provenance}
+            {
+                "version": v.version,
+                "effective_from": v.effective_from,
+                "provenance": v.provenance,
+                "recorded_at": v.recorded_at,
+            }
             for v in versions
         ],
         "hubs": list(hubs),
@@ -687,9 +806,11 @@ def agreement_versions(session: Session, reference: str) -> list[dict[str, Any]]
     return [_terms_view(v) for v in _agreement_versions(session, agreement.id)]
 
 
-def list_agreements(session: Session, on: date) -> list[dict[str, Any]]:
-    references = session.execute(select(Agreement.reference).order_by(Agreement.reference)).scalars()
-    return [agreement_on(session, r, on) for r in references]
+def list_agreements(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+    rows = _visible(
+        session.execute(select(Agreement).order_by(Agreement.reference)).scalars().all(), known_at
+    )
+    return [agreement_on(session, r.reference, on, known_at) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -697,9 +818,9 @@ def list_agreements(session: Session, on: date) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _hub(session: Session, reference: str) -> Hub:
+def _hub(session: Session, reference: str, known_at: datetime | None = None) -> Hub:
     row = session.execute(select(Hub).where(Hub.reference == reference.upper())).scalar_one_or_none()
-    if row is None:
+    if row is None or not _visible([row], known_at):
         raise NotFound(f"no hub with reference {reference!r}")
     return row
 
@@ -762,18 +883,27 @@ def amend_hub(
     """A new dated version of a hub's status and beds; what is not given carries over."""
     _lock(session)
     hub = _hub(session, reference)
-    latest = _hub_versions(session, hub.id)[-1]
-    if body.effective_from <= latest.effective_from:
-        raise StateConflict(
-            f"hub {hub.reference} version {latest.version} runs from {latest.effective_from}; "
-            "a change is a new version from a later date"
-        )
+    versions = _hub_versions(session, hub.id)
+    latest = versions[-1]
     if body.status is None and body.beds is None:
         raise InvalidInput("a hub change must give a new status or new beds")
-    status = body.status or latest.status
-    if status not in HUB_TRANSITIONS[latest.status]:
-        raise StateConflict(f"hub {hub.reference} cannot go from {latest.status} to {status}")
-    beds = body.beds if body.beds is not None else dict(latest.beds)
+    # Any legal date may be recorded (bitemporal): the change must fit between the version in force on its
+    # date and the next later one, as known now.
+    before: HubVersion | None = _version_on(versions, body.effective_from)
+    base = before or min(versions, key=lambda v: (v.effective_from, v.version))
+    status = body.status or base.status
+    if before is not None and status not in HUB_TRANSITIONS[before.status]:
+        raise StateConflict(f"hub {hub.reference} cannot go from {before.status} to {status}")
+    later = [v for v in versions if v.effective_from > body.effective_from]
+    if later:
+        following = min(later, key=lambda v: (v.effective_from, -v.version))
+        if following.status not in HUB_TRANSITIONS[status]:
+            raise StateConflict(
+                f"hub {hub.reference} cannot be {status} from {body.effective_from}: it is recorded as "
+                f"{following.status} from {following.effective_from}, and a hub cannot go from {status} "
+                f"to {following.status}"
+            )
+    beds = body.beds if body.beds is not None else dict(base.beds)
     _add_hub_version(
         session,
         hub,
@@ -785,6 +915,14 @@ def amend_hub(
         body,
         clock=clock,
         recorded_by=recorded_by,
+    )
+    announce(
+        session,
+        RegisterChange(
+            what=f"hub {hub.reference} is recorded as {status} from {_day(body.effective_from)}",
+            hubs=frozenset({hub.reference}),
+        ),
+        clock,
     )
     return hub_on(session, hub.reference, body.effective_from)
 
@@ -888,7 +1026,7 @@ class Occupied:
 OccupancySource = Callable[[Session, date], Mapping[str, Occupied]]
 
 
-def recorded_occupancy(session: Session, on: date) -> dict[str, Occupied]:
+def recorded_occupancy(session: Session, on: date, known_at: datetime | None = None) -> dict[str, Occupied]:
     """Today's source of occupancy: the latest recorded head count on or before ``on`` for each hub."""
     rows = session.execute(
         select(Hub.reference, HubOccupancyFigure)
@@ -898,6 +1036,8 @@ def recorded_occupancy(session: Session, on: date) -> dict[str, Occupied]:
     ).all()
     latest: dict[str, Occupied] = {}
     for reference, figure in rows:  # later rows overwrite earlier ones
+        if not _visible([figure], known_at):
+            continue
         latest[reference] = Occupied(
             occupied=figure.occupied,
             by_bed_type=figure.occupied_by_bed_type,
@@ -908,7 +1048,11 @@ def recorded_occupancy(session: Session, on: date) -> dict[str, Occupied]:
 
 
 def occupancy_on(
-    session: Session, on: date, *, occupied: OccupancySource = recorded_occupancy
+    session: Session,
+    on: date,
+    *,
+    occupied: OccupancySource = recorded_occupancy,
+    known_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Per hub on ``on``: beds, occupied, free.
 
@@ -916,13 +1060,17 @@ def occupancy_on(
     operations passes a source that counts stays on the date and nothing else here changes. Only an
     operational hub has free beds; a planned or closed hub reports its beds with ``free`` = 0.
     """
-    counts = occupied(session, on)
+    counts = (
+        recorded_occupancy(session, on, known_at) if occupied is recorded_occupancy else occupied(session, on)
+    )
     out: list[dict[str, Any]] = []
     hubs = session.execute(
         select(Hub, Agreement).join(Agreement, Agreement.id == Hub.agreement_id).order_by(Hub.reference)
     ).all()
     for hub, agreement in hubs:
-        version: HubVersion | None = _version_on(_hub_versions(session, hub.id), on)
+        if not _visible([hub], known_at):
+            continue
+        version: HubVersion | None = _version_on(_hub_versions(session, hub.id), on, known_at=known_at)
         if version is None:
             continue
         beds = sum(int(n) for n in version.beds.values())
@@ -947,18 +1095,24 @@ def occupancy_on(
                 "occupancy_known": count is not None or not operational,
                 "counted_on": count.counted_on if count else None,
                 "occupancy_source": count.source if count else None,
+                # Provenance of the hub's facts on the date (status, beds) and of its agreement.
+                "provenance": version.provenance,
+                "source_url": version.source_url,
+                "source_title": version.source_title,
+                "agreement_provenance": agreement.provenance,
+                "known_at": known_at,
             }
         )
     return out
 
 
-def hub_on(session: Session, reference: str, on: date) -> dict[str, Any]:
-    hub = _hub(session, reference)
+def hub_on(session: Session, reference: str, on: date, known_at: datetime | None = None) -> dict[str, Any]:
+    hub = _hub(session, reference, known_at)
     agreement = session.get(Agreement, hub.agreement_id)
     assert agreement is not None
-    versions = _hub_versions(session, hub.id)
+    versions = _visible(_hub_versions(session, hub.id), known_at)
     current: HubVersion | None = _version_on(versions, on)
-    figure = recorded_occupancy(session, on).get(hub.reference)
+    figure = recorded_occupancy(session, on, known_at).get(hub.reference)
     return {
         "reference": hub.reference,
         "name": hub.name,
@@ -966,6 +1120,11 @@ def hub_on(session: Session, reference: str, on: date) -> dict[str, Any]:
         "partner_country": agreement.partner_country,
         "locality": hub.locality,
         "on": on,
+        "known_at": known_at,
+        "agreement_provenance": agreement.provenance,
+        "provenance": current.provenance if current else None,
+        "source_url": current.source_url if current else None,
+        "source_title": current.source_title if current else None,
         "status": current.status if current else None,
         "beds": dict(current.beds) if current else {},
         "beds_total": sum(int(n) for n in current.beds.values()) if current else 0,
@@ -986,9 +1145,9 @@ def hub_on(session: Session, reference: str, on: date) -> dict[str, Any]:
     }
 
 
-def list_hubs(session: Session, on: date) -> list[dict[str, Any]]:
-    references = session.execute(select(Hub.reference).order_by(Hub.reference)).scalars()
-    return [hub_on(session, r, on) for r in references]
+def list_hubs(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+    rows = _visible(session.execute(select(Hub).order_by(Hub.reference)).scalars().all(), known_at)
+    return [hub_on(session, r.reference, on, known_at) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1025,11 +1184,7 @@ def record_assessment(
         raise StateConflict(f"{assessor} has already assessed {assessed}; record a new version instead")
     if amend and not versions:
         raise NotFound(f"{assessor} has no assessment of {assessed} to amend; create one first")
-    if versions and body.assessed_on <= versions[-1].assessed_on:
-        raise StateConflict(
-            f"{assessor}'s assessment of {assessed} version {versions[-1].version} is dated "
-            f"{versions[-1].assessed_on}; a new version must be dated later"
-        )
+    # Any past date may be recorded (bitemporal): an earlier assessment entered late takes its legal place.
     nationalities = country_codes(body.unsafe_for_nationalities, "unsafe_for_nationalities")
     evidence = [e.model_dump() for e in body.evidence]
     row = CountryAssessment(
@@ -1067,6 +1222,18 @@ def record_assessment(
         },
         source=_provenance(body),
     )
+    verdict = "safe" if body.safe else "unsafe for everyone"
+    if body.safe and (body.unsafe_for_nationalities or body.unsafe_for_profiles):
+        verdict = "safe except for some nationalities or profiles"
+    announce(
+        session,
+        RegisterChange(
+            what=f"{country_name(assessor)} assessed {country_name(assessed)} as {verdict} from "
+            f"{_day(body.assessed_on)} (assessment version {row.version})",
+            agreements=_agreements_between(session, assessor, assessed),
+        ),
+        clock,
+    )
     return _assessment_view(row)
 
 
@@ -1092,14 +1259,17 @@ def _assessment_view(row: CountryAssessment) -> dict[str, Any]:
     }
 
 
-def assessment_on(session: Session, assessor: str, country: str, on: date) -> dict[str, Any] | None:
-    """The latest assessment on ``on`` (None if the country had not been assessed by then)."""
+def assessment_on(
+    session: Session, assessor: str, country: str, on: date, known_at: datetime | None = None
+) -> dict[str, Any] | None:
+    """The assessment in force on ``on`` as known at ``known_at`` (None if there was none)."""
     row = _version_on(
         _assessments(session, country_code(assessor, "assessing_state"), country_code(country, "country")),
         on,
         "assessed_on",
+        known_at,
     )
-    return None if row is None else {"on": on, **_assessment_view(row)}
+    return None if row is None else {"on": on, "known_at": known_at, **_assessment_view(row)}
 
 
 def assessment_history(session: Session, country: str, assessor: str | None = None) -> list[dict[str, Any]]:
@@ -1112,17 +1282,18 @@ def assessment_history(session: Session, country: str, assessor: str | None = No
     return [_assessment_view(r) for r in rows]
 
 
-def list_assessments(session: Session, on: date) -> list[dict[str, Any]]:
-    """The assessment in force on ``on`` for every (assessing state, country) pair assessed by then."""
+def list_assessments(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+    """The assessment in force on ``on`` (as known at ``known_at``) for every pair assessed by then."""
     rows = session.execute(
         select(CountryAssessment)
         .where(CountryAssessment.assessed_on <= on)
         .order_by(CountryAssessment.assessing_state, CountryAssessment.country, CountryAssessment.version)
     ).scalars()
-    latest: dict[tuple[str, str], CountryAssessment] = {}
+    by_pair: dict[tuple[str, str], list[CountryAssessment]] = {}
     for row in rows:
-        latest[(row.assessing_state, row.country)] = row
-    return [{"on": on, **_assessment_view(r)} for r in latest.values()]
+        by_pair.setdefault((row.assessing_state, row.country), []).append(row)
+    current = [_version_on(v, on, "assessed_on", known_at) for v in by_pair.values()]
+    return [{"on": on, "known_at": known_at, **_assessment_view(r)} for r in current if r is not None]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1130,26 +1301,38 @@ def list_assessments(session: Session, on: date) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def list_partners(session: Session, on: date) -> list[dict[str, Any]]:
-    """One row per pipeline: the status on ``on``, the agreements and the number of hubs."""
-    negotiations = session.execute(
-        select(Negotiation).order_by(Negotiation.partner_country, Negotiation.sending_state)
-    ).scalars()
+def list_partners(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+    """One row per pipeline: the status on ``on`` (as known at ``known_at``) with its provenance, the
+    agreements (each with its provenance) and the number of hubs."""
+    negotiations = _visible(
+        session.execute(select(Negotiation).order_by(Negotiation.partner_country, Negotiation.sending_state))
+        .scalars()
+        .all(),
+        known_at,
+    )
     out: list[dict[str, Any]] = []
     for negotiation in negotiations:
-        view = negotiation_view(session, negotiation, on)
-        agreements = list(
+        view = negotiation_view(session, negotiation, on, known_at)
+        agreements = _visible(
             session.execute(
-                select(Agreement.id, Agreement.reference)
+                select(Agreement)
                 .where(
                     Agreement.sending_state == negotiation.sending_state,
                     Agreement.partner_country == negotiation.partner_country,
                 )
                 .order_by(Agreement.reference)
-            ).all()
+            )
+            .scalars()
+            .all(),
+            known_at,
         )
         hubs = (
-            session.execute(select(Hub.id).where(Hub.agreement_id.in_([a.id for a in agreements]))).all()
+            _visible(
+                session.execute(select(Hub).where(Hub.agreement_id.in_([a.id for a in agreements])))
+                .scalars()
+                .all(),
+                known_at,
+            )
             if agreements
             else []
         )
@@ -1159,49 +1342,72 @@ def list_partners(session: Session, on: date) -> list[dict[str, Any]]:
                 "partner_name": view["partner_name"],
                 "sending_state": view["sending_state"],
                 "on": on,
+                "known_at": known_at,
                 "status": view["status"],
                 "since": view["since"],
+                "provenance": view["provenance"],
+                "source_url": view["source_url"],
+                "source_title": view["source_title"],
                 "agreements": [a.reference for a in agreements],
+                "agreement_provenance": {a.reference: a.provenance for a in agreements},
                 "hubs": len(hubs),
             }
         )
     return out
 
 
-def show_partner(session: Session, country: str, on: date) -> dict[str, Any]:
+def show_partner(
+    session: Session, country: str, on: date, known_at: datetime | None = None
+) -> dict[str, Any]:
     """Everything the register holds on one partner country: pipelines, agreements, hubs, assessments."""
     code = country_code(country, "country")
-    negotiations = list(
+    negotiations = _visible(
         session.execute(
             select(Negotiation).where(Negotiation.partner_country == code).order_by(Negotiation.sending_state)
-        ).scalars()
+        )
+        .scalars()
+        .all(),
+        known_at,
     )
     if not negotiations:
         raise NotFound(f"{country_name(code)} ({code}) is not in the partners register")
-    agreements = list(
-        session.execute(
-            select(Agreement.reference).where(Agreement.partner_country == code).order_by(Agreement.reference)
-        ).scalars()
-    )
-    hubs = list(
-        session.execute(
-            select(Hub.reference)
-            .join(Agreement, Agreement.id == Hub.agreement_id)
-            .where(Agreement.partner_country == code)
-            .order_by(Hub.reference)
-        ).scalars()
-    )
+    agreements = [
+        a.reference
+        for a in _visible(
+            session.execute(
+                select(Agreement).where(Agreement.partner_country == code).order_by(Agreement.reference)
+            )
+            .scalars()
+            .all(),
+            known_at,
+        )
+    ]
+    hubs = [
+        h.reference
+        for h in _visible(
+            session.execute(
+                select(Hub)
+                .join(Agreement, Agreement.id == Hub.agreement_id)
+                .where(Agreement.partner_country == code)
+                .order_by(Hub.reference)
+            )
+            .scalars()
+            .all(),
+            known_at,
+        )
+    ]
     assessors = session.execute(
         select(CountryAssessment.assessing_state).where(CountryAssessment.country == code).distinct()
     ).scalars()
-    assessments = [a for a in (assessment_on(session, s, code, on) for s in sorted(assessors)) if a]
+    assessments = [a for a in (assessment_on(session, s, code, on, known_at) for s in sorted(assessors)) if a]
     return {
         "country": code,
         "name": country_name(code),
         "on": on,
-        "negotiations": [negotiation_view(session, n, on) for n in negotiations],
-        "agreements": [agreement_on(session, r, on) for r in agreements],
-        "hubs": [hub_on(session, r, on) for r in hubs],
+        "known_at": known_at,
+        "negotiations": [negotiation_view(session, n, on, known_at) for n in negotiations],
+        "agreements": [agreement_on(session, r, on, known_at) for r in agreements],
+        "hubs": [hub_on(session, r, on, known_at) for r in hubs],
         "assessments": assessments,
     }
 
@@ -1211,26 +1417,32 @@ def show_partner(session: Session, country: str, on: date) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def terms_on(session: Session, on: date) -> list[AgreementTerms]:
+def terms_on(session: Session, on: date, known_at: datetime | None = None) -> list[AgreementTerms]:
     """Every registered agreement as the safeguards see it on ``on``.
 
     ``in_force`` needs both a terms version in force and the pipeline at ``in_force`` that day. The
     assessment is the sending state's latest of the hub country on that day; with no assessment, or one
     that finds the country unsafe, every nationality is listed as unsafe: safety must be shown, not assumed.
     """
-    agreements = session.execute(select(Agreement).order_by(Agreement.reference)).scalars().all()
-    return [_terms_for(session, a, on) for a in agreements]
+    agreements = _visible(
+        session.execute(select(Agreement).order_by(Agreement.reference)).scalars().all(), known_at
+    )
+    return [_terms_for(session, a, on, known_at) for a in agreements]
 
 
-def _terms_for(session: Session, agreement: Agreement, on: date) -> AgreementTerms:
-    version: AgreementVersion | None = _version_on(_agreement_versions(session, agreement.id), on)
-    pipeline = _pipeline_status(session, agreement.sending_state, agreement.partner_country, on)
+def _terms_for(
+    session: Session, agreement: Agreement, on: date, known_at: datetime | None = None
+) -> AgreementTerms:
+    version: AgreementVersion | None = _version_on(
+        _agreement_versions(session, agreement.id), on, known_at=known_at
+    )
+    pipeline = _pipeline_status(session, agreement.sending_state, agreement.partner_country, on, known_at)
     sources: list[str] = [
         f"pipeline {agreement.sending_state}-{agreement.partner_country} on {on}: "
         f"{pipeline.value if pipeline else 'no step yet'}"
     ]
     assessment: CountryAssessment | None = _version_on(
-        _assessments(session, agreement.sending_state, agreement.partner_country), on, "assessed_on"
+        _assessments(session, agreement.sending_state, agreement.partner_country), on, "assessed_on", known_at
     )
     if assessment is None:
         unsafe_nationalities = all_country_codes()
@@ -1254,7 +1466,9 @@ def _terms_for(session: Session, agreement: Agreement, on: date) -> AgreementTer
         for hub in session.execute(
             select(Hub).where(Hub.agreement_id == agreement.id).order_by(Hub.reference)
         ).scalars()
-        if (hv := _version_on(_hub_versions(session, hub.id), on)) is not None and hv.status == "operational"
+        if _visible([hub], known_at)
+        and (hv := _version_on(_hub_versions(session, hub.id), on, known_at=known_at)) is not None
+        and hv.status == "operational"
     )
     if version is None:
         return AgreementTerms(
@@ -1269,7 +1483,7 @@ def _terms_for(session: Session, agreement: Agreement, on: date) -> AgreementTer
             hubs=hubs,
             sources=(*sources, f"agreement {agreement.reference}: no terms in force on {on}"),
         )
-    scope, scope_source = _nationalities_in_scope(session, agreement, version, on)
+    scope, scope_source = _nationalities_in_scope(session, agreement, version, on, known_at)
     sources.insert(
         0,
         f"agreement {agreement.reference} v{version.version} from {version.effective_from} "
@@ -1300,8 +1514,9 @@ def _terms_for(session: Session, agreement: Agreement, on: date) -> AgreementTer
 class DatabaseTermsProvider:
     """``AgreementTermsProvider`` over the partners register, in the caller's session (and transaction)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, known_at: datetime | None = None) -> None:
         self._session = session
+        self._known_at = known_at
 
     def terms_on(self, on: date) -> list[AgreementTerms]:
-        return terms_on(self._session, on)
+        return terms_on(self._session, on, self._known_at)

@@ -7,6 +7,7 @@ their signatures are documented in ``docs/safeguards.md`` and kept stable. They 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.state import LegalEvent, fold_as_of
@@ -61,11 +62,13 @@ class RegisterOrPackDefaults:
 
     Before any agreement of the pack's sending states is registered (or before the partners tables exist)
     the pack's dated YAML defaults apply; once the register holds one, the register alone is the source.
+    With ``known_at`` the register is read as it was known then (it is bitemporal, like the case events).
     """
 
-    def __init__(self, session: Session, pack: RulePack) -> None:
+    def __init__(self, session: Session, pack: RulePack, known_at: datetime | None = None) -> None:
         self._session = session
         self._pack = pack
+        self._known_at = known_at
         self._defaults = YamlTermsProvider(pack.parameters)
 
     def terms_on(self, on: date) -> list[AgreementTerms]:
@@ -77,7 +80,7 @@ class RegisterOrPackDefaults:
         try:
             # A savepoint, so that a register not yet migrated cannot poison the caller's transaction.
             with self._session.begin_nested():
-                registered = DatabaseTermsProvider(self._session).terms_on(on)
+                registered = DatabaseTermsProvider(self._session, self._known_at).terms_on(on)
         except SQLAlchemyError:
             registered = []
         kept = applicable_terms(self._pack, registered)
@@ -93,14 +96,18 @@ class RegisterOrPackDefaults:
             from returnhub.partners.service import safe_countries_of_origin_on
 
             with self._session.begin_nested():
-                designated = safe_countries_of_origin_on(self._session, terms.sending_state, on)
+                designated = safe_countries_of_origin_on(
+                    self._session, terms.sending_state, on, self._known_at
+                )
         except (ImportError, SQLAlchemyError):
             designated = None
         return replace(terms, safe_countries_of_origin=designated)
 
 
-def default_terms_provider(session: Session, pack: RulePack | str) -> AgreementTermsProvider:
-    return RegisterOrPackDefaults(session, _pack(pack))
+def default_terms_provider(
+    session: Session, pack: RulePack | str, known_at: datetime | None = None
+) -> AgreementTermsProvider:
+    return RegisterOrPackDefaults(session, _pack(pack), known_at)
 
 
 def _pack(pack: RulePack | str) -> RulePack:
@@ -108,9 +115,13 @@ def _pack(pack: RulePack | str) -> RulePack:
 
 
 def _terms(
-    session: Session, pack: RulePack, on: date, provider: AgreementTermsProvider | None
+    session: Session,
+    pack: RulePack,
+    on: date,
+    provider: AgreementTermsProvider | None,
+    known_at: datetime | None = None,
 ) -> list[AgreementTerms]:
-    return (provider or default_terms_provider(session, pack)).terms_on(on)
+    return (provider or default_terms_provider(session, pack, known_at)).terms_on(on)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -190,11 +201,12 @@ def _evaluate_case(
     on = as_of or (known_at.date() if known_at is not None else (clock or SystemClock()).today())
     rule_pack.check_date(on)
     facts = case_facts(session, reference, as_of=on, known_at=known_at, at=at)
+    # The register as known at ``known_at`` too: the as-of view shows what was known when, facts and terms.
     plan = make_plan(
         rule_pack,
         stage,
         on,
-        _terms(session, rule_pack, on, terms_provider),
+        _terms(session, rule_pack, on, terms_provider, known_at),
         include_proposals=include_proposals,
     )
     return evaluate(facts, plan, trace=True), on, known_at
@@ -637,8 +649,20 @@ def screening_results(row: Screening) -> pl.DataFrame:
 
 #: A case's overall outcome in a screening.
 SCREENING_OUTCOMES = ("eligible", "review", "barred")
-#: Parsed outcomes of the latest screening, by screening id (a stored screening never changes).
-_REFERENCES_BY_SCREENING: dict[int, dict[str, list[str]]] = {}
+#: Parsed outcomes of the latest screening, keyed by (database, screening id, digest of the stored results):
+#: an id alone is not unique across two databases in one process, a restore or a truncation, and a review
+#: queue must never show another database's people.
+_REFERENCES_BY_SCREENING: dict[tuple[str, int, str], dict[str, list[str]]] = {}
+
+
+def _screening_key(row: Screening) -> tuple[str, int, str]:
+    session = object_session(row)
+    database = ""
+    if session is not None:
+        # The URL names the database (file path, or host and database name); the password is left out.
+        database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    # A digest of the stored results: a restored or re-created screening with a reused id differs here.
+    return database, row.id, hashlib.blake2b(row.results, digest_size=16).hexdigest()
 
 
 def screening_references(row: Screening, outcome: str) -> list[str]:
@@ -647,7 +671,8 @@ def screening_references(row: Screening, outcome: str) -> list[str]:
     Parsed once per screening and kept for the next call (a caseload page walks them 50 at a time)."""
     if outcome not in SCREENING_OUTCOMES:
         raise InvalidInput("outcome must be eligible, review or barred")
-    cached = _REFERENCES_BY_SCREENING.get(row.id)
+    key = _screening_key(row)
+    cached = _REFERENCES_BY_SCREENING.get(key)
     if cached is None:
         frame = pl.read_parquet(io.BytesIO(row.results), columns=["reference", "outcome"])
         frame = frame.with_columns(pl.col("outcome").cast(pl.String)).sort("reference")
@@ -656,7 +681,7 @@ def screening_references(row: Screening, outcome: str) -> list[str]:
             for o in ("eligible", "review", "barred")
         }
         _REFERENCES_BY_SCREENING.clear()  # keep only the latest one
-        _REFERENCES_BY_SCREENING[row.id] = cached
+        _REFERENCES_BY_SCREENING[key] = cached
     return cached[outcome]
 
 

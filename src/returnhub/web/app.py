@@ -39,6 +39,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime or Runtime.from_settings()
     problems.install(app)
+    # The composition root wires the departure gate into the contexts that must not import operations:
+    # a new case event and a register change (country assessed unsafe, list withdrawn, terms changed).
+    from returnhub.operations.transfers import register_hooks
+
+    register_hooks()
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
