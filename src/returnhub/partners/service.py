@@ -1491,7 +1491,7 @@ def _terms_for(
     )
     if scope_source:
         sources.append(scope_source)
-    safe_countries = safe_countries_of_origin_on(session, agreement.sending_state, on)
+    safe_countries = safe_countries_of_origin_on(session, agreement.sending_state, on, known_at)
     return AgreementTerms(
         agreement=agreement.reference,
         hub_country=agreement.partner_country,
