@@ -403,6 +403,10 @@ from returnhub.access.cli import register as register_access  # noqa: E402  (use
 
 register_access(app)
 
+from returnhub.notices.cli import register as register_notices  # noqa: E402  (notices)
+
+register_notices(app)
+
 
 def main() -> None:
     try:

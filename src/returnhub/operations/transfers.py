@@ -29,7 +29,8 @@ from returnhub.casework.events import EventType
 from returnhub.casework.store import POST_APPEND_HOOKS, AppendResult, append_event, get_person, utc
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
-from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Notification, Transfer
+from returnhub.notices import service as notices
+from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
 from returnhub.people.models import Person
 
 MODES = ("charter_flight", "scheduled_flight", "coach")
@@ -309,6 +310,7 @@ def add_to_manifest(
             recorded_by=recorded_by,
             via_gate=True,
         )
+        notices.added(session, transfer, r, clock=clock)
     _touch(transfer, clock)
     return outcomes
 
@@ -328,16 +330,8 @@ def _take_off(
         recorded_by=recorded_by,
         via_gate=True,
     )
-    for recipient in ("planner", "legal_representative"):
-        session.add(
-            Notification(
-                recipient=recipient,
-                reference=entry.reference,
-                transfer=transfer.reference,
-                message=f"{entry.reference} taken off {transfer.reference}: {reason}",
-                created_at=clock.now(),
-            )
-        )
+    # The person's representatives, the planner, the hub's liaisons (and the monitor on board) are told.
+    notices.taken_off(session, transfer, entry.reference, reason, clock=clock)
     return {"reference": entry.reference, "reason": reason}
 
 
@@ -364,14 +358,17 @@ def _remove_with_family(
     return removed
 
 
-def _flag_if_under_minimum(session: Session, transfer: Transfer) -> bool:
+def _flag_if_under_minimum(session: Session, transfer: Transfer, clock: Clock) -> bool:
     load = _load(session, transfer)
     if load < transfer.min_load:
-        transfer.flagged_for_decision = True
-        transfer.flag_reason = (
+        reason = (
             f"load {load} is under the minimum viable load {transfer.min_load}: a planner must decide "
             "whether to go ahead, add people or cancel"
         )
+        if not (transfer.flagged_for_decision and transfer.flag_reason == reason):
+            notices.under_minimum(session, transfer, load, clock=clock)  # told once per new load
+        transfer.flagged_for_decision = True
+        transfer.flag_reason = reason
         return True
     return False
 
@@ -424,7 +421,7 @@ def lock_manifest(
     checked, removed = _recheck_all(
         session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, pack=pack, trigger="lock"
     )
-    flagged = _flag_if_under_minimum(session, transfer)
+    flagged = _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
     return GateResult(
         transfer.reference,
@@ -467,7 +464,7 @@ def depart(
     )
     load = _load(session, transfer)
     if load == 0 or (load < transfer.min_load and not accept_under_minimum):
-        _flag_if_under_minimum(session, transfer)
+        _flag_if_under_minimum(session, transfer, clock)
         if load == 0:
             transfer.flagged_for_decision = True
             transfer.flag_reason = "nobody left on the manifest"
@@ -634,7 +631,7 @@ def remove_person(
         for r in family_references(session, reference.upper())
         if r in listed
     ]
-    _flag_if_under_minimum(session, transfer)
+    _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
     return removed
 
@@ -667,7 +664,7 @@ def recheck_after_append(session: Session, reference: str, result: AppendResult,
     if outcome.outcome == "eligible":
         return
     _remove_with_family(session, transfer, outcome, clock=clock, recorded_by="departure-gate")
-    _flag_if_under_minimum(session, transfer)
+    _flag_if_under_minimum(session, transfer, clock)
     session.add(
         GateCheck(
             transfer_id=transfer.id,
@@ -789,24 +786,6 @@ def list_transfers(
         ).all()
     )
     return [_summary(t, loads.get(t.id, 0)) for t in rows]
-
-
-def notifications(
-    session: Session, *, recipient: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
-    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
-    if recipient:
-        query = query.where(Notification.recipient == recipient)
-    return [
-        {
-            "recipient": n.recipient,
-            "reference": n.reference,
-            "transfer": n.transfer,
-            "message": n.message,
-            "created_at": utc(n.created_at).isoformat(),
-        }
-        for n in session.execute(query).scalars()
-    ]
 
 
 def references_on(session: Session, transfer_reference: str) -> Sequence[str]:
