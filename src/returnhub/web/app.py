@@ -59,6 +59,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(plans_router)  # /plans
     app.include_router(simulations_router)  # /simulations
+    from returnhub.notices.router import router as notices_router
+
+    app.include_router(notices_router)  # /notices
 
     install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
     from returnhub.web.ui import install as install_pages
