@@ -209,8 +209,16 @@ def test_the_sweep_tells_of_run_out_clocks_once(runtime: Runtime, clock: FixedCl
 def test_templates_fill_every_placeholder() -> None:
     subject, body = render(
         "under_minimum",
-        {"recipient": "planner", "transfer": "TR1", "hub": "a hub", "departs": "today", "load": "1",
-         "min_load": "2", "reason": "why", "link": "http://x/ui/transfers/TR1"},
+        {
+            "recipient": "planner",
+            "transfer": "TR1",
+            "hub": "a hub",
+            "departs": "today",
+            "load": "1",
+            "min_load": "2",
+            "reason": "why",
+            "link": "http://x/ui/transfers/TR1",
+        },
     )
     assert "((" not in subject + body and "TR1" in subject
     with pytest.raises(InvalidInput):

@@ -14,8 +14,8 @@ from returnhub.casework.store import append_event, case_state
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, StateConflict, VersionConflict
-from returnhub.operations import transfers as ops
 from returnhub.notices.models import Notice
+from returnhub.operations import transfers as ops
 
 from ..casework.helpers import record
 

@@ -337,4 +337,6 @@ def inconsistencies(table: Mapping[tuple[str, str], Permission] = PERMISSIONS) -
 
 
 #: The only writes open to the monitor: their notes, ending their own session, marking their own notice read.
-MONITOR_WRITES = frozenset({"/monitoring-notes", "/auth/sign-out", "/ui/sign-out", "/notices/{notice_id}/read"})
+MONITOR_WRITES = frozenset(
+    {"/monitoring-notes", "/auth/sign-out", "/ui/sign-out", "/notices/{notice_id}/read"}
+)

@@ -139,8 +139,15 @@ def notices_send(
             err.print("sender ready")
 
         try:
-            run_loop(rt.engine, adapter, clock=rt.clock, settings=settings, interval=interval, batch=batch,
-                     on_ready=ready)
+            run_loop(
+                rt.engine,
+                adapter,
+                clock=rt.clock,
+                settings=settings,
+                interval=interval,
+                batch=batch,
+                on_ready=ready,
+            )
         except KeyboardInterrupt:
             return
         return
@@ -158,7 +165,9 @@ def notices_send(
 
 @notices_app.command("mailbox")
 def notices_mailbox(
-    directory: Annotated[Path | None, typer.Option("--dir", help="The local server's mail directory.")] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="The local server's mail directory.")
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """What the local SMTP server received."""
@@ -173,7 +182,10 @@ def notices_mailbox(
     for m in box["messages"]:
         table.add_row(m["to"], m["subject"], m["message_id"])
     out.print(table)
-    out.print(f"{box['stored']} stored, {box['deliveries']} deliveries, {box['duplicates_dropped']} duplicates dropped")
+    out.print(
+        f"{box['stored']} stored, {box['deliveries']} deliveries, "
+        f"{box['duplicates_dropped']} duplicates dropped"
+    )
 
 
 @notices_app.command("smtpd")

@@ -1,4 +1,4 @@
-"""REST for notices: a user's inbox, marking read, and the monitor's view of email delivery. Translation only."""
+"""REST for notices: a user's inbox, marking read, the monitor's view of email delivery. Translation only."""
 
 from __future__ import annotations
 
@@ -26,12 +26,20 @@ def list_notices(
 ) -> list[dict[str, Any]]:
     """The caller's own notices, unread first (a representative's only about their current clients)."""
     return service.inbox(
-        session, principal.user_id, principal.role, unread_only=unread, transfer=transfer, since=since, until=until
+        session,
+        principal.user_id,
+        principal.role,
+        unread_only=unread,
+        transfer=transfer,
+        since=since,
+        until=until,
     )
 
 
 @router.post("/notices/{notice_id}/read")
-def read_notice(notice_id: int, session: SessionDep, clock: ClockDep, principal: CurrentUser) -> dict[str, Any]:
+def read_notice(
+    notice_id: int, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
     return service.open_notice(session, principal.user_id, principal.role, notice_id, clock=clock)
 
 

@@ -104,12 +104,16 @@ class NotifyAdapter:
     URL = "https://api.notifications.service.gov.uk/v2/notifications/email"
 
     def __init__(
-        self, settings: NoticesSettings, post: Callable[[str, dict[str, str], dict[str, Any]], int] | None = None
+        self,
+        settings: NoticesSettings,
+        post: Callable[[str, dict[str, str], dict[str, Any]], int] | None = None,
     ) -> None:
         if not settings.notify_api_key or not settings.notify_template_id:
             from returnhub.core.errors import InvalidInput
 
-            raise InvalidInput("the Notify adapter needs RETURNHUB_NOTIFY_API_KEY and RETURNHUB_NOTIFY_TEMPLATE_ID")
+            raise InvalidInput(
+                "the Notify adapter needs RETURNHUB_NOTIFY_API_KEY and RETURNHUB_NOTIFY_TEMPLATE_ID"
+            )
         self.settings = settings
         self.post = post or _httpx_post
 
@@ -159,7 +163,9 @@ def adapter_for(settings: NoticesSettings) -> EmailAdapter:
 
 def backoff(attempts: int, settings: NoticesSettings) -> float:
     """Seconds to wait after the ``attempts``-th failure: doubling from the base, capped."""
-    return float(min(settings.notices_backoff_cap_seconds, settings.notices_backoff_seconds * 2 ** (attempts - 1)))
+    return float(
+        min(settings.notices_backoff_cap_seconds, settings.notices_backoff_seconds * 2 ** (attempts - 1))
+    )
 
 
 def _claim(engine: Engine, clock: Clock, settings: NoticesSettings, batch: int) -> list[OutgoingEmail]:

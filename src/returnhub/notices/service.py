@@ -66,7 +66,8 @@ AUDIENCES: dict[str, Audience] = {
     ),
     "validation_overdue": Audience(
         (REPRESENTATIVES, LIAISONS, MONITORS),
-        "Italian Constitution art. 13 and art. 14 TUI: detention must be validated by a judge within 48 hours",
+        "Italian Constitution art. 13 and art. 14 TUI: detention must be validated by a judge within "
+        "48 hours",
     ),
 }
 
@@ -351,7 +352,9 @@ def inbox(
     return [_view(n) for n in session.execute(query).scalars()]
 
 
-def open_notice(session: Session, user_id: int, role: Role, notice_id: int, *, clock: Clock) -> dict[str, Any]:
+def open_notice(
+    session: Session, user_id: int, role: Role, notice_id: int, *, clock: Clock
+) -> dict[str, Any]:
     """One of the user's notices, marked read (opening it is reading it). Anyone else's is not found."""
     notice = session.execute(
         select(Notice).where(Notice.id == notice_id, _visible(session, user_id, role))
@@ -376,7 +379,7 @@ def deliveries(session: Session, *, status: str | None = None, limit: int = 200)
     )
     if status:
         query = query.where(OutboxMessage.status == status)
-    rows = session.execute(query).tuples().all()
+    rows = [(m, n) for m, n in session.execute(query).all()]
     names = access.user_names(session, (n.user_id for _, n in rows))
     return [_delivery(m, n, names) for m, n in rows]
 
@@ -404,17 +407,14 @@ def late_deliveries(
     """Emails not accepted by the mail server within the deadline (an alert on the planners' home page)."""
     settings = settings or get_notices_settings()
     cutoff = clock.now() - timedelta(minutes=settings.notices_deliver_within_minutes)
-    rows = (
-        session.execute(
-            select(OutboxMessage, Notice)
-            .join(Notice, Notice.id == OutboxMessage.notice_id)
-            .where(OutboxMessage.status != "sent", OutboxMessage.created_at < cutoff)
-            .order_by(OutboxMessage.created_at)
-            .limit(limit)
-        )
-        .tuples()
-        .all()
+    query = (
+        select(OutboxMessage, Notice)
+        .join(Notice, Notice.id == OutboxMessage.notice_id)
+        .where(OutboxMessage.status != "sent", OutboxMessage.created_at < cutoff)
+        .order_by(OutboxMessage.created_at)
+        .limit(limit)
     )
+    rows = [(m, n) for m, n in session.execute(query).all()]
     names = access.user_names(session, (n.user_id for _, n in rows))
     return [_delivery(m, n, names) for m, n in rows]
 
@@ -424,8 +424,8 @@ def unsent_count(session: Session) -> int:
 
     return int(
         session.execute(
-            select(func.count()).select_from(OutboxMessage).where(
-                or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending")
-            )
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"))
         ).scalar_one()
     )

@@ -23,7 +23,9 @@ class Template:
         return set(PLACEHOLDER.findall(self.subject)) | set(PLACEHOLDER.findall(self.body))
 
 
-_FOOTER = "\n\nSee it in returnhub: ((link))\n\nThis notice was sent by returnhub. Do not reply to this email."
+_FOOTER = (
+    "\n\nSee it in returnhub: ((link))\n\nThis notice was sent by returnhub. Do not reply to this email."
+)
 
 TEMPLATES: dict[str, Template] = {
     "taken_off": Template(
@@ -34,8 +36,8 @@ TEMPLATES: dict[str, Template] = {
     "added": Template(
         "((person)) was added to transfer ((transfer))",
         "Dear ((recipient)),\n\n((person)) (case ((reference))) was added to transfer ((transfer)) to "
-        "((hub)), due to leave on ((departs)).\n\nWhy: every safeguard was checked for the referral to the hub "
-        "and passed on the facts recorded today." + _FOOTER,
+        "((hub)), due to leave on ((departs)).\n\nWhy: every safeguard was checked for the referral to "
+        "the hub and passed on the facts recorded today." + _FOOTER,
     ),
     "under_minimum": Template(
         "Transfer ((transfer)) is under its minimum load",
