@@ -447,4 +447,5 @@ def user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    return {int(i): str(n) for i, n in session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()}
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+    return {int(i): str(n) for i, n in rows}
