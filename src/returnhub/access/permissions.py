@@ -205,7 +205,7 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     # --- notices: each user's own inbox (narrowed to the caller and, for a representative, to their
     # clients, by the handler); the delivery state of every email, for the monitor
     ("GET", "/notices"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
-    ("POST", "/notices/{notice_id}/read"): _plain(EVERYONE, personal=True),
+    ("POST", "/notices/{notice_id}/read"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
     ("GET", "/notices/deliveries"): _plain(MONITORS, personal=True),
     ("POST", "/incidents"): Permission(
         roles=_roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN),
