@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from returnhub.access.deps import CurrentUser
@@ -22,7 +24,11 @@ def deliveries_page(request: Request, session: SessionDep) -> Response:
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
 def notice_page(
-    request: Request, notice_id: int, session: SessionDep, clock: ClockDep, principal: CurrentUser
+    request: Request,
+    notice_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
 ) -> Response:
     notice = service.open_notice(session, principal.user_id, principal.role, notice_id, clock=clock)
     return page(request, "notices/show.html", {"notice": notice}, title=notice["subject"])
