@@ -26,6 +26,7 @@ from returnhub.web.app import create_app
 
 from ..auth_helpers import make_user
 from ..casework.helpers import record
+from ..operations.conftest import HUB
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
 
@@ -57,6 +58,7 @@ def scene(
         "rep-a": make_user(runtime, "legal_representative", "rep-a", clients=[people[0]]),
         "rep-b": make_user(runtime, "legal_representative", "rep-b", clients=[people[1]]),
         "monitor": make_user(runtime, "independent_monitor", "monitor"),
+        "liaison": make_user(runtime, "hub_liaison", "liaison", hubs=[HUB]),
     }
     for r in people:
         with unit_of_work(runtime.engine) as s:
@@ -80,8 +82,9 @@ def test_rule39_on_a_locked_manifest_reaches_the_representative_and_the_planner(
     box = read_mailbox(directory)
     taken_off = [m for m in box["messages"] if "was taken off" in m["subject"]]
     # The person's own representative, the transfer's planner (it was created by "planner", so not the other
-    # planner) and the monitor on board; never the other client's representative.
+    # planner), the hub's liaison and the monitor on board; never the other client's representative.
     assert sorted(m["to"] for m in taken_off) == [
+        "liaison@returnhub.example",
         "monitor@returnhub.example",
         "planner@returnhub.example",
         "rep-a@returnhub.example",
