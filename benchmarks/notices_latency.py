@@ -1,19 +1,21 @@
 """Time from a notice's commit to its email's arrival in the local mailbox (aiosmtpd), over 1,000 notices.
 
-A sender thread runs the outbox loop (``notices.sender.run_loop``, polling every 50 ms when idle, as
-``returnhub notices send --loop --interval 0.05`` would) against a local SMTP server on a free port. Notices
-are committed one per transaction, one every 20 ms (a busy charter night), each addressed to one planner.
+The sender is its own process, as in production: ``python -m returnhub.notices send --loop --interval 0.05``
+(polling every 50 ms when idle), sending to a local SMTP server (aiosmtpd, in this process) on a free
+port. Notices are committed one per transaction, one every 50 ms (twenty a second: far busier than a charter
+night), each addressed to one planner.
 The reference is the delivery deadline after which a planner is alerted (``RETURNHUB_NOTICES_DELIVER_WITHIN_
 MINUTES``, 15 minutes by default).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,12 +28,11 @@ from returnhub.core.migrate import upgrade
 from returnhub.notices import service
 from returnhub.notices.mailbox import MaildirHandler
 from returnhub.notices.models import OutboxMessage
-from returnhub.notices.sender import SmtpAdapter, run_loop
 from returnhub.notices.settings import NoticesSettings
 from returnhub.operations.models import Transfer
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-SPACING_SECONDS = 0.02
+SPACING_SECONDS = 0.05
 POLL_SECONDS = 0.05
 
 
@@ -63,14 +64,20 @@ def main() -> None:
             clock=clock,
             created_by="bench",
         )
-    stop = threading.Event()
-    sender = threading.Thread(
-        target=run_loop,
-        args=(engine, SmtpAdapter(settings)),
-        kwargs={"clock": clock, "settings": settings, "interval": POLL_SECONDS, "should_stop": stop.is_set},
-        daemon=True,
+    env = {
+        **os.environ,
+        "RETURNHUB_DATABASE_URL": url,
+        "RETURNHUB_SMTP_PORT": str(port),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+    }
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "returnhub.notices", "send", "--loop", "--interval", str(POLL_SECONDS)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
     )
-    sender.start()
+    assert sender.stderr is not None
+    sender.stderr.readline()  # "sender ready"
     transfer = Transfer(
         reference="TR20260601-0001", hub="GBR-MKD-H1", created_by="planner", monitor_on_board=False
     )
@@ -97,8 +104,8 @@ def main() -> None:
     deadline = time.time() + 120
     while len(handler.arrivals) < N and time.time() < deadline:
         time.sleep(0.05)
-    stop.set()
-    sender.join(timeout=10)
+    sender.terminate()
+    sender.wait(timeout=30)
     controller.stop()
     latencies = sorted(handler.arrivals[m] - t for m, t in committed.items() if m in handler.arrivals)
     median = statistics.median(latencies)
