@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +157,28 @@ def test_the_cli_refuses_an_unknown_user_in_one_line(runtime: Runtime, user: str
         timeout=60,
     )
     assert done.returncode == 2 and done.stderr.strip() == "error: no user named 'nobody'"
+
+
+def test_serve_can_send_the_outbox_itself(
+    runtime: Runtime,
+    clock: FixedClock,
+    smtp_server: tuple[NoticesSettings, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from returnhub.notices.mailbox import read_mailbox
+
+    settings, directory = smtp_server
+    monkeypatch.setenv("RETURNHUB_NOTICES_SEND_IN_SERVE", "1")
+    monkeypatch.setenv("RETURNHUB_SMTP_PORT", str(settings.smtp_port))
+    make_user(runtime, "operations_planner", "planner")
+    _issue(runtime, clock)
+    with TestClient(create_app(runtime)):
+        deadline = time.monotonic() + 30
+        while not read_mailbox(directory)["stored"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert [m["to"] for m in read_mailbox(directory)["messages"]] == ["planner@returnhub.example"]
+    assert _row(runtime).status == "sent"

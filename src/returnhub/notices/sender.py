@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import smtplib
 import socket
 import time
@@ -33,6 +34,8 @@ from returnhub.core.clock import Clock
 from returnhub.core.database import unit_of_work
 from returnhub.notices.models import OutboxMessage
 from returnhub.notices.settings import NoticesSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -253,8 +256,38 @@ def run_loop(
         on_ready()
     try:
         while not should_stop():
-            counts = send_due(engine, adapter, clock=clock, settings=settings, batch=batch)
+            try:
+                counts = send_due(engine, adapter, clock=clock, settings=settings, batch=batch)
+            except Exception:  # noqa: BLE001 - the database is busy or away: the loop must outlive it
+                log.exception("sending the outbox failed; trying again")
+                counts = {"sent": 0, "failed": 0}
             if counts["sent"] + counts["failed"] < batch:
                 time.sleep(interval)
     finally:
         adapter.close()
+
+
+def background_sender(runtime: Any, settings: NoticesSettings, interval: float = 1.0) -> Callable[[], None]:
+    """Run the send loop in a daemon thread; returns the function that stops it (and waits for it)."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_loop,
+        args=(runtime.engine, adapter_for(settings)),
+        kwargs={
+            "clock": runtime.clock,
+            "settings": settings,
+            "interval": interval,
+            "should_stop": stop.is_set,
+        },
+        name="notices-sender",
+        daemon=True,
+    )
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join(timeout=interval + 15)
+
+    return halt

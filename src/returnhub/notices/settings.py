@@ -39,6 +39,8 @@ class NoticesSettings(BaseSettings):
     notices_backoff_cap_seconds: float = Field(default=600.0, gt=0)
     #: A message claimed by a sender that died is sent again after this many seconds.
     notices_lease_seconds: float = Field(default=60.0, gt=0)
+    #: Send the outbox from a thread of ``returnhub serve`` too (off: a separate ``notices send --loop``).
+    notices_send_in_serve: bool = False
     #: Where the demo's local SMTP server keeps what it receives (a Maildir).
     mailbox_dir: Path = PROJECT_ROOT / "var" / "mail"
 
