@@ -121,6 +121,7 @@ def main() -> None:
         max_ms=round(latencies[-1] * 1e3, 1),
         poll_interval_ms=POLL_SECONDS * 1e3,
         database="sqlite",
+        load_average=round(os.getloadavg()[0], 2),
     )
 
 
