@@ -20,6 +20,11 @@ assets:
 demo: install
 	$(RH) db upgrade
 	$(RH) seed --if-empty
+	@# The local mail server (aiosmtpd, Maildir in var/mail; `returnhub notices mailbox` shows it) and the
+	@# outbox sender run beside the web server and stop with it.
+	$(RH) notices smtpd & smtpd=$$!; \
+	$(RH) notices send --loop & sender=$$!; \
+	trap 'kill $$smtpd $$sender 2>/dev/null' EXIT INT TERM; \
 	$(RH) serve --host 127.0.0.1 --port 8000
 
 test: install

@@ -61,6 +61,10 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
     "subject": ("returnhub.access.cli", "Data-subject rights: everything held on a person."),
     "retention": ("returnhub.access.cli", "Retention rules and what they would erase."),
     "keys": ("returnhub.access.cli", "Keys that encrypt special-category fields."),
+    "notices": (
+        "returnhub.notices.cli",
+        "Notices to people: inbox, email outbox, local mailbox.",
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from returnhub.access import models as access_models  # noqa: F401  (registers the tables)
 from returnhub.casework import models as casework_models
 from returnhub.core.database import Base
+from returnhub.notices import models as notices_models  # noqa: F401  (registers the tables)
 from returnhub.operations import models as operations_models  # noqa: F401  (registers the tables)
 from returnhub.partners import models as partners_models  # noqa: F401  (registers the tables)
 from returnhub.people import models as people_models

@@ -206,6 +206,11 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
         _roles(R.ANALYST, R.OPERATIONS_PLANNER, R.PARTNERSHIPS_OFFICER, R.ADMIN)
     ),
     ("GET", "/simulations/{run_id}"): _plain(ALL_STAFF),
+    # --- notices: each user's own inbox (narrowed to the caller and, for a representative, to their
+    # clients, by the handler); the delivery state of every email, for the monitor
+    ("GET", "/notices"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
+    ("POST", "/notices/{notice_id}/read"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
+    ("GET", "/notices/deliveries"): _plain(MONITORS, personal=True),
     ("POST", "/incidents"): Permission(
         roles=_roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN),
         scope=Scope.BODY,
@@ -248,6 +253,9 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/ui/statistics"): _plain(ALL_STAFF),
     ("GET", "/ui/statistics/{chart}.{fmt}"): _plain(ALL_STAFF),  # fmt: svg, csv or xlsx
     ("GET", "/ui/monitor"): _plain(MONITORS, personal=True),
+    # Opening a notice marks it read: the caller's own notices only (the handler answers 404 otherwise).
+    ("GET", "/ui/notices/{notice_id}"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
+    ("GET", "/ui/notices/deliveries"): _plain(MONITORS, personal=True),
     ("GET", "/ui/monitor/verify"): _plain(MONITORS),
 }
 PERMISSIONS = {**PERMISSIONS, **PAGES}
@@ -334,5 +342,7 @@ def inconsistencies(table: Mapping[tuple[str, str], Permission] = PERMISSIONS) -
     return problems
 
 
-#: The only writes open to the monitor: their notes, and ending their own session.
-MONITOR_WRITES = frozenset({"/monitoring-notes", "/auth/sign-out", "/ui/sign-out"})
+#: The only writes open to the monitor: their notes, ending their own session, marking their own notice read.
+MONITOR_WRITES = frozenset(
+    {"/monitoring-notes", "/auth/sign-out", "/ui/sign-out", "/notices/{notice_id}/read"}
+)

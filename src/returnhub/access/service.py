@@ -396,3 +396,56 @@ def revoke_all_tokens(session: Session, user_id: int, clock: Clock) -> None:
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+
+
+# --- who is told (the notices context addresses people through these) -----------------------------------
+
+
+def representatives_of(session: Session, reference: str) -> list[User]:
+    """The active legal representatives who act for this client (nobody else's)."""
+    return list(
+        session.execute(
+            select(User)
+            .join(Representation, Representation.user_id == User.id)
+            .where(
+                Representation.case_reference == reference.strip().upper(),
+                User.active.is_(True),
+                User.role == Role.LEGAL_REPRESENTATIVE.value,
+            )
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def liaisons_of(session: Session, hub: str) -> list[User]:
+    """The active hub liaisons assigned to a hub."""
+    return list(
+        session.execute(
+            select(User)
+            .join(HubAssignment, HubAssignment.user_id == User.id)
+            .where(HubAssignment.hub == hub.strip().upper(), User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def active_users_with_role(session: Session, role: Role) -> list[User]:
+    return list(
+        session.execute(
+            select(User).where(User.role == role.value, User.active.is_(True)).order_by(User.id)
+        ).scalars()
+    )
+
+
+def find_active_user(session: Session, name: str) -> User | None:
+    return session.execute(
+        select(User).where(User.name == name.strip().lower(), User.active.is_(True))
+    ).scalar_one_or_none()
+
+
+def user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+    return {int(i): str(n) for i, n in rows}

@@ -27,7 +27,7 @@ from returnhub.core.database import Base
 
 EXPORT_FORMAT = "returnhub-subject-export/1"
 #: Columns that hold a person's case reference under another name.
-REFERENCE_COLUMNS = {"notifications": "reference", "hub_stays": "reference"}
+REFERENCE_COLUMNS = {"hub_stays": "reference"}
 #: Stored encrypted; exported decrypted, by ``_monitoring_notes`` and ``casework.sealed.sealed_rows``.
 ENCRYPTED_TABLES = frozenset({"monitoring_notes", "sealed_values"})
 

@@ -1,4 +1,4 @@
-"""Tables owned by operations: transfers and manifests, gate checks, notifications, hub stays, incidents."""
+"""Tables owned by operations: transfers and manifests, gate checks, hub stays, incidents."""
 
 from __future__ import annotations
 
@@ -66,20 +66,6 @@ class GateCheck(Base):
     trigger: Mapped[str] = mapped_column(String(48))
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     results: Mapped[list[Any]] = mapped_column(JSON)
-
-
-class Notification(Base):
-    """A message for a role about a case or transfer (the access context routes it to people)."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: planner, legal_representative, hub_liaison, monitor.
-    recipient: Mapped[str] = mapped_column(String(32), index=True)
-    reference: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
-    transfer: Mapped[str | None] = mapped_column(String(24), nullable=True)
-    message: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class HubStay(Base):

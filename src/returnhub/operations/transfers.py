@@ -36,8 +36,9 @@ from returnhub.casework.store import (
 )
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.notices import service as notices
 from returnhub.operations.law import law_name, law_of_agreement
-from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Notification, Transfer
+from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
 from returnhub.people.models import Person
 
@@ -353,6 +354,7 @@ def add_to_manifest(
             recorded_by=recorded_by,
             via_gate=True,
         )
+        notices.added(session, transfer, r, clock=clock)
     _touch(transfer, clock)
     return outcomes
 
@@ -372,16 +374,8 @@ def _take_off(
         recorded_by=recorded_by,
         via_gate=True,
     )
-    for recipient in ("planner", "legal_representative"):
-        session.add(
-            Notification(
-                recipient=recipient,
-                reference=entry.reference,
-                transfer=transfer.reference,
-                message=f"{entry.reference} taken off {transfer.reference}: {reason}",
-                created_at=clock.now(),
-            )
-        )
+    # The person's representatives, the planner, the hub's liaisons (and the monitor on board) are told.
+    notices.taken_off(session, transfer, entry.reference, reason, clock=clock)
     return {"reference": entry.reference, "reason": reason}
 
 
@@ -408,14 +402,17 @@ def _remove_with_family(
     return removed
 
 
-def _flag_if_under_minimum(session: Session, transfer: Transfer) -> bool:
+def _flag_if_under_minimum(session: Session, transfer: Transfer, clock: Clock) -> bool:
     load = _load(session, transfer)
     if load < transfer.min_load:
-        transfer.flagged_for_decision = True
-        transfer.flag_reason = (
+        reason = (
             f"load {load} is under the minimum viable load {transfer.min_load}: a planner must decide "
             "whether to go ahead, add people or cancel"
         )
+        if not (transfer.flagged_for_decision and transfer.flag_reason == reason):
+            notices.under_minimum(session, transfer, load, clock=clock)  # told once per new load
+        transfer.flagged_for_decision = True
+        transfer.flag_reason = reason
         return True
     return False
 
@@ -466,7 +463,7 @@ def lock_manifest(
     checked, removed = _recheck_all(
         session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, trigger="lock"
     )
-    flagged = _flag_if_under_minimum(session, transfer)
+    flagged = _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
     return GateResult(
         transfer.reference,
@@ -508,7 +505,7 @@ def depart(
     )
     load = _load(session, transfer)
     if load == 0 or (load < transfer.min_load and not accept_under_minimum):
-        _flag_if_under_minimum(session, transfer)
+        _flag_if_under_minimum(session, transfer, clock)
         if load == 0:
             transfer.flagged_for_decision = True
             transfer.flag_reason = "nobody left on the manifest"
@@ -676,7 +673,7 @@ def remove_person(
         for r in family_references(session, reference.upper())
         if r in listed
     ]
-    _flag_if_under_minimum(session, transfer)
+    _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
     return removed
 
@@ -727,7 +724,7 @@ def recheck_listed(
     if cause:
         outcome.reason = f"{cause}: {outcome.reason}"
     _remove_with_family(session, transfer, outcome, clock=clock, recorded_by="departure-gate")
-    _flag_if_under_minimum(session, transfer)
+    _flag_if_under_minimum(session, transfer, clock)
     session.add(
         GateCheck(
             transfer_id=transfer.id,
@@ -941,24 +938,6 @@ def list_transfers(
         ).all()
     )
     return [_summary(t, loads.get(t.id, 0)) for t in rows]
-
-
-def notifications(
-    session: Session, *, recipient: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
-    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
-    if recipient:
-        query = query.where(Notification.recipient == recipient)
-    return [
-        {
-            "recipient": n.recipient,
-            "reference": n.reference,
-            "transfer": n.transfer,
-            "message": n.message,
-            "created_at": utc(n.created_at).isoformat(),
-        }
-        for n in session.execute(query).scalars()
-    ]
 
 
 def references_on(session: Session, transfer_reference: str) -> Sequence[str]:

@@ -18,7 +18,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     rt: Runtime = app.state.runtime
     resume_unfinished(rt.engine, rt.clock)
+    from returnhub.notices.sender import background_sender
+    from returnhub.notices.settings import NoticesSettings
+
+    # With RETURNHUB_NOTICES_SEND_IN_SERVE the outbox is sent by a thread of the server itself (instead of
+    # a separate `returnhub notices send --loop`); both may run: claims never overlap.
+    stop = background_sender(rt, NoticesSettings()) if NoticesSettings().notices_send_in_serve else None
     yield
+    if stop is not None:
+        stop()
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -66,6 +74,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(plans_router)  # /plans
     app.include_router(simulations_router)  # /simulations
+    from returnhub.notices.router import router as notices_router
+
+    app.include_router(notices_router)  # /notices
 
     install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
     from returnhub.web.ui import install as install_pages

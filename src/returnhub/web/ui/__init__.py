@@ -66,7 +66,7 @@ class ServerTiming:
 
 
 def install(app: FastAPI) -> None:
-    from returnhub.web.ui import auth_pages, cases, home, monitor, operations, partners, persons, statistics
+    from returnhub.web.ui import auth_pages, cases, home, monitor, notices, operations, partners, persons, statistics
 
     app.state.page_error = _page_error
     app.add_middleware(ServerTiming)
@@ -81,5 +81,5 @@ def install(app: FastAPI) -> None:
         signed_in = SESSION_COOKIE in request.cookies
         return RedirectResponse("/ui/" if signed_in else "/ui/sign-in", status_code=303)
 
-    for module in (auth_pages, home, cases, persons, partners, operations, statistics, monitor):
+    for module in (auth_pages, home, cases, persons, partners, operations, statistics, monitor, notices):
         app.include_router(module.router)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from returnhub.access.deps import CurrentUser
@@ -13,6 +13,7 @@ from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS, SCREENERS
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs, case_filter
 from returnhub.casework.queries import search_cases
+from returnhub.notices import service as notices
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
@@ -25,10 +26,32 @@ REVIEWERS = frozenset({Role.CASEWORKER, Role.SENIOR_CASEWORKER, Role.ADMIN, Role
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser) -> Response:
+def home(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    transfer: Annotated[str, Query(max_length=24)] = "",
+    since: Annotated[str, Query(alias="from", max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
     today = clock.today()
     role = principal.role
     context: dict[str, Any] = {"today": today, "role": role.value}
+    # The inbox: the user's own notices, unread first, filtered by transfer and day.
+    context["inbox_filters"] = {"transfer": transfer, "from": since, "until": until}
+    context["inbox"] = notices.inbox(
+        session,
+        principal.user_id,
+        role,
+        transfer=transfer or None,
+        since=_day(since),
+        until=_day(until),
+        limit=QUEUE_LENGTH * 2,
+    )
+    if role in PLANNERS:
+        # Emails the mail server has not accepted in time: the planner must reach those people another way.
+        context["late_deliveries"] = notices.late_deliveries(session, clock=clock)
     if role in REVIEWERS:
         latest = safeguards.latest_screening(session)
         if latest is not None:
@@ -48,6 +71,13 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
         context["clients"] = search_cases(session, limit=100, within=case_filter(principal))
     context["may_screen"] = role in SCREENERS
     return page(request, "home.html", context, title="Home")
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # a malformed filter filters nothing
 
 
 @router.post("/screenings", response_model=None)

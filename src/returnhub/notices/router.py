@@ -1,0 +1,51 @@
+"""REST for notices: a user's inbox, marking read, the monitor's view of email delivery. Translation only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from returnhub.access.deps import CurrentUser
+from returnhub.notices import service
+from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(responses=PROBLEM_RESPONSES, tags=["notices"])
+
+
+@router.get("/notices")
+def list_notices(
+    session: SessionDep,
+    principal: CurrentUser,
+    unread: bool = False,
+    transfer: Annotated[str | None, Query(max_length=24)] = None,
+    since: Annotated[date | None, Query(alias="from")] = None,
+    until: date | None = None,
+) -> list[dict[str, Any]]:
+    """The caller's own notices, unread first (a representative's only about their current clients)."""
+    return service.inbox(
+        session,
+        principal.user_id,
+        principal.role,
+        unread_only=unread,
+        transfer=transfer,
+        since=since,
+        until=until,
+    )
+
+
+@router.post("/notices/{notice_id}/read")
+def read_notice(
+    notice_id: int, session: SessionDep, clock: ClockDep, principal: CurrentUser
+) -> dict[str, Any]:
+    return service.open_notice(session, principal.user_id, principal.role, notice_id, clock=clock)
+
+
+@router.get("/notices/deliveries")
+def list_deliveries(
+    session: SessionDep, status: Annotated[str | None, Query(max_length=16)] = None
+) -> list[dict[str, Any]]:
+    """Each notice's email and its delivery state (the independent monitor's view)."""
+    return service.deliveries(session, status=status)
