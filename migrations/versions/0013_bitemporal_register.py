@@ -8,7 +8,7 @@ per-legal-date unique constraints (the per-record version sequence stays unique)
 reads. On SQLite the tables are rebuilt, so their no-update triggers are re-created.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 22:50:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ The latest decision that made a person removable (R5), the departure-details not
 refusal to validate detention (R17) and the EU vulnerability assessment (EU-R6V).
 
 Revision ID: 0013a
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-03 22:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013a"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """notices addressed to people and their email outbox, in place of the role-addressed notifications
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013a
 Create Date: 2026-12-03 22:40:00
 
 The old ``notifications`` rows were addressed to a role name and read by nobody, so there is no person to
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
