@@ -66,7 +66,17 @@ class ServerTiming:
 
 
 def install(app: FastAPI) -> None:
-    from returnhub.web.ui import auth_pages, cases, home, monitor, notices, operations, partners, persons, statistics
+    from returnhub.web.ui import (
+        auth_pages,
+        cases,
+        home,
+        monitor,
+        notices,
+        operations,
+        partners,
+        persons,
+        statistics,
+    )
 
     app.state.page_error = _page_error
     app.add_middleware(ServerTiming)
