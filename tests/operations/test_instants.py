@@ -173,3 +173,41 @@ def test_api_and_cli_take_the_time_of_day_and_the_rescued_at_sea_route(
     assert code == 0, err
     with unit_of_work(runtime.engine, read_only=True) as s:
         assert case_state(s, second)[1].arrival_route == "rescued_at_sea"
+
+
+def test_a_rule39_measure_ending_at_an_instant(
+    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]], transfer: str
+) -> None:
+    """A measure that ends at 20:00 binds a 19:00 check, not a 22:30 departure; on the date alone it binds the
+    whole day (fail closed)."""
+    (person,) = make_people(1)
+    clock.advance(_at(10) - clock.now())
+    with unit_of_work(engine) as s:
+        append_event(
+            s,
+            person,
+            "rule39_granted",
+            clock.today(),
+            {"expires_at": _at(20).isoformat()},
+            clock=clock,
+            recorded_by="t",
+        )
+        with pytest.raises(InvalidInput, match="one of"):
+            append_event(
+                s,
+                person,
+                "rule39_granted",
+                clock.today(),
+                {"expires_at": _at(20).isoformat(), "expires_on": "2026-06-05"},
+                clock=clock,
+                recorded_by="t",
+            )
+    with unit_of_work(engine, read_only=True) as s:
+
+        def r4_bars(at: datetime | None) -> bool:
+            e = evaluate_case(
+                s, person, pack="uk", stage="departure", as_of=clock.today(), clock=clock, at=at
+            )
+            return "R4" in {r.id for r in e.rules if r.outcome == "bar"}
+
+        assert r4_bars(_at(19)) and not r4_bars(_at(22, 30)) and r4_bars(None)
