@@ -101,7 +101,7 @@ def test_an_instant_must_be_aware_on_its_date_and_not_in_the_future(
     today = clock.today()
     for bad, message in [
         (datetime(2026, 6, 1, 8, 0), "time zone"),
-        (datetime(2026, 5, 31, 8, 0, tzinfo=UTC), "not on occurred_on"),
+        (datetime(2026, 5, 31, 8, 0, tzinfo=UTC), "not on the event's date"),
         (datetime(2026, 6, 1, 23, 0, tzinfo=UTC), "future"),
     ]:
         with pytest.raises(InvalidInput, match=message), unit_of_work(engine) as s:
@@ -173,3 +173,73 @@ def test_api_and_cli_take_the_time_of_day_and_the_rescued_at_sea_route(
     assert code == 0, err
     with unit_of_work(runtime.engine, read_only=True) as s:
         assert case_state(s, second)[1].arrival_route == "rescued_at_sea"
+
+
+def test_a_rule39_measure_ending_at_an_instant(
+    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]], transfer: str
+) -> None:
+    """A measure that ends at 20:00 binds a 19:00 check, not a 22:30 departure; on the date alone it binds the
+    whole day (fail closed)."""
+    (person,) = make_people(1)
+    clock.advance(_at(10) - clock.now())
+    with unit_of_work(engine) as s:
+        append_event(
+            s,
+            person,
+            "rule39_granted",
+            clock.today(),
+            {"expires_at": _at(20).isoformat()},
+            clock=clock,
+            recorded_by="t",
+        )
+        with pytest.raises(InvalidInput, match="one of"):
+            append_event(
+                s,
+                person,
+                "rule39_granted",
+                clock.today(),
+                {"expires_at": _at(20).isoformat(), "expires_on": "2026-06-05"},
+                clock=clock,
+                recorded_by="t",
+            )
+    with unit_of_work(engine, read_only=True) as s:
+
+        def r4_bars(at: datetime | None) -> bool:
+            e = evaluate_case(
+                s, person, pack="uk", stage="departure", as_of=clock.today(), clock=clock, at=at
+            )
+            return "R4" in {r.id for r in e.rules if r.outcome == "bar"}
+
+        assert r4_bars(_at(19)) and not r4_bars(_at(22, 30)) and r4_bars(None)
+
+
+def test_the_case_page_takes_the_time_of_day(runtime: Runtime, make_people: Callable[..., list[str]]) -> None:
+    from tests.web.pages import page_client
+
+    (person,) = make_people(1)
+    fields = {
+        "event_type": "injunction_granted",
+        "occurred_on_day": "1",
+        "occurred_on_month": "6",
+        "occurred_on_year": "2026",
+    }
+    with page_client(runtime, "caseworker") as browser:
+        bad = browser.post(
+            f"/ui/cases/{person}/events", data=browser.form({**fields, "occurred_at": "25:00"})
+        )
+        assert bad.status_code == 422 and 'href="#occurred_at"' in bad.text
+        late = browser.post(
+            f"/ui/cases/{person}/events", data=browser.form({**fields, "occurred_at": "23:00"})
+        )
+        assert late.status_code == 422 and "in the future" in late.text
+        done = browser.post(
+            f"/ui/cases/{person}/events",
+            data=browser.form({**fields, "occurred_at": "08:15"}),
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        from returnhub.casework.queries import case_timeline
+
+        last = case_timeline(s, person)[-1]
+    assert last["type"] == "injunction_granted" and last["occurred_at"] == "2026-06-01T08:15:00+00:00"

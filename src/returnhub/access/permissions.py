@@ -231,7 +231,8 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/ui/cases"): Permission(roles=CASE_READERS, scope=Scope.CASE_LIST, personal=True),
     ("GET", "/ui/cases/{reference}"): _case(CASE_READERS),
     ("POST", "/ui/cases/{reference}/events"): _case(CASE_WRITERS),
-    ("GET", "/ui/persons/new"): _plain(PERSON_REGISTRARS, personal=True),
+    # The blank form shows no one; the monitor, who reads everything, may see it but not post it.
+    ("GET", "/ui/persons/new"): _plain(_roles(PERSON_REGISTRARS, R.INDEPENDENT_MONITOR)),
     ("POST", "/ui/persons/new"): _plain(PERSON_REGISTRARS, personal=True),
     ("POST", "/ui/cases/{reference}/reviews"): _case(_roles(R.SENIOR_CASEWORKER, R.ADMIN)),
     ("GET", "/ui/partners"): _plain(ALL_STAFF),

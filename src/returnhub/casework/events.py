@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from returnhub.core.errors import InvalidInput
 
@@ -82,15 +82,18 @@ class ExpiryAfterEvent(Payload):
 
 
 class Rule39Granted(Payload):
-    """An ECtHR interim measure. Expiry is a date, or N days after an event yet to happen, or open."""
+    """An ECtHR interim measure. Expiry is a date (the last day it binds), an instant (``expires_at``,
+    with its offset: the gate compares instants), N days after an event yet to happen, or open."""
 
     expires_on: date | None = None
+    expires_at: AwareDatetime | None = None
     expires_after: ExpiryAfterEvent | None = None
 
     @model_validator(mode="after")
     def _one_expiry(self) -> Rule39Granted:
-        if self.expires_on is not None and self.expires_after is not None:
-            raise ValueError("give expires_on or expires_after, not both")
+        given = [self.expires_on, self.expires_at, self.expires_after]
+        if sum(v is not None for v in given) > 1:
+            raise ValueError("give one of expires_on, expires_at or expires_after")
         if self.expires_after is not None and self.expires_after.event_type not in EVENT_PAYLOADS:
             raise ValueError(f"expires_after names an unknown event type {self.expires_after.event_type!r}")
         return self

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 
@@ -284,6 +284,10 @@ def _rule39_granted(s: CaseState, e: LegalEvent) -> None:
     s.rule39_lifted_on = None
     expires_on = e.data.get("expires_on")
     s.rule39_expires_on = date.fromisoformat(expires_on) if expires_on else None
+    if e.data.get("expires_at"):
+        # An instant: on a date alone the measure binds the whole of its last day (fail closed);
+        # ``fold_as_of(at=...)`` ends it at the instant.
+        s.rule39_expires_on = _utc_instant(e.data["expires_at"]).date()
     after = e.data.get("expires_after")
     s.rule39_expires_after_event = after["event_type"] if after else None
     s.rule39_expires_after_days = after["days"] if after else None
@@ -644,6 +648,20 @@ def fold(events: Sequence[LegalEvent]) -> CaseState:
     return state
 
 
+def _utc_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _ended_by(e: LegalEvent, at: datetime) -> LegalEvent:
+    """A Rule 39 measure whose ``expires_at`` had passed at ``at`` no longer binds on ``at``'s date."""
+    expires_at = e.data.get("expires_at") if e.event_type == "rule39_granted" else None
+    if not expires_at or _utc_instant(expires_at) > at:
+        return e
+    data = {k: v for k, v in e.data.items() if k != "expires_at"}
+    data["expires_on"] = (at.astimezone(UTC).date() - timedelta(days=1)).isoformat()
+    return e._replace(data=data)
+
+
 def fold_as_of(
     events: Sequence[LegalEvent],
     *,
@@ -659,6 +677,8 @@ def fold_as_of(
     """
     # A retraction says the withdrawn event never belonged in the record, so it applies to every legal
     # date once the system knows of it: it is filtered by ``known_at`` only.
+    if at is not None:
+        events = [_ended_by(e, at) for e in events]
     visible = [
         e
         for e in events

@@ -282,14 +282,14 @@ def _instant(occurred_at: datetime | None, occurred_on: date, clock: Clock) -> d
         return None
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise InvalidInput(
-            f"occurred_at {occurred_at.isoformat()} has no time zone: give its offset, like 21:30+01:00"
+            f"the time {occurred_at.isoformat()} has no time zone: give its offset, like 21:30+01:00"
         )
     if occurred_at.date() != occurred_on:
         raise InvalidInput(
-            f"occurred_at {occurred_at.isoformat()} is not on occurred_on {occurred_on.isoformat()}"
+            f"the time {occurred_at.isoformat()} is not on the event's date {occurred_on.isoformat()}"
         )
     if occurred_at > clock.now():
-        raise InvalidInput(f"occurred_at {occurred_at.isoformat()} is in the future")
+        raise InvalidInput(f"the time {occurred_at.isoformat()} is in the future")
     return utc(occurred_at)
 
 

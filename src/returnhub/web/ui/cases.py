@@ -4,7 +4,7 @@ timeline, the as-of view, and the forms to record an event or a review decision)
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -248,6 +248,7 @@ def record_event(
     occurred_on_year: Annotated[str, Form(max_length=4)] = "",
     data: Annotated[str, Form(max_length=8000)] = "",
     expected_version: Annotated[str, Form(max_length=12)] = "",
+    occurred_at: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     reference = reference.upper()
     errors = FormErrors()
@@ -270,6 +271,15 @@ def record_event(
         except ValueError:
             errors.add("data", 'Enter the details as a JSON object, like {"expires_on": "2026-07-01"}')
     version: int | None = int(expected_version) if expected_version.isdigit() else None
+    instant: datetime | None = None
+    if occurred_at.strip():
+        try:
+            at_time = time.fromisoformat(occurred_at.strip())
+        except ValueError:
+            errors.add("occurred_at", "Enter the time of day on the 24-hour clock, like 20:30")
+        else:
+            if occurred_on is not None:
+                instant = datetime.combine(occurred_on, at_time.replace(tzinfo=UTC))
     if not errors:
         assert occurred_on is not None
         try:
@@ -283,19 +293,22 @@ def record_event(
                 recorded_by=principal.name,
                 expected_version=version,
                 cipher=cipher,
+                occurred_at=instant,
             )
             return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
         except DomainError as exc:
             message = refusal_message(session, exc)
             if isinstance(exc, VersionConflict):
                 message = "The case changed since you opened it: check the timeline, then record again"
-            errors.add("data" if isinstance(exc, InvalidInput) else "event_type", message)
+            field_id = "data" if isinstance(exc, InvalidInput) else "event_type"
+            errors.add("occurred_at" if message.startswith("The time ") else field_id, message)
     form = {
         "event_type": event_type,
         "day": occurred_on_day,
         "month": occurred_on_month,
         "year": occurred_on_year,
         "data": data,
+        "occurred_at": occurred_at,
     }
     return _show_again(
         request,
