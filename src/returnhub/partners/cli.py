@@ -109,7 +109,7 @@ def partners_show(
             steps.add_row(
                 str(s["sequence"]),
                 str(s["occurred_on"]),
-                s["status"],
+                s["status"].replace("_", " "),
                 s["reason"] or "",
                 s["provenance"],
                 s["source_url"] or s["source_title"] or "",
@@ -121,6 +121,11 @@ def partners_show(
         out.print(
             f"\n[bold]Agreement {a['reference']}[/bold] ({a['provenance']}): {a['title']}; "
             f"in force on {day}: {'yes' if a['in_force'] else 'no'}"
+            + (
+                " (in the demo only, not a fact)"
+                if a["in_force"] and a["provenance"] == "illustrative"
+                else ""
+            )
         )
         if terms:
             scope = a["nationalities_in_scope"]
@@ -129,7 +134,7 @@ def partners_show(
                 f"places {terms['places']}, "
                 f"quota {terms['annual_quota']}, max stay {terms['max_stay_days']} days, "
                 f"scope {'all' if scope is None else ', '.join(scope) or 'nobody'}, "
-                f"excluded {', '.join(terms['excluded_groups']) or 'none'}"
+                f"excluded {', '.join(g.replace('_', ' ') for g in terms['excluded_groups']) or 'none'}"
             )
     if partner["hubs"]:
         hubs = Table("hub", "name", "status", "beds", "provenance", "source")
