@@ -163,7 +163,7 @@ def test_under_minimum_is_told_once_per_new_load(
         ops.depart(s, str(scene["transfer"]), clock=clock, recorded_by="planner")
     with unit_of_work(runtime.engine, read_only=True) as s:
         under = s.execute(select(Notice).where(Notice.cause == "under_minimum")).scalars().all()
-    assert sorted(service_names(runtime, [n.user_id for n in under])) == ["monitor", "planner"]
+    assert sorted(service_names(runtime, [n.user_id for n in under])) == ["liaison", "monitor", "planner"]
     assert "3 people on it, under its minimum viable load of 4" in under[0].body
 
 
