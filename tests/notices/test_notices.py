@@ -163,7 +163,7 @@ def test_under_minimum_is_told_once_per_new_load(
         ops.depart(s, str(scene["transfer"]), clock=clock, recorded_by="planner")
     with unit_of_work(runtime.engine, read_only=True) as s:
         under = s.execute(select(Notice).where(Notice.cause == "under_minimum")).scalars().all()
-    assert sorted(service_names(runtime, [n.user_id for n in under])) == ["monitor", "planner"]
+    assert sorted(service_names(runtime, [n.user_id for n in under])) == ["liaison", "monitor", "planner"]
     assert "3 people on it, under its minimum viable load of 4" in under[0].body
 
 
@@ -226,3 +226,17 @@ def test_templates_fill_every_placeholder() -> None:
     assert "((" not in subject + body and "TR1" in subject
     with pytest.raises(InvalidInput):
         render("under_minimum", {"recipient": "planner"})
+
+
+def test_a_notice_and_its_email_exist_only_if_the_event_was_committed(
+    runtime: Runtime, clock: FixedClock, scene: dict[str, object]
+) -> None:
+    people: list[str] = scene["people"]  # type: ignore[assignment]
+    clock.advance(timedelta(days=3, hours=6))
+    with pytest.raises(RuntimeError), unit_of_work(runtime.engine) as s:
+        record(s, clock, people[0], "rule39_granted", clock.today(), {"expires_on": "2026-07-01"})
+        assert s.execute(select(Notice).where(Notice.cause == "taken_off")).scalars().first() is not None
+        raise RuntimeError("the command failed after the event")
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        assert s.execute(select(Notice).where(Notice.cause == "taken_off")).first() is None
+        assert s.execute(select(OutboxMessage).where(OutboxMessage.template == "taken_off")).first() is None
