@@ -11,15 +11,18 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from returnhub.access.models import User
 from returnhub.casework.store import case_state
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.core.runtime import Runtime
+from returnhub.notices.models import Notice
 from returnhub.operations import transfers as ops
-from returnhub.operations.models import GateCheck, Notification
+from returnhub.operations.models import GateCheck
 from returnhub.partners import service as partners
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS
 from returnhub.partners.schemas import AssessmentVersionIn, StepIn
+from tests.auth_helpers import make_user
 
 
 def _locked(engine: Engine, clock: FixedClock, transfer: str, people: list[str]) -> None:
@@ -39,10 +42,16 @@ def test_the_composition_root_registers_the_register_change_hook(runtime: Runtim
 
 
 def test_hub_country_assessed_unsafe_takes_everyone_off_the_locked_manifest(
-    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]], transfer: str
+    runtime: Runtime,
+    engine: Engine,
+    clock: FixedClock,
+    make_people: Callable[..., list[str]],
+    transfer: str,
 ) -> None:
     ops.register_hooks()  # as the composition root does
     people = make_people(5)
+    make_user(runtime, "operations_planner", name="planner.one")
+    make_user(runtime, "legal_representative", name="rep.first", clients=[people[0]])
     _locked(engine, clock, transfer, people)
     clock.advance(timedelta(hours=2))
     with unit_of_work(engine) as s:
@@ -70,9 +79,14 @@ def test_hub_country_assessed_unsafe_takes_everyone_off_the_locked_manifest(
             assert "United Kingdom assessed North Macedonia as unsafe for everyone" in manifest[r]["reason"]
             assert "R12" in manifest[r]["reason"]
             assert case_state(s, r)[1].allocated_transfer is None
-        notes = s.execute(select(Notification).where(Notification.reference == people[0])).scalars().all()
-        assert {n.recipient for n in notes} == {"planner", "legal_representative"}
-        assert all("North Macedonia" in n.message for n in notes)
+        notes = s.execute(
+            select(User.name, Notice.body)
+            .join(User, User.id == Notice.user_id)
+            .where(Notice.case_reference == people[0], Notice.cause == "taken_off")
+        ).all()
+        # The same notices as a late notice: the person's own representative and the transfer's planner.
+        assert {name for name, _ in notes} == {"planner.one", "rep.first"}
+        assert all("North Macedonia" in body for _, body in notes)
         checks = s.execute(select(GateCheck).where(GateCheck.trigger == "register change")).scalars().all()
         assert len(checks) == len(people)
     assert view["load"] == 0 and view["flagged_for_decision"]
