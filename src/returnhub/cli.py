@@ -152,7 +152,15 @@ _runtime: Runtime | None = None
 
 
 def runtime() -> Runtime:
+    """The database and the clock, for a command that records or reads the record.
+
+    This is the command line's composition root: it wires the departure gate into casework (a new event)
+    and partners (a register change), which must not import operations themselves. Here rather than in
+    ``main`` so that a command with no database (``--help``, ``documents check``) imports none of it."""
     global _runtime
+    from returnhub.operations.transfers import register_hooks
+
+    register_hooks()
     if _runtime is None:
         from returnhub.core.runtime import Runtime
 
@@ -608,11 +616,6 @@ def projection_rebuild(as_json: Annotated[bool, typer.Option("--json")] = False)
 
 
 def main() -> None:
-    # The composition root wires the departure gate into casework (a new event) and partners (a register
-    # change), which must not import operations themselves.
-    from returnhub.operations.transfers import register_hooks
-
-    register_hooks()
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:

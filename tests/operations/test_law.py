@@ -59,11 +59,16 @@ def person(
         for event_type, on, data in REFUSED_HISTORY:
             record(s, clock, reference, event_type, on, data)
         record(s, clock, reference, "adults_at_risk_assessed", date(2026, 5, 1), {"level": 0})
+        # The EU rules read their own vulnerability assessment, not the UK Adults-at-Risk level.
+        record(s, clock, reference, "vulnerability_assessed", date(2026, 5, 1), {"vulnerable": False})
         record(s, clock, reference, "detained", date(2026, 5, 2))
         record(s, clock, reference, "detention_validated", date(2026, 5, 3))
-        record(s, clock, reference, "fitness_to_fly_assessed", date(2026, 5, 4), {"fit": fit})
+        # Recent: an assessment older than 28 days calls for a fresh one (FTFS) under UK law.
+        record(s, clock, reference, "fitness_to_fly_assessed", clock.today() - timedelta(days=3), {"fit": fit})
         if notice:
             record(s, clock, reference, "removal_notice_served", clock.today() - timedelta(days=20))
+            # UK law (R5D) also needs the departure-details notice before the move.
+            record(s, clock, reference, "departure_details_served", clock.today() - timedelta(days=15))
     with unit_of_work(engine) as s:
         record_review_decision(
             s,

@@ -21,7 +21,7 @@ from ..casework.test_cli import run
 from .conftest import eligible_person
 
 UNDECIDED = "RH0000001"
-R1 = "Appeal rights exhausted and no leave granted"
+R1 = "R1 (Claim finally refused"
 
 
 @pytest.fixture
