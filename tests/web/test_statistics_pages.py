@@ -86,7 +86,7 @@ def test_the_downloads_match_the_table_and_open(population: Runtime) -> None:
         sheet = browser.get("/ui/statistics/asylum-decisions.xlsx")
         chart = browser.get("/ui/statistics/asylum-decisions.svg")
     header, *rows = list(csv.reader(io.StringIO(table.text)))
-    assert header == ["Year", "Grant", "Refuse", "Withdrawn", "Certified", "Total"]
+    assert header == ["Year", "Grant", "Refuse", "Withdrawn", "Certified", "Inadmissible", "Total"]
     assert [[int(v) for v in row] for row in rows] == [list(r) for r in decisions.iter_rows()]
 
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
