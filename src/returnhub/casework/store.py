@@ -31,6 +31,11 @@ EVENTS_LEDGER = "events"
 #: Operations registers the departure gate's re-check here, so a notice recorded at any time takes the
 #: person off a locked manifest in the very transaction that records it.
 POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = []
+#: Run before every append, inside the same transaction, with (session, reference, event type, legal date,
+#: validated payload, clock); a check refuses the event by raising a ``DomainError``, and nothing is written.
+#: Operations registers the departure gate here for the events that take a person out of the UK
+#: (``events.DEPARTURE_EVENT_TYPES``), so they cannot be recorded past a safeguard, whoever records them.
+PRE_APPEND_CHECKS: list[Callable[[Session, str, str, date, dict[str, Any], Clock], None]] = []
 _hooks_loaded = False
 
 
@@ -42,9 +47,11 @@ def _load_hooks() -> None:
     """
     global _hooks_loaded
     if not _hooks_loaded:
+        from returnhub.operations.returns import register_checks
         from returnhub.operations.transfers import register_hooks
 
         register_hooks()
+        register_checks()
         _hooks_loaded = True
 
 
@@ -186,6 +193,8 @@ def append_event(
         raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future (today is {today})")
     person = get_person(session, reference)
     head = lock_ledger(session, EVENTS_LEDGER)
+    for check in PRE_APPEND_CHECKS:
+        check(session, reference, event_type, occurred_on, payload, clock)
     current_version = session.execute(
         select(func.coalesce(func.max(StoredEvent.sequence), 0)).where(StoredEvent.case_id == person.id)
     ).scalar_one()
