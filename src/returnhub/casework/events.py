@@ -231,7 +231,7 @@ class RemovalDirectionsSet(Payload):
 
 
 class EnforcedRemoval(Payload):
-    """The person was removed (departure confirmed). Goes through the departure gate (``PRE_APPEND_CHECKS``)."""
+    """The person was removed (departure confirmed); recorded only past the departure gate."""
 
     destination: str = Field(min_length=3, max_length=3)
     method: RemovalMethod = "scheduled_flight"
