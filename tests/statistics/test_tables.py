@@ -19,7 +19,7 @@ Q = Period(date(2026, 1, 1), date(2026, 3, 31))
 
 
 def _people(engine: Engine, clock: FixedClock) -> None:
-    """Five refused people; three removed (one twice: a removal then a return after re-entry), one voluntary."""
+    """Five refused people, all detained; three removed (two by charter), one left voluntarily."""
     with unit_of_work(engine) as s:
         for i, nat in enumerate(["ALB", "ALB", "IND", "VNM", "ERI"], start=1):
             ref = f"RH{i:07d}"

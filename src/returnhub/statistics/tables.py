@@ -53,7 +53,8 @@ WORLD_REGION = {
     ),
 }
 EU_MEMBERS = frozenset(
-    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU SVK SVN ESP SWE".split()
+    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU SVK SVN "
+    "ESP SWE".split()
 )
 
 
@@ -79,7 +80,7 @@ class Period:
         )
 
 
-# --- the one read ---------------------------------------------------------------------------------------------
+# --- the one read ---------------------------------------------------------------------------------
 
 
 def _events(
@@ -90,8 +91,9 @@ def _events(
     *,
     since: date | None = None,
 ) -> pl.DataFrame:
-    """Events of ``types`` with legal date in ``[since or period.start, period.end]``, as known at the period's
-    ``as_at``, not retracted by then; one row per event with the person's facts and ``fields`` of the payload."""
+    """Events of ``types`` with legal date in ``[since or period.start, period.end]``, as known at the
+    period's ``as_at`` and not retracted by then: one row per event, with the person's facts and
+    ``fields`` of the payload."""
     lo = period.start if since is None else since
     conditions = [
         StoredEvent.event_type.in_(list(types)),
@@ -157,7 +159,7 @@ def _retracted(session: Session, known_at: datetime | None) -> pl.DataFrame:
     )
 
 
-# --- shared dimensions ------------------------------------------------------------------------------------------
+# --- shared dimensions ----------------------------------------------------------------------------
 
 
 def _names() -> Callable[[str], str]:
@@ -221,7 +223,7 @@ def _count(frame: pl.DataFrame, by: list[str], name: str) -> pl.DataFrame:
     return frame.group_by(by).agg(pl.len().cast(pl.Int64).alias(name)).sort(by)
 
 
-# --- Home Office --------------------------------------------------------------------------------------------------
+# --- Home Office ----------------------------------------------------------------------------------
 
 RETURN_EVENTS = ("enforced_removal", "voluntary_departure", "port_return")
 RETURN_TYPE_GROUP = {
@@ -397,7 +399,7 @@ def det_d01(session: Session, period: Period) -> pl.DataFrame:
     )
 
 
-# --- Eurostat ---------------------------------------------------------------------------------------------------
+# --- Eurostat -------------------------------------------------------------------------------------
 
 #: An order to leave (a return decision): the notice of intention to remove and a deportation order.
 ORDER_EVENTS = ("removal_notice_served", "deportation_order_made")
@@ -465,7 +467,7 @@ def eurostat_returns_quarterly(session: Session, period: Period) -> pl.DataFrame
     return _count(frame, ["freq", "citizen", "return", "c_dest", "unit", "geo", "TIME_PERIOD"], "OBS_VALUE")
 
 
-# --- the scheme's own ------------------------------------------------------------------------------------------
+# --- the scheme's own -----------------------------------------------------------------------------
 
 #: How long a country has to answer a travel-document request before it counts as not cooperating. The
 #: scheme's own target: the research file gives no published UK service level (section 1.5, F4).
@@ -668,7 +670,7 @@ def gate_stops_by_rule(session: Session, period: Period) -> pl.DataFrame:
     ).sort("Rule")
 
 
-# --- the catalogue --------------------------------------------------------------------------------------------
+# --- the catalogue --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -688,7 +690,8 @@ CATALOGUE: dict[str, Table] = {
         Table(
             "Ret_D01",
             "Returns by nationality, age, sex, return type and destination group",
-            "Returns from the UK (enforced, voluntary and port), one per return, by quarter. Hub transfers are not a UK return type and are left out (see the Eurostat tables).",
+            "Returns from the UK (enforced, voluntary and port), one per return, by quarter. Hub transfers "
+            "are not a UK return type and are left out (see the Eurostat tables).",
             HOME_OFFICE,
             ret_d01,
             "Number of returns",
@@ -744,7 +747,8 @@ CATALOGUE: dict[str, Table] = {
         Table(
             "migr_eirtn",
             "Third-country nationals returned following an order to leave (annual)",
-            "Enforced removals, voluntary departures and transfers to a return hub (a hub is another third country).",
+            "Enforced removals, voluntary departures and transfers to a return hub "
+            "(a hub is another third country).",
             EUROSTAT,
             migr_eirtn,
             "OBS_VALUE",
@@ -752,7 +756,8 @@ CATALOGUE: dict[str, Table] = {
         Table(
             "eurostat_returns_quarterly",
             "Returns by type of return and destination (quarterly)",
-            "Forced or voluntary; to the country of origin or to another third country (THRD, where a hub transfer belongs).",
+            "Forced or voluntary; to the country of origin or to another third country "
+            "(THRD, where a hub transfer belongs).",
             EUROSTAT,
             eurostat_returns_quarterly,
             "OBS_VALUE",
@@ -784,7 +789,8 @@ CATALOGUE: dict[str, Table] = {
         Table(
             "etd_answer_times",
             "Travel-document answer times by country",
-            f"Requests made in the period; not answered within {ETD_SERVICE_LEVEL_DAYS} days counts as non-cooperation.",
+            f"Requests made in the period; not answered within {ETD_SERVICE_LEVEL_DAYS} days counts as "
+            "non-cooperation.",
             SCHEME,
             etd_answer_times,
             None,
