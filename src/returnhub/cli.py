@@ -61,6 +61,14 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
     "subject": ("returnhub.access.cli", "Data-subject rights: everything held on a person."),
     "retention": ("returnhub.access.cli", "Retention rules and what they would erase."),
     "keys": ("returnhub.access.cli", "Keys that encrypt special-category fields."),
+    "report": (
+        "returnhub.statistics.cli",
+        "The statistics tables: `report list` for the catalogue, `report TABLE --from --to` for one.",
+    ),
+    "import": (
+        "returnhub.casework.import_cli",
+        "Import events from a legacy export: every bad row is listed, and any bad row writes nothing.",
+    ),
 }
 
 
@@ -120,6 +128,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
+
 
 class _Console:
     """A Rich console made on first use: importing Rich costs a start that prints nothing."""

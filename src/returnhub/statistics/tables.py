@@ -836,3 +836,9 @@ def catalogue() -> list[dict[str, Any]]:
         {"table": t.slug, "title": t.title, "description": t.description, "source": t.source}
         for t in CATALOGUE.values()
     ]
+
+
+def title_for(spec: Table, period: Period) -> str:
+    """The title row of a published table: what, for when, and as at which day."""
+    as_at = f", as at {period.as_at:%d %B %Y}" if period.as_at else ""
+    return f"{spec.slug}: {spec.title}, {period.start:%d %B %Y} to {period.end:%d %B %Y}{as_at}"
