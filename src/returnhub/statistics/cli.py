@@ -13,7 +13,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report(
-        table: Annotated[str, typer.Argument(help="A table from `returnhub report list`, or `list`.")],
+        table: Annotated[
+            str,
+            typer.Argument(
+                help="A table from `report list`; `list`; or `monthly` (the PDF for --from's month)."
+            ),
+        ],
         start: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-01-01.")] = None,
         end: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-03-31.")] = None,
         as_at: Annotated[
@@ -43,6 +48,17 @@ def register(app: typer.Typer) -> None:
                 shell.out.print(f"{entry['table']}: {entry['title']}", markup=False, highlight=False)
                 shell.out.print(f"    {entry['description']}", markup=False, highlight=False)
                 shell.out.print(f"    Source: {entry['source']}", markup=False, highlight=False)
+            return
+        if table == "monthly":
+            from returnhub.statistics.pdf import monthly_report
+
+            if out is None:
+                raise InvalidInput("the monthly report is a PDF: give --out PATH")
+            day = shell.parse_date(start, "--from") or shell.clock().today().replace(day=1)
+            with shell.unit_of_work(shell.runtime().engine, read_only=True) as session:
+                data = monthly_report(session, day.year, day.month, as_at=shell.parse_date(as_at, "--as-at"))
+            out.write_bytes(data)
+            shell.err.print(f"monthly report for {day:%B %Y} written to {out}", markup=False, highlight=False)
             return
         spec = tables.table(table)
         fmt = exports.check_format(fmt)

@@ -842,3 +842,77 @@ def title_for(spec: Table, period: Period) -> str:
     """The title row of a published table: what, for when, and as at which day."""
     as_at = f", as at {period.as_at:%d %B %Y}" if period.as_at else ""
     return f"{spec.slug}: {spec.title}, {period.start:%d %B %Y} to {period.end:%d %B %Y}{as_at}"
+
+
+# --- published figures beside the system's own ----------------------------------------------------------
+
+#: Published series the record can count like for like: which events, and (for arrivals) which route.
+PUBLISHED_SERIES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "small_boat_arrivals": (("arrival",), "small_boat"),
+    "asylum_applications_main": (("asylum_claim_lodged",), None),
+    "enforced_returns": (("enforced_removal",), None),
+    "returns_all_types": (RETURN_EVENTS, None),
+    "entered_detention": (("detained",), None),
+}
+
+
+def published_figures() -> pl.DataFrame:
+    """The published UK figures (a copy of ``reference/uk_published_figures.csv``, with each row's source)."""
+    from importlib import resources
+
+    text = resources.files("returnhub.statistics").joinpath("uk_published_figures.csv").read_bytes()
+    return pl.read_csv(text, infer_schema=False)
+
+
+def _published_period(text: str) -> tuple[date, date] | None:
+    """A plain year or a ``start/end`` range; anything else (e.g. "year ending September") is not compared."""
+    try:
+        if text.isdigit() and len(text) == 4:
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+        if "/" in text:
+            first, last = text.split("/")
+            return date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        return None
+    return None
+
+
+def published_beside_system(session: Session, period: Period) -> pl.DataFrame:
+    """Each published figure whose period meets the requested one, beside the count of the same events in
+    this record over the published figure's own period (so the two cover the same days)."""
+    rows: list[tuple[Any, ...]] = []
+    for series, when, value, unit, quality, source in published_figures().iter_rows():
+        spec = PUBLISHED_SERIES.get(series)
+        span = _published_period(str(when))
+        if spec is None or span is None or span[1] < period.start or span[0] > period.end:
+            continue
+        types, route = spec
+        own = _events(session, types, Period(span[0], span[1], period.as_at), ("route",) if route else ())
+        if route:
+            own = own.filter(pl.col("route") == route)
+        label = series.replace("_", " ").capitalize()
+        rows.append((label, str(when), int(value), own.height, unit, quality, source))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "Series": pl.String,
+            "Period": pl.String,
+            "Published": pl.Int64,
+            "This system": pl.Int64,
+            "Unit": pl.String,
+            "Quality of the published figure": pl.String,
+            "Source": pl.String,
+        },
+        orient="row",
+    )
+
+
+CATALOGUE["published_beside_system"] = Table(
+    "published_beside_system",
+    "Published UK figures beside this system's own",
+    "Each published figure (with its source and quality) whose period meets the one asked for, beside the "
+    "same events counted in this record over the same days.",
+    "Published UK figures collected in reference/uk_published_figures.csv (each row names its source)",
+    published_beside_system,
+    None,
+)
