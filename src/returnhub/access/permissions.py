@@ -202,6 +202,11 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
         _roles(R.ANALYST, R.OPERATIONS_PLANNER, R.PARTNERSHIPS_OFFICER, R.ADMIN)
     ),
     ("GET", "/simulations/{run_id}"): _plain(ALL_STAFF),
+    # --- statistics: aggregates only (no person named), so every member of staff may read them
+    ("GET", "/reports"): _plain(ALL_STAFF),
+    ("GET", "/reports/{table}"): _plain(ALL_STAFF),
+    # An import writes cases and events for many people: senior caseworkers and the admin.
+    ("POST", "/imports"): _plain(_roles(R.SENIOR_CASEWORKER, R.ADMIN), personal=True),
     ("POST", "/incidents"): Permission(
         roles=_roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN),
         scope=Scope.BODY,
@@ -241,6 +246,8 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("POST", "/ui/transfers/{reference}/depart"): _plain(PLANNERS, personal=True),
     ("GET", "/ui/statistics"): _plain(ALL_STAFF),
     ("GET", "/ui/statistics/{chart}.{fmt}"): _plain(ALL_STAFF),  # fmt: svg, csv or xlsx
+    ("GET", "/ui/reports"): _plain(ALL_STAFF),
+    ("GET", "/ui/reports/{table}.{fmt}"): _plain(ALL_STAFF),  # fmt: csv, xlsx, ods, parquet or pdf
     ("GET", "/ui/monitor"): _plain(MONITORS, personal=True),
     ("GET", "/ui/monitor/verify"): _plain(MONITORS),
 }

@@ -59,6 +59,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(plans_router)  # /plans
     app.include_router(simulations_router)  # /simulations
+    from returnhub.statistics.router import router as statistics_router
+
+    app.include_router(statistics_router)  # /reports, /imports
 
     install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
     from returnhub.web.ui import install as install_pages

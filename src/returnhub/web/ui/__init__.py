@@ -66,7 +66,7 @@ class ServerTiming:
 
 
 def install(app: FastAPI) -> None:
-    from returnhub.web.ui import auth_pages, cases, home, monitor, operations, partners, statistics
+    from returnhub.web.ui import auth_pages, cases, home, monitor, operations, partners, reports, statistics
 
     app.state.page_error = _page_error
     app.add_middleware(ServerTiming)
@@ -81,5 +81,5 @@ def install(app: FastAPI) -> None:
         signed_in = SESSION_COOKIE in request.cookies
         return RedirectResponse("/ui/" if signed_in else "/ui/sign-in", status_code=303)
 
-    for module in (auth_pages, home, cases, partners, operations, statistics, monitor):
+    for module in (auth_pages, home, cases, partners, operations, statistics, reports, monitor):
         app.include_router(module.router)
