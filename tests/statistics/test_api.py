@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+
 import polars as pl
 import pytest
 
@@ -45,7 +46,10 @@ def test_catalogue_and_a_table_as_json_and_as_a_file(runtime: Runtime, clock: Fi
 
 
 def test_imports_list_every_bad_row_and_write_nothing(runtime: Runtime) -> None:
-    header = "source_id,person_id,family_name,given_name,date_of_birth,sex,nationality,event_type,occurred_on,route\n"
+    header = (
+        "source_id,person_id,family_name,given_name,date_of_birth,sex,nationality,"
+        "event_type,occurred_on,route\n"
+    )
     good = header + "S1,P1,Doe,Ana,1990-01-02,F,ALB,arrival,2024-01-05,small_boat\n"
     bad = good + "S2,P1,,,,,,arrival,2024-01-06,by_sea\n"
     with authed_client(runtime, "senior_caseworker") as client:
