@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 import polars as pl
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import (
@@ -313,7 +313,9 @@ def import_file(
             )
             .sort("person_index", "sequence")
         )
-        links: list[dict[str, Any]] = []
+        # The import time, formatted once as the driver stores it (these rows go by the driver's fast path).
+        stamp: Any = bulk._sqlite_datetime(now) if conn.dialect.name == "sqlite" else now
+        links: list[tuple[Any, ...]] = []
         if persons.height:
             first_person = bulk._next_id(conn, "persons")
             first_event = bulk._next_id(conn, "case_events")
@@ -323,17 +325,13 @@ def import_file(
                 )
             # The loader numbers events and persons from the next ids, in this order.
             event_ids = range(first_event, first_event + events.height)
-            links.extend(
-                {"source_id": s, "event_id": e, "imported_at": now}
-                for s, e in zip(events["source_id"].to_list(), event_ids, strict=True)
-            )
-            _insert(
+            links.extend((s, e, stamp) for s, e in zip(events["source_id"].to_list(), event_ids, strict=True))
+            bulk._fast_insert(
                 conn,
-                ImportedPerson,
-                [
-                    {"legacy_id": p, "case_id": first_person + i}
-                    for i, p in enumerate(people["person_id"].to_list())
-                ],
+                "imported_persons",
+                ("legacy_id", "case_id"),
+                [(p, first_person + i) for i, p in enumerate(people["person_id"].to_list())],
+                preformatted=True,
             )
             report.new_cases = persons.height
             if progress is not None:
@@ -360,18 +358,15 @@ def import_file(
                 clock=clock,
                 recorded_by=recorded_by,
             )
-            links.append({"source_id": source_id, "event_id": result.event_id, "imported_at": now})
+            links.append((source_id, result.event_id, stamp))
             if progress is not None:
                 progress(1)
         session.flush()
-        _insert(conn, ImportedEvent, links)
+        bulk._fast_insert(
+            conn, "imported_events", ("source_id", "event_id", "imported_at"), links, preformatted=True
+        )
         report.imported = len(links)
     return report
-
-
-def _insert(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 20_000):
-        conn.execute(insert(model), rows[start : start + 20_000])
 
 
 def imported_count(session: Session) -> int:
