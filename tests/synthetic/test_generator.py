@@ -11,7 +11,7 @@ import polars as pl
 import pycountry
 import pytest
 
-from returnhub.casework.events import EVENT_PAYLOADS, validate_payload
+from returnhub.casework.events import DEPARTURE_EVENT_TYPES, EVENT_PAYLOADS, validate_payload
 from returnhub.casework.state import LegalEvent, fold
 from returnhub.synthetic import Population, generate_population, population_summary
 
@@ -316,6 +316,17 @@ def test_every_stage_of_the_catalogue_appears(population: Population) -> None:
     present = set(population.events["event_type"].unique())
     # Periodic detention reviews are recorded by operations; the generator does not simulate them yet.
     not_generated = {"removed_from_manifest", "serious_incident", "detention_reviewed"}
+    # Returns from the UK (issue 18) are recorded and imported, but the generator does not simulate them yet:
+    # they pass the departure gate one by one, which the bulk loader does not run.
+    not_generated |= set(DEPARTURE_EVENT_TYPES) | {
+        "removal_directions_set",
+        "voluntary_return_consented",
+        "deportation_order_made",
+        "deportation_order_revoked",
+        "entry_ban_imposed",
+        "removal_failed",
+        "travel_document_chased",
+    }
     expected = set(EVENT_PAYLOADS) - OPERATIONS_ONLY - not_generated
     # Rule 39 is too rare to be sure of in 40,000 people; injunctions and NRM reconsiderations are not.
     assert expected - present <= {"rule39_granted", "rule39_lifted"}
