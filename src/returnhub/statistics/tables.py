@@ -474,25 +474,28 @@ def eurostat_returns_quarterly(session: Session, period: Period) -> pl.DataFrame
 ETD_SERVICE_LEVEL_DAYS = 30
 
 
-def hub_occupancy_weekly(session: Session, period: Period) -> pl.DataFrame:
-    """People in each hub at the end of each Sunday in the period (arrived on or before, not yet left)."""
+def _stays(session: Session, period: Period) -> pl.DataFrame:
+    """Every hub stay begun by the end of the period: its hub, arrival and (first later) exit, if any."""
     frame = _events(session, ("arrived_at_hub", "hub_exit"), period, ("hub",), since=date(1900, 1, 1))
     arrivals = frame.filter(pl.col("event_type") == "arrived_at_hub").sort("occurred_on", "sequence")
     exits = frame.filter(pl.col("event_type") == "hub_exit").select("case_id", "occurred_on", "sequence")
-    # Each stay: its arrival, and the first exit after it.
-    stays = (
-        arrivals.select("case_id", "hub", pl.col("occurred_on").alias("arrived_on"), "sequence").join_asof(
-            exits.sort("occurred_on").rename({"occurred_on": "exited_on", "sequence": "exit_sequence"}),
-            left_on="arrived_on",
-            right_on="exited_on",
-            by="case_id",
-            strategy="forward",
-        )
-        if arrivals.height
-        else pl.DataFrame(
+    if arrivals.height == 0:
+        return pl.DataFrame(
             schema={"case_id": pl.Int64, "hub": pl.String, "arrived_on": pl.Date, "exited_on": pl.Date}
         )
+    return arrivals.select("case_id", "hub", pl.col("occurred_on").alias("arrived_on"), "sequence").join_asof(
+        exits.sort("occurred_on").rename({"occurred_on": "exited_on", "sequence": "exit_sequence"}),
+        left_on="arrived_on",
+        right_on="exited_on",
+        by="case_id",
+        strategy="forward",
+        check_sortedness=False,  # sorted by date above; Polars cannot check within groups
     )
+
+
+def hub_occupancy_weekly(session: Session, period: Period) -> pl.DataFrame:
+    """People in each hub at the end of each Sunday in the period (arrived on or before, not yet left)."""
+    stays = _stays(session, period)
     first_sunday = period.start + timedelta(days=(6 - period.start.weekday()) % 7)
     weeks = (
         [first_sunday + timedelta(weeks=i) for i in range((period.end - first_sunday).days // 7 + 1)]
@@ -510,6 +513,56 @@ def hub_occupancy_weekly(session: Session, period: Period) -> pl.DataFrame:
     return pl.DataFrame(
         rows, schema={"Week ending": pl.Date, "Hub": pl.String, "People in hub": pl.Int64}, orient="row"
     )
+
+
+def cost_per_person_placed(session: Session, period: Period) -> pl.DataFrame:
+    """Per hub: the cost of the stays in the period (person-days in the hub, each priced at the agreement's
+    cost per place per day in force that day) divided by the people placed in the hub in the period.
+
+    The agreement and its dated terms come from the partners register (``partners.service``); a hub whose
+    agreement has no cost on record shows no cost rather than a guessed one.
+    """
+    from returnhub.partners import service as partners
+
+    stays = _stays(session, period)
+    schema = {
+        "Hub": pl.String,
+        "Agreement": pl.String,
+        "People placed": pl.Int64,
+        "Person-days in hub": pl.Int64,
+        "Cost of the stays": pl.Float64,
+        "Currency": pl.String,
+        "Cost per person placed": pl.Float64,
+    }
+    rows: list[tuple[Any, ...]] = []
+    for hub in sorted(stays["hub"].unique().drop_nulls().to_list()):
+        agreement = str(partners.hub_on(session, hub, period.end)["agreement"])
+        versions = sorted(
+            partners.agreement_versions(session, agreement), key=lambda v: str(v["effective_from"])
+        )
+        mine = stays.filter(pl.col("hub") == hub)
+        placed = mine.filter(pl.col("arrived_on").is_between(period.start, period.end)).height
+        days = 0
+        cost = 0.0
+        priced = True
+        for arrived, exited in mine.select("arrived_on", "exited_on").iter_rows():
+            first = max(arrived, period.start)
+            # The day of leaving is not a night in the hub.
+            last = min((exited - timedelta(days=1)) if exited else period.end, period.end)
+            for offset in range((last - first).days + 1):
+                day = first + timedelta(days=offset)
+                days += 1
+                in_force = [v for v in versions if date.fromisoformat(str(v["effective_from"])) <= day]
+                price = in_force[-1]["cost_per_place_per_day"] if in_force else None
+                if price is None:
+                    priced = False
+                else:
+                    cost += float(price)
+        currency = next((str(v["cost_currency"]) for v in reversed(versions) if v["cost_currency"]), None)
+        total = round(cost, 2) if priced and days else None
+        per_person = round(cost / placed, 2) if priced and placed else None
+        rows.append((hub, agreement, placed, days, total, currency, per_person))
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def transfers_and_load(session: Session, period: Period) -> pl.DataFrame:
@@ -560,7 +613,12 @@ def stays_by_exit_reason(session: Session, period: Period) -> pl.DataFrame:
             }
         )
     joined = ends.sort("occurred_on").join_asof(
-        starts, left_on="occurred_on", right_on="arrived_on", by="case_id", strategy="backward"
+        starts,
+        left_on="occurred_on",
+        right_on="arrived_on",
+        by="case_id",
+        strategy="backward",
+        check_sortedness=False,
     )
     joined = joined.with_columns((pl.col("occurred_on") - pl.col("arrived_on")).dt.total_days().alias("days"))
     return (
@@ -614,7 +672,12 @@ def etd_answer_times(session: Session, period: Period) -> pl.DataFrame:
         "requested_on"
     )
     joined = req.join_asof(
-        answers, left_on="requested_on", right_on="answered_on", by=["case_id", "country"], strategy="forward"
+        answers,
+        left_on="requested_on",
+        right_on="answered_on",
+        by=["case_id", "country"],
+        strategy="forward",
+        check_sortedness=False,
     )
     chasers = (
         follow.filter(pl.col("event_type") == "travel_document_chased")
@@ -793,6 +856,15 @@ CATALOGUE: dict[str, Table] = {
             "non-cooperation.",
             SCHEME,
             etd_answer_times,
+            None,
+        ),
+        Table(
+            "cost_per_person_placed",
+            "Cost per person placed",
+            "Per hub: the cost of the stays in the period at the agreement's dated cost per place per day, "
+            "divided by the people placed in the period.",
+            SCHEME,
+            cost_per_person_placed,
             None,
         ),
         Table(
