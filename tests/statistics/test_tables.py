@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -148,3 +149,17 @@ def test_small_cells_are_suppressed_by_the_parameter(engine: Engine, clock: Fixe
     )
     assert values.pop("Albania") == "2"
     assert len(values) == 2 and set(values.values()) == {":"}  # India and Viet Nam, one each
+
+
+def test_a_claim_on_the_day_of_arrival_is_made_at_port(engine: Engine, clock: FixedClock) -> None:
+    _people(engine, clock)  # each arrived on 1 May 2023 and claimed the next day
+    with unit_of_work(engine) as s:
+        add_person(s, "RH0000009", nationality="IRN")
+        record(s, clock, "RH0000009", "arrival", date(2023, 5, 3), {"route": "air"})
+        record(s, clock, "RH0000009", "asylum_claim_lodged", date(2023, 5, 3))
+        claims = produce(s, "Asy_D01", Period(date(2023, 1, 1), date(2023, 12, 31)))
+    where = {
+        r["Location of application"]: r["Applications"]
+        for r in claims.group_by("Location of application").agg(pl.col("Applications").sum()).to_dicts()
+    }
+    assert where == {"In Country": 5, "At Port": 1}

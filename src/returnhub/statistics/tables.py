@@ -322,16 +322,18 @@ def irr_d01(session: Session, period: Period) -> pl.DataFrame:
 
 def asy_d01(session: Session, period: Period) -> pl.DataFrame:
     claims = _events(session, ("asylum_claim_lodged",), period)
-    # Where the claim was made: on the day of arrival, at the port; otherwise in country.
+    # Where the claim was made: on a day the person arrived, at the port; otherwise in country. Such an
+    # arrival falls in the period too, so only the period's arrivals are read.
     arrivals = (
-        _events(session, ("arrival",), period, since=date(1900, 1, 1))
-        .group_by("case_id")
-        .agg(pl.col("occurred_on").min().alias("arrived_on"))
+        _events(session, ("arrival",), period)
+        .select("case_id", "occurred_on")
+        .unique()
+        .with_columns(pl.lit(True).alias("at_port"))
     )
-    frame = _with_person(_with_time(claims.join(arrivals, on="case_id", how="left")))
+    frame = _with_person(_with_time(claims.join(arrivals, on=["case_id", "occurred_on"], how="left")))
     frame = frame.with_columns(
         pl.lit("Main applicant").alias("Applicant type"),
-        pl.when(pl.col("arrived_on") == pl.col("occurred_on"))
+        pl.when(pl.col("at_port").fill_null(False))
         .then(pl.lit("At Port"))
         .otherwise(pl.lit("In Country"))
         .alias("Location of application"),
