@@ -106,10 +106,10 @@ def main() -> None:
     url = f"sqlite:///{db}"
     upgrade(url)
     engine = create_engine(url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     frame = read_table(csv_path)
     report = import_file(engine, frame, clock=_common.CLOCK)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
     assert report.imported == args.rows and not report.errors, report.as_dict()
     reference = raw_insert(var / f"bench-import-raw-{args.rows}.db", csv_path)
@@ -120,6 +120,8 @@ def main() -> None:
         "sqlite3 executemany of the same rows, parsed, into a bare table",
         reference,
         cases=report.new_cases,
+        # The machine is shared: CPU time of this process says how much of the wall time was its own work.
+        cpu_seconds=round(cpu_seconds, 2),
         target_seconds=60,
     )
 
