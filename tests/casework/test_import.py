@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -18,6 +19,7 @@ from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.store import case_state, verify_chain
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine, unit_of_work
+from returnhub.core.errors import InvalidInput
 from returnhub.people.models import Person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,3 +174,21 @@ def test_a_killed_import_leaves_nothing(sqlite_url: str, tmp_path: Path) -> None
     with unit_of_work(engine, read_only=True) as s:
         assert verify_chain(s).ok
     engine.dispose()
+
+
+def test_an_xlsx_export_imports_like_a_csv(engine: Engine, clock: FixedClock, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "legacy.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Events")
+    sheet.write_row(0, 0, HEADER)
+    for i, row in enumerate(_person_rows(1), start=1):
+        sheet.write_row(i, 0, row)
+    book.close()
+    report = import_file(engine, read_table(path), clock=clock)
+    assert (report.imported, report.new_cases, report.errors) == (4, 1, [])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    with pytest.raises(InvalidInput, match="cannot read the file as XLSX"):
+        read_table(broken)
