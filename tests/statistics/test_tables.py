@@ -163,3 +163,16 @@ def test_a_claim_on_the_day_of_arrival_is_made_at_port(engine: Engine, clock: Fi
         for r in claims.group_by("Location of application").agg(pl.col("Applications").sum()).to_dicts()
     }
     assert where == {"In Country": 5, "At Port": 1}
+
+
+def test_a_period_that_is_no_statistics_request_is_refused() -> None:
+    import pytest
+
+    from returnhub.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="before it starts"):
+        Period(date(2026, 3, 31), date(2026, 1, 1))
+    with pytest.raises(InvalidInput, match="at most 50 years"):
+        Period(date(1900, 1, 1), date(2026, 1, 1))
+    with pytest.raises(InvalidInput, match="between the years"):
+        Period(date(2026, 1, 1), date(2026, 3, 31), as_at=date(9999, 12, 31))

@@ -58,6 +58,10 @@ EU_MEMBERS = frozenset(
 )
 
 
+#: The longest period a table may cover (about 50 years).
+MAX_PERIOD_DAYS = 50 * 365 + 12
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
