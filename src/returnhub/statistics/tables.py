@@ -74,6 +74,17 @@ class Period:
             raise InvalidInput(
                 f"the period ends ({self.end:%d %B %Y}) before it starts ({self.start:%d %B %Y})"
             )
+        # The weekly tables walk the period week by week; a century of weeks is no statistics request.
+        if (self.end - self.start).days > MAX_PERIOD_DAYS:
+            raise InvalidInput(
+                f"a table covers at most {MAX_PERIOD_DAYS // 365} years; ask for a shorter period"
+            )
+        if (
+            self.start.year < 1900
+            or self.end.year > 2999
+            or (self.as_at is not None and self.as_at.year > 2999)
+        ):
+            raise InvalidInput("the period and the 'as at' day must lie between the years 1900 and 2999")
 
     @property
     def known_at(self) -> datetime | None:
