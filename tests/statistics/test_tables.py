@@ -176,3 +176,26 @@ def test_a_period_that_is_no_statistics_request_is_refused() -> None:
         Period(date(1900, 1, 1), date(2026, 1, 1))
     with pytest.raises(InvalidInput, match="between the years"):
         Period(date(2026, 1, 1), date(2026, 3, 31), as_at=date(9999, 12, 31))
+
+
+def test_travel_document_requests_are_followed_past_the_period(engine: Engine, clock: FixedClock) -> None:
+    with unit_of_work(engine) as s:
+        add_person(s, "RH0000001", nationality="ALB")
+        add_person(s, "RH0000002", nationality="ALB")
+        record(s, clock, "RH0000001", "travel_document_requested", date(2026, 1, 5), {"country": "ALB"})
+        record(s, clock, "RH0000001", "travel_document_chased", date(2026, 2, 1), {"country": "ALB"})
+        record(s, clock, "RH0000001", "travel_document_issued", date(2026, 3, 1), {"country": "ALB"})
+        record(s, clock, "RH0000002", "travel_document_requested", date(2026, 1, 10), {"country": "ALB"})
+        etd = produce(s, "etd_answer_times", Period(date(2026, 1, 1), date(2026, 1, 31)))
+    assert etd.to_dicts() == [
+        {
+            "Country": "Albania",
+            "Requests": 2,
+            "Chasers": 1,
+            "Issued": 1,
+            "Refused": 0,
+            "Median days to answer": 55.0,
+            # One answered after 55 days, one still unanswered 50 days on (at the latest follow-up).
+            "Not answered within service level": 2,
+        }
+    ]

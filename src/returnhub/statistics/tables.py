@@ -68,6 +68,8 @@ class Period:
     end: date
     #: The record as it stood at the end of this day (UTC); ``None``: everything recorded so far.
     as_at: date | None = None
+    #: Internal reads may span more than a table may (a request followed to the end of the record).
+    unbounded: bool = False
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -75,7 +77,7 @@ class Period:
                 f"the period ends ({self.end:%d %B %Y}) before it starts ({self.start:%d %B %Y})"
             )
         # The weekly tables walk the period week by week; a century of weeks is no statistics request.
-        if (self.end - self.start).days > MAX_PERIOD_DAYS:
+        if not self.unbounded and (self.end - self.start).days > MAX_PERIOD_DAYS:
             raise InvalidInput(
                 f"a table covers at most {MAX_PERIOD_DAYS // 365} years; ask for a shorter period"
             )
@@ -655,9 +657,15 @@ def stays_by_exit_reason(session: Session, period: Period) -> pl.DataFrame:
 
 def etd_answer_times(session: Session, period: Period) -> pl.DataFrame:
     """Travel-document requests made in the period, per country: chasers, answers, days to answer, and the
-    requests left unanswered past the service level (counted as non-cooperation)."""
+    requests left unanswered past the service level (counted as non-cooperation).
+
+    A request is followed up to the "as at" day (or up to everything recorded, for a period without one):
+    a request made in November and answered in December has its answer, and an unanswered one is judged
+    against that day (or against the latest follow-up on record)."""
     requests = _events(session, ("travel_document_requested",), period, ("country",))
-    later = Period(period.start, max(period.end, period.as_at or period.end), period.as_at)
+    # Follow-ups have legal dates up to the "as at" day; without one, up to the end of the scheme's horizon.
+    until = period.as_at if period.as_at is not None else date(2999, 12, 31)
+    later = Period(period.start, max(period.end, until), period.as_at, unbounded=True)
     follow = _events(
         session,
         ("travel_document_chased", "travel_document_issued", "travel_document_refused"),
@@ -701,7 +709,7 @@ def etd_answer_times(session: Session, period: Period) -> pl.DataFrame:
         .group_by("country")
         .agg(pl.len().cast(pl.Int64).alias("Chasers"))
     )
-    horizon = period.as_at or period.end
+    horizon = period.as_at or max([period.end, *follow["occurred_on"].to_list()])
     days = (pl.col("answered_on") - pl.col("requested_on")).dt.total_days()
     late = (
         pl.when(pl.col("answered_on").is_null())
