@@ -65,6 +65,14 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
         "returnhub.notices.cli",
         "Notices to people: inbox, email outbox, local mailbox.",
     ),
+    "report": (
+        "returnhub.statistics.cli",
+        "The statistics tables: `report list` for the catalogue, `report TABLE --from --to` for one.",
+    ),
+    "import": (
+        "returnhub.casework.import_cli",
+        "Import events from a legacy export: every bad row is listed, and any bad row writes nothing.",
+    ),
 }
 
 
@@ -126,6 +134,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(person_app, name="person")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
+
 
 class _Console:
     """A Rich console made on first use: importing Rich costs a start that prints nothing."""

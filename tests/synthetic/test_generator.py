@@ -11,7 +11,7 @@ import polars as pl
 import pycountry
 import pytest
 
-from returnhub.casework.events import EVENT_PAYLOADS, validate_payload
+from returnhub.casework.events import DEPARTURE_EVENT_TYPES, EVENT_PAYLOADS, validate_payload
 from returnhub.casework.state import LegalEvent, fold
 from returnhub.synthetic import Population, generate_population, population_summary
 
@@ -330,6 +330,16 @@ def test_every_stage_of_the_catalogue_appears(population: Population) -> None:
         "detention_validated",
         "detention_validation_refused",
         "vulnerability_assessed",
+        # Returns from the UK (issue 18) are recorded and imported, but the generator does not simulate them
+        # yet: they pass the departure gate one by one, which the bulk loader does not run.
+        *DEPARTURE_EVENT_TYPES,
+        "removal_directions_set",
+        "voluntary_return_consented",
+        "deportation_order_made",
+        "deportation_order_revoked",
+        "entry_ban_imposed",
+        "removal_failed",
+        "travel_document_chased",
     }
     expected = set(EVENT_PAYLOADS) - OPERATIONS_ONLY - not_generated
     # Rule 39 is too rare to be sure of in 40,000 people; injunctions and NRM reconsiderations are not.

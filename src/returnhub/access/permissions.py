@@ -211,6 +211,11 @@ PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/notices"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
     ("POST", "/notices/{notice_id}/read"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),
     ("GET", "/notices/deliveries"): _plain(MONITORS, personal=True),
+    # --- statistics: aggregates only (no person named), so every member of staff may read them
+    ("GET", "/reports"): _plain(ALL_STAFF),
+    ("GET", "/reports/{table}"): _plain(ALL_STAFF),
+    # An import writes cases and events for many people: senior caseworkers and the admin.
+    ("POST", "/imports"): _plain(_roles(R.SENIOR_CASEWORKER, R.ADMIN), personal=True),
     ("POST", "/incidents"): Permission(
         roles=_roles(R.CASEWORKER, R.SENIOR_CASEWORKER, R.OPERATIONS_PLANNER, R.HUB_LIAISON, R.ADMIN),
         scope=Scope.BODY,
@@ -253,6 +258,8 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("POST", "/ui/transfers/{reference}/depart"): _plain(PLANNERS, personal=True),
     ("GET", "/ui/statistics"): _plain(ALL_STAFF),
     ("GET", "/ui/statistics/{chart}.{fmt}"): _plain(ALL_STAFF),  # fmt: svg, csv or xlsx
+    ("GET", "/ui/reports"): _plain(ALL_STAFF),
+    ("GET", "/ui/reports/{table}.{fmt}"): _plain(ALL_STAFF),  # fmt: csv, xlsx, ods, parquet or pdf
     ("GET", "/ui/monitor"): _plain(MONITORS, personal=True),
     # Opening a notice marks it read: the caller's own notices only (the handler answers 404 otherwise).
     ("GET", "/ui/notices/{notice_id}"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),

@@ -245,6 +245,80 @@ class EventRetracted(Payload):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+# --- Returns (issue 18): every route out of the UK, and the travel-document workflow. -----------------------
+# Kept in one block so the catalogue's other additions merge cleanly. The notice of intention is the existing
+# ``removal_notice_served`` (R5's notice period runs from it); the departure-details notice is law-rules'
+# ``departure_details_served``. Neither is duplicated here.
+
+#: How a removal travels (Home Office "Return type" within "Enforced return"; charter counts are published).
+RemovalMethod = Literal["scheduled_flight", "charter_flight", "other"]
+#: Why a removal did not happen (the reasons the Home Office and the IMB report for failed removals).
+FailedRemovalReason = Literal["disruption", "legal_bar", "medical", "documents", "other"]
+
+
+class RemovalDirectionsSet(Payload):
+    """Removal directions: where to, how and when; valid until the date given (or the departure date)."""
+
+    destination: str = Field(min_length=3, max_length=3)
+    method: RemovalMethod = "scheduled_flight"
+    departs_on: date
+    valid_until: date | None = None
+
+
+class EnforcedRemoval(Payload):
+    """The person was removed (departure confirmed); recorded only past the departure gate."""
+
+    destination: str = Field(min_length=3, max_length=3)
+    method: RemovalMethod = "scheduled_flight"
+    escorts: int = Field(default=0, ge=0, le=20)
+    flight: str | None = Field(default=None, max_length=32)
+
+
+class VoluntaryReturnConsented(Payload):
+    """Informed consent to a voluntary return (the IS.101 disclaimer in the Home Office guidance)."""
+
+    form: str = Field(default="IS.101", max_length=16)
+
+
+class VoluntaryDeparture(Payload):
+    """Departure confirmed under the Voluntary Returns Service, with the reintegration support paid (GBP)."""
+
+    destination: str = Field(min_length=3, max_length=3)
+    reintegration_support_gbp: int = Field(default=0, ge=0)
+
+
+class PortReturn(Payload):
+    """Refused entry at a port and subsequently departed (the third Home Office return type group)."""
+
+    destination: str = Field(min_length=3, max_length=3)
+    port: str | None = Field(default=None, max_length=64)
+
+
+class DeportationOrderMade(Payload):
+    grounds: Literal["conducive_to_public_good", "automatic_uk_borders_act", "family_member"]
+
+
+class DeportationOrderRevoked(Payload):
+    pass
+
+
+class EntryBanImposed(Payload):
+    """A re-entry ban (an enforced removal brings a 10-year ban: research section 2.5)."""
+
+    years: int = Field(ge=1, le=99)
+
+
+class RemovalFailed(Payload):
+    reason: FailedRemovalReason
+    flight: str | None = Field(default=None, max_length=32)
+
+
+class TravelDocumentChased(Payload):
+    """A chaser to the country's authorities about an open travel-document (ETD) request."""
+
+    country: str = Field(min_length=3, max_length=3)
+
+
 class EventType(StrEnum):
     ARRIVAL = "arrival"
     ASYLUM_CLAIM_LODGED = "asylum_claim_lodged"
@@ -292,6 +366,17 @@ class EventType(StrEnum):
     SERIOUS_INCIDENT = "serious_incident"
     REVIEW_DECIDED = "review_decided"
     EVENT_RETRACTED = "event_retracted"
+    # Returns (issue 18)
+    REMOVAL_DIRECTIONS_SET = "removal_directions_set"
+    ENFORCED_REMOVAL = "enforced_removal"
+    VOLUNTARY_RETURN_CONSENTED = "voluntary_return_consented"
+    VOLUNTARY_DEPARTURE = "voluntary_departure"
+    PORT_RETURN = "port_return"
+    DEPORTATION_ORDER_MADE = "deportation_order_made"
+    DEPORTATION_ORDER_REVOKED = "deportation_order_revoked"
+    ENTRY_BAN_IMPOSED = "entry_ban_imposed"
+    REMOVAL_FAILED = "removal_failed"
+    TRAVEL_DOCUMENT_CHASED = "travel_document_chased"
 
 
 EVENT_PAYLOADS: dict[str, type[Payload]] = {
@@ -341,7 +426,24 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     EventType.SERIOUS_INCIDENT: SeriousIncident,
     EventType.REVIEW_DECIDED: ReviewDecided,
     EventType.EVENT_RETRACTED: EventRetracted,
+    # Returns (issue 18)
+    EventType.REMOVAL_DIRECTIONS_SET: RemovalDirectionsSet,
+    EventType.ENFORCED_REMOVAL: EnforcedRemoval,
+    EventType.VOLUNTARY_RETURN_CONSENTED: VoluntaryReturnConsented,
+    EventType.VOLUNTARY_DEPARTURE: VoluntaryDeparture,
+    EventType.PORT_RETURN: PortReturn,
+    EventType.DEPORTATION_ORDER_MADE: DeportationOrderMade,
+    EventType.DEPORTATION_ORDER_REVOKED: DeportationOrderRevoked,
+    EventType.ENTRY_BAN_IMPOSED: EntryBanImposed,
+    EventType.REMOVAL_FAILED: RemovalFailed,
+    EventType.TRAVEL_DOCUMENT_CHASED: TravelDocumentChased,
 }
+
+#: Events that take a person out of the UK other than to a hub. Anyone may record them, but only past the
+#: departure gate: ``store.PRE_APPEND_HOOKS`` re-checks the safeguards before each is written.
+DEPARTURE_EVENT_TYPES = frozenset(
+    {EventType.ENFORCED_REMOVAL, EventType.VOLUNTARY_DEPARTURE, EventType.PORT_RETURN}
+)
 
 #: Events that move a person; they are written only by the operations gate, never by ``case record``.
 GATED_EVENT_TYPES = frozenset(

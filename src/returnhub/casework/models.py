@@ -162,3 +162,26 @@ Index("ix_case_projection_hub_exited", case_projection.c.hub_exited_on, case_pro
 Index("ix_case_projection_hub_stay", case_projection.c.hub, case_projection.c.hub_arrived_on)
 # A case's view lists the other members of the family; without this index that read scanned the whole table.
 Index("ix_case_projection_family_unit_id", case_projection.c.family_unit_id)
+# The statistics count events of a type in a period (issue 18): read them off the index, not the table.
+Index("ix_case_events_type_occurred", StoredEvent.event_type, StoredEvent.occurred_on)
+
+
+class ImportedEvent(Base):
+    """A legacy export's row that became an event: its source id, so importing the file twice adds nothing."""
+
+    __tablename__ = "imported_events"
+
+    source_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("case_events.id")
+    )
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImportedPerson(Base):
+    """A legacy system's person id and the case it became, so later files add to the same case."""
+
+    __tablename__ = "imported_persons"
+
+    legacy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)

@@ -154,6 +154,20 @@ class CaseState:
     voluntary_return_applied_on: date | None = None
     serious_incidents: int = 0
 
+    # Returns (issue 18)
+    removal_directions_on: date | None = None
+    removal_directions_valid_until: date | None = None
+    #: "enforced", "voluntary" or "port": how the person left the UK (a hub transfer is ``departed_on``).
+    return_type: str | None = None
+    returned_on: date | None = None
+    return_destination: str | None = None
+    removals_failed: int = 0
+    last_removal_failure: str | None = None
+    voluntary_return_consented_on: date | None = None
+    deportation_order_on: date | None = None
+    entry_ban_until: date | None = None
+    travel_document_chasers: int = 0
+
     review_decisions: tuple[ReviewDecision, ...] = ()
     retracted_sequences: tuple[int, ...] = ()
 
@@ -500,6 +514,52 @@ def _review_decided(s: CaseState, e: LegalEvent) -> None:
     s.review_decisions = tuple(r for r in s.review_decisions if r.rule != decision.rule) + (decision,)
 
 
+def _removal_directions(s: CaseState, e: LegalEvent) -> None:
+    s.removal_directions_on = e.occurred_on
+    until = e.data.get("valid_until") or e.data["departs_on"]
+    s.removal_directions_valid_until = date.fromisoformat(until)
+
+
+def _returned(kind: str) -> Step:
+    def step(s: CaseState, e: LegalEvent) -> None:
+        s.return_type = kind
+        s.returned_on = e.occurred_on
+        s.return_destination = e.data["destination"]
+        # Removal directions are spent once the person has gone.
+        s.removal_directions_valid_until = None
+
+    return step
+
+
+def _removal_failed(s: CaseState, e: LegalEvent) -> None:
+    s.removals_failed += 1
+    s.last_removal_failure = e.data["reason"]
+
+
+def _vr_consented(s: CaseState, e: LegalEvent) -> None:
+    s.voluntary_return_consented_on = e.occurred_on
+
+
+def _deportation_order(s: CaseState, e: LegalEvent) -> None:
+    s.deportation_order_on = e.occurred_on
+
+
+def _deportation_order_revoked(s: CaseState, e: LegalEvent) -> None:
+    s.deportation_order_on = None
+
+
+def _entry_ban(s: CaseState, e: LegalEvent) -> None:
+    # The ban runs from the day it is imposed; 29 February maps to 28 February in a common year.
+    start = e.occurred_on
+    year = start.year + int(e.data["years"])
+    day = min(start.day, 28) if start.month == 2 and start.day == 29 else start.day
+    s.entry_ban_until = start.replace(year=year, day=day)
+
+
+def _td_chased(s: CaseState, e: LegalEvent) -> None:
+    s.travel_document_chasers += 1
+
+
 def _nothing(s: CaseState, e: LegalEvent) -> None:
     return None
 
@@ -551,6 +611,16 @@ STEPS: dict[str, Step] = {
     "serious_incident": _incident,
     "review_decided": _review_decided,
     "event_retracted": _nothing,
+    "removal_directions_set": _removal_directions,
+    "enforced_removal": _returned("enforced"),
+    "voluntary_return_consented": _vr_consented,
+    "voluntary_departure": _returned("voluntary"),
+    "port_return": _returned("port"),
+    "deportation_order_made": _deportation_order,
+    "deportation_order_revoked": _deportation_order_revoked,
+    "entry_ban_imposed": _entry_ban,
+    "removal_failed": _removal_failed,
+    "travel_document_chased": _td_chased,
 }
 
 
@@ -572,6 +642,7 @@ CASE_STATUSES = (
     "absconded",
     "died",
     "left_hub",
+    "departed_after_refusal_at_port",
     "granted",
     "withdrawn",
 )
@@ -579,6 +650,12 @@ CASE_STATUSES = (
 
 def derive_status(s: CaseState) -> str:
     """One label for search and lists; the rules read the facts, never this label."""
+    if s.return_type is not None:
+        return {
+            "enforced": "returned_enforced",
+            "voluntary": "returned_voluntarily",
+            "port": "departed_after_refusal_at_port",
+        }[s.return_type]
     if s.hub_exit_reason is not None:
         return {
             "onward_return_voluntary": "returned_voluntarily",

@@ -32,9 +32,10 @@ EVENTS_LEDGER = "events"
 #: person off a locked manifest in the very transaction that records it.
 POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = []
 #: Run before an event is written, with (session, reference, event type, legal date, validated payload,
-#: clock, instant or None); a hook refuses the event by raising a ``DomainError``. Operations registers
-#: the gate's check of a ``hub_referral`` here, so a referral of someone the safeguards bar is never
-#: written (casework does not import operations: the hooks are wired in by ``_load_hooks``).
+#: clock, instant or None); a hook refuses the event by raising a ``DomainError``, and nothing is written.
+#: Operations registers the gate's check of a ``hub_referral`` here, and the departure gate for the events
+#: that take a person out of the UK (``events.DEPARTURE_EVENT_TYPES``), so neither is ever recorded past a
+#: safeguard, whoever records it (casework does not import operations: see ``_load_hooks``).
 PRE_APPEND_HOOKS: list[Callable[[Session, str, str, date, dict[str, Any], Clock, datetime | None], None]] = []
 _hooks_loaded = False
 
@@ -47,9 +48,11 @@ def _load_hooks() -> None:
     """
     global _hooks_loaded
     if not _hooks_loaded:
+        from returnhub.operations.returns import register_checks
         from returnhub.operations.transfers import register_hooks
 
         register_hooks()
+        register_checks()
         _hooks_loaded = True
 
 

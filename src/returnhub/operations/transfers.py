@@ -829,6 +829,9 @@ def register_hooks() -> None:
         POST_APPEND_HOOKS.append(recheck_after_append)
     if check_referral not in PRE_APPEND_HOOKS:
         PRE_APPEND_HOOKS.append(check_referral)
+    from returnhub.operations.returns import register_checks
+
+    register_checks()  # the departure gate for returns from the UK
     if recheck_after_register_change not in REGISTER_CHANGE_HOOKS:
         REGISTER_CHANGE_HOOKS.append(recheck_after_register_change)
 

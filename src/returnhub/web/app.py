@@ -78,6 +78,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(notices_router)  # /notices
 
+    from returnhub.statistics.router import router as statistics_router
+
+    app.include_router(statistics_router)  # /reports, /imports
+
     install_access(app)  # /auth, /users, /access-log, /monitoring-notes; size limit, security headers
     from returnhub.web.ui import install as install_pages
 

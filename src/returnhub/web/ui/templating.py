@@ -99,6 +99,7 @@ NAVIGATION = (
     ("Planning", "/ui/planning"),
     ("Transfers", "/ui/transfers"),
     ("Statistics", "/ui/statistics"),
+    ("Reports", "/ui/reports"),
     ("Monitor", "/ui/monitor"),
 )
 
