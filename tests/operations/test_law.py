@@ -64,7 +64,9 @@ def person(
         record(s, clock, reference, "detained", date(2026, 5, 2))
         record(s, clock, reference, "detention_validated", date(2026, 5, 3))
         # Recent: an assessment older than 28 days calls for a fresh one (FTFS) under UK law.
-        record(s, clock, reference, "fitness_to_fly_assessed", clock.today() - timedelta(days=3), {"fit": fit})
+        record(
+            s, clock, reference, "fitness_to_fly_assessed", clock.today() - timedelta(days=3), {"fit": fit}
+        )
         if notice:
             record(s, clock, reference, "removal_notice_served", clock.today() - timedelta(days=20))
             # UK law (R5D) also needs the departure-details notice before the move.

@@ -92,5 +92,16 @@ def install(app: FastAPI) -> None:
         signed_in = SESSION_COOKIE in request.cookies
         return RedirectResponse("/ui/" if signed_in else "/ui/sign-in", status_code=303)
 
-    for module in (auth_pages, home, cases, persons, partners, operations, statistics, reports, monitor, notices):
+    for module in (
+        auth_pages,
+        home,
+        cases,
+        persons,
+        partners,
+        operations,
+        statistics,
+        reports,
+        monitor,
+        notices,
+    ):
         app.include_router(module.router)
