@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -80,13 +81,15 @@ def test_import_is_idempotent_and_adds_to_known_people(
     assert _count(engine, StoredEvent) == 12
     # A later file adds to the case its person became, through the store.
     later = tmp_path / "b.csv"
-    later.write_text(",".join(HEADER) + "\nS1-5,P1,,,,,,hub_referral,2024-08-01,,\n", encoding="utf-8")
+    # (Not a hub referral: that goes through the gate, which this short history does not pass.)
+    row = "S1-5,P1,,,,,,removal_notice_served,2024-08-01,,"
+    later.write_text(",".join(HEADER) + "\n" + row + "\n", encoding="utf-8")
     more = import_file(engine, read_table(later), clock=clock)
     assert (more.imported, more.new_cases) == (1, 0)
     with unit_of_work(engine, read_only=True) as s:
         reference = s.execute(select(Person.reference).order_by(Person.id).limit(1)).scalar_one()
         _, state = case_state(s, reference)
-        assert state.status == "referred_to_hub" and state.version == 5
+        assert state.version == 5 and state.removal_notice_served_on == date(2024, 8, 1)
         assert verify_chain(s).ok
 
 
@@ -133,7 +136,7 @@ def test_one_bad_row_in_100000_writes_nothing_and_is_named(
         {
             "row": 73_003,
             "column": "outcome",
-            "message": "Input should be 'grant', 'refuse', 'withdrawn' or 'certified'",
+            "message": "Input should be 'grant', 'refuse', 'withdrawn', 'certified' or 'inadmissible'",
         }
     ]
     assert _count(engine, StoredEvent) == 0 and _count(engine, Person) == 0

@@ -59,7 +59,7 @@ def test_imports_list_every_bad_row_and_write_nothing(runtime: Runtime) -> None:
             {
                 "row": 3,
                 "column": "route",
-                "message": "Input should be 'small_boat', 'air', 'lorry' or 'other'",
+                "message": "Input should be 'small_boat', 'rescued_at_sea', 'air', 'lorry' or 'other'",
             }
         ]
         first = client.post("/imports", files={"file": ("legacy.csv", good.encode())}).json()

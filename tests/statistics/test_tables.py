@@ -35,6 +35,8 @@ def _people(engine: Engine, clock: FixedClock) -> None:
             ("RH0000002", "ALB", date(2026, 2, 1), "charter_flight"),
             ("RH0000003", "IND", date(2026, 3, 10), "scheduled_flight"),
         ]:
+            # A fitness-to-fly assessment older than 28 days would need a fresh one (FTFS).
+            record(s, clock, ref, "fitness_to_fly_assessed", on - timedelta(days=8), {"fit": True})
             record(
                 s,
                 clock,
@@ -109,6 +111,7 @@ def test_a_quarter_reproduced_as_at_its_day_ignores_later_corrections(
     # A week later: a late-recorded removal in the quarter, and a retraction of one that was counted.
     later = FixedClock(datetime.combine(as_at + timedelta(days=7), datetime.min.time(), tzinfo=UTC))
     with unit_of_work(engine) as s:
+        record(s, later, "RH0000005", "fitness_to_fly_assessed", date(2026, 3, 1), {"fit": True})
         record(
             s,
             later,
