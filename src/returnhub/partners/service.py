@@ -98,7 +98,7 @@ def _source_view(row: Any) -> dict[str, Any]:
         "provenance": row.provenance,
         "source_url": row.source_url,
         "source_title": row.source_title,
-        "recorded_at": row.recorded_at,
+        "recorded_at": utc(row.recorded_at),  # SQLite gives it back naive
         "recorded_by": row.recorded_by,
     }
 
@@ -793,7 +793,7 @@ def agreement_on(
                 "version": v.version,
                 "effective_from": v.effective_from,
                 "provenance": v.provenance,
-                "recorded_at": v.recorded_at,
+                "recorded_at": utc(v.recorded_at),
             }
             for v in versions
         ],
