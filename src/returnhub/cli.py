@@ -121,6 +121,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
 
+
 class _Console:
     """A Rich console made on first use: importing Rich costs a start that prints nothing."""
 

@@ -11,6 +11,7 @@ the run. Elsewhere, without ``/usr/bin/chromium``, this file is skipped with the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pycountry
 import pytest
 import uvicorn
 from sqlalchemy import select
@@ -68,6 +70,8 @@ class World:
     users: dict[str, str]
     axe_violations: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    code_on_pages: list[str] = field(default_factory=list)
+    wide_pages: list[str] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -170,8 +174,41 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+#: Code a person should never read: snake_case words, Python reprs, an HTTP method with a path.
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+_REPR = re.compile(r"\[\'|\{\'|\bTrue\b|\bFalse\b|\bNone\b")
+_HTTP = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD) /")
+#: A three-letter code standing alone (not inside a reference such as GBR-MKD-ILLUSTRATIVE).
+_ISO3 = re.compile(r"(?<![\w-])[A-Z]{3}(?![\w-])")
+_COUNTRY_CODES = frozenset(c.alpha_3 for c in pycountry.countries)
+
+
+def plain_words_problems(text: str) -> list[str]:
+    """What in a page's text is code rather than words (the issue-14 check over every page visited)."""
+    found = [f"snake_case {m}" for m in _SNAKE.findall(text)]
+    found += [f"Python value {m}" for m in _REPR.findall(text)]
+    found += [f"HTTP path {m}" for m in _HTTP.findall(text)]
+    found += [f"bare country code {m}" for m in _ISO3.findall(text) if m in _COUNTRY_CODES]
+    return found
+
+
+def _plain_and_narrow(world: World, page: Page, name: str) -> None:
+    """The page speaks words, and at 375 px nothing makes the page itself scroll sideways."""
+    problems = plain_words_problems(page.locator("body").inner_text())
+    if problems:
+        world.code_on_pages.append(f"{name} ({page.url}): {sorted(set(problems))[:8]}")
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    page.set_viewport_size({"width": 375, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > 375:
+        world.wide_pages.append(f"{name} ({page.url}): {width} px wide at 375")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-375.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
 def _axe(world: World, page: Page, name: str) -> None:
-    """Run axe-core on the page; keep every serious or critical violation, and save a screenshot."""
+    """Run axe-core on the page; keep every serious or critical violation, and save a screenshot (1,280
+    and 375 px); check the page's words and its width at 375 px."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))  # DevTools evaluation: not subject to the page's CSP
     result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
@@ -182,6 +219,7 @@ def _axe(world: World, page: Page, name: str) -> None:
                 f"{name} ({page.url}): {v['id']} [{v['impact']}] {v['help']} {targets}"
             )
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    _plain_and_narrow(world, page, name)
 
 
 def _sign_in(world: World, browser: Browser, role: str) -> Page:
@@ -336,5 +374,7 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert download.value.suggested_filename.endswith(".csv")
 
     assert world.csp_violations == []
+    assert world.code_on_pages == [], "\n".join(world.code_on_pages)
+    assert world.wide_pages == [], "\n".join(world.wide_pages)
     assert world.axe_violations == [], "\n".join(world.axe_violations)
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 12

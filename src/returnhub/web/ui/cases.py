@@ -3,28 +3,30 @@ timeline, the as-of view, and the forms to record an event or a review decision)
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from returnhub.access.deps import CurrentUser, FieldCipherDep, SpecialCategoryCipher
 from returnhub.access.permissions import recordable_event_types
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
+from returnhub.casework.events import EventType
 from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
 from returnhub.core.crypto import FieldCipher
-from returnhub.core.errors import DomainError, InvalidInput
+from returnhub.core.errors import DomainError
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui import event_forms, labels
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -131,6 +133,12 @@ def _parse_datetime(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _by_hand(role: Role) -> frozenset[str]:
+    """The event types this page's event form records: a review decision has its own form beside the rule
+    (it carries the fingerprint of the facts it relied on, which no one types)."""
+    return recordable_event_types(role) - {EventType.REVIEW_DECIDED}
+
+
 def _case_context(
     session: Session,
     runtime: Any,
@@ -154,13 +162,14 @@ def _case_context(
         known_at=known_at,
         clock=clock,
     ).as_dict()
-    recordable = sorted(recordable_event_types(principal.role))
+    recordable = sorted(_by_hand(principal.role))
     return {
         "case": case,
         "explanation": explanation,
         "stage": stage,
         "stages": STAGES,
-        "recordable": [(str(t), str(t).replace("_", " ").capitalize()) for t in recordable],
+        "recordable": sorted(((str(t), labels.event_label(str(t))) for t in recordable), key=lambda o: o[1]),
+        "event_forms": event_forms.event_forms([str(t) for t in recordable]),
         "may_review": principal.role in SPECIAL_REVIEWERS,
         "timeline": list(reversed(case["timeline"])),
     }
@@ -178,6 +187,7 @@ def case_page(
     stage: Annotated[str, Query(max_length=20)] = "hub_referral",
     as_of: Annotated[str, Query(max_length=10)] = "",
     known_at: Annotated[str, Query(max_length=32)] = "",
+    since: Annotated[str, Query(max_length=9)] = "",
 ) -> Response:
     errors = FormErrors()
     as_of_date: date | None = None
@@ -214,6 +224,8 @@ def case_page(
         as_of_view=bool(as_of_date or known),
     )
     name = f"{context['case']['identity']['given_name']} {context['case']['identity']['family_name']}"
+    if since.isdigit():
+        context["consequences"] = _consequences(context["case"]["timeline"], int(since), name)
     return page(
         request,
         "cases/show.html",
@@ -223,6 +235,21 @@ def case_page(
     )
 
 
+def _consequences(timeline: list[dict[str, Any]], since: int, name: str) -> list[str]:
+    """What the event just recorded did besides itself, as sentences: the gate's re-check may have taken
+    the person (and their family) off a transfer. Read from the events written after it."""
+    said: list[str] = []
+    for e in sorted(timeline, key=lambda e: e["sequence"]):
+        if e["sequence"] <= since:
+            continue
+        data = e.get("data") or {}
+        if e["type"] == "removed_from_manifest":
+            reason = str(data.get("reason", "")).rstrip(".")
+            found = f" The departure gate's check found: {reason}." if reason else ""
+            said.append(f"{name} was taken off transfer {data.get('transfer')}.{found}")
+    return said
+
+
 def _form_date(day: str, month: str, year: str) -> date:
     if not (day.strip() and month.strip() and year.strip()):
         raise ValueError("Enter the date the event happened, with a day, month and year")
@@ -230,6 +257,11 @@ def _form_date(day: str, month: str, year: str) -> date:
         return date(int(year), int(month), int(day))
     except ValueError:
         raise ValueError("The date the event happened must be a real date") from None
+
+
+async def _posted(request: Request) -> FormData:
+    """The submitted form as a whole: an event's fields depend on its type (``event_forms``)."""
+    return await request.form()
 
 
 @router.post("/cases/{reference}/events", response_model=None)
@@ -242,38 +274,36 @@ def record_event(
     principal: CurrentUser,
     cipher: FieldCipherDep,
     reveal: SpecialCategoryCipher,
+    posted: Annotated[FormData, Depends(_posted)],
     event_type: Annotated[str, Form(max_length=48)] = "",
     occurred_on_day: Annotated[str, Form(max_length=2)] = "",
     occurred_on_month: Annotated[str, Form(max_length=2)] = "",
     occurred_on_year: Annotated[str, Form(max_length=4)] = "",
-    data: Annotated[str, Form(max_length=8000)] = "",
     expected_version: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     reference = reference.upper()
     errors = FormErrors()
     if not event_type:
         errors.add("event_type", "Choose the type of event")
-    elif event_type not in recordable_event_types(principal.role):
-        errors.add("event_type", f"A {principal.role.value.replace('_', ' ')} cannot record this event")
+    elif event_type not in _by_hand(principal.role):
+        role = labels.code_label(principal.role.value).lower()
+        errors.add("event_type", f"A {role} cannot record “{labels.event_label(event_type).lower()}”")
     occurred_on: date | None = None
     try:
         occurred_on = _form_date(occurred_on_day, occurred_on_month, occurred_on_year)
     except ValueError as exc:
         errors.add("occurred_on-day", str(exc))
     payload: dict[str, Any] = {}
-    if data.strip():
-        try:
-            parsed = json.loads(data)
-            if not isinstance(parsed, dict):
-                raise ValueError
-            payload = parsed
-        except ValueError:
-            errors.add("data", 'Enter the details as a JSON object, like {"expires_on": "2026-07-01"}')
+    if event_type and not errors:
+        parsed = event_forms.parse(event_type, posted)
+        payload = parsed.payload
+        for field_id, message in parsed.errors:
+            errors.add(field_id, message)
     version: int | None = int(expected_version) if expected_version.isdigit() else None
     if not errors:
         assert occurred_on is not None
         try:
-            append_event(
+            appended = append_event(
                 session,
                 reference,
                 event_type,
@@ -284,18 +314,22 @@ def record_event(
                 expected_version=version,
                 cipher=cipher,
             )
-            return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
+            # The page then says what recording it did (e.g. who was taken off which transfer, and why),
+            # read from the events written after this one, not from the link.
+            return RedirectResponse(
+                f"/ui/cases/{reference}?done=recorded&since={appended.sequence}", status_code=303
+            )
         except DomainError as exc:
             message = refusal_message(session, exc)
             if exc.status == 409:
                 message = "The case changed since you opened it: check the timeline, then record again"
-            errors.add("data" if isinstance(exc, InvalidInput) else "event_type", message)
+            errors.add("event_type", message)
     form = {
         "event_type": event_type,
         "day": occurred_on_day,
         "month": occurred_on_month,
         "year": occurred_on_year,
-        "data": data,
+        "values": {k: posted.getlist(k) if len(posted.getlist(k)) > 1 else posted.get(k) for k in posted},
     }
     return _show_again(
         request,
