@@ -11,7 +11,6 @@ the run. Elsewhere, without ``/usr/bin/chromium``, this file is skipped with the
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import threading
@@ -22,13 +21,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pycountry
 import pytest
 import uvicorn
 from sqlalchemy import select
 
 from returnhub.casework.bulk import load_population
 from returnhub.casework.models import case_projection
+from returnhub.casework.store import case_state
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine, unit_of_work
 from returnhub.core.migrate import upgrade
@@ -39,7 +38,9 @@ from returnhub.partners.seed import seed_partners
 from returnhub.synthetic import generate_population
 from returnhub.web.app import create_app
 from tests.auth_helpers import CHEAP_HASHING, PASSWORD, make_user
+from tests.casework.helpers import REFUSED_HISTORY, add_person, record
 from tests.operations.conftest import HUB, eligible_person
+from tests.web.plain_words import plain_words_problems
 
 CHROMIUM = os.environ.get("RETURNHUB_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("RETURNHUB_REQUIRE_BROWSER") == "1"
@@ -59,6 +60,7 @@ TODAY = date(2026, 6, 1)
 ON_LOCKED = "RH9000001"  # on a locked manifest when the caseworker records Rule 39
 TO_PLAN = [f"RH90000{i:02d}" for i in range(10, 16)]
 CLIENT = "RH9000001"
+TO_REVIEW = ("RH9000020", "RH9000021")  # Adults at Risk level 2: a senior caseworker decides (R8)
 NOT_A_CLIENT = "RH9000010"
 
 
@@ -88,6 +90,12 @@ def _build(runtime: Runtime) -> str:
         seed_partners(s, clock)
     for reference in [ON_LOCKED, *TO_PLAN]:
         eligible_person(engine, clock, reference)  # type: ignore[arg-type]
+    with unit_of_work(engine) as s:
+        for reference in TO_REVIEW:
+            add_person(s, reference)
+            for event_type, on, data in REFUSED_HISTORY:
+                record(s, clock, reference, event_type, on, data)  # type: ignore[arg-type]
+            record(s, clock, reference, "adults_at_risk_assessed", date(2025, 1, 10), {"level": 2})  # type: ignore[arg-type]
     departs = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC) + timedelta(
         hours=18
     )
@@ -138,6 +146,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     users = {}
     for role in (
         "caseworker",
+        "senior_caseworker",
         "operations_planner",
         "independent_monitor",
         "legal_representative",
@@ -172,24 +181,6 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
         yield b
         b.close()
-
-
-#: Code a person should never read: snake_case words, Python reprs, an HTTP method with a path.
-_SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
-_REPR = re.compile(r"\[\'|\{\'|\bTrue\b|\bFalse\b|\bNone\b")
-_HTTP = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD) /")
-#: A three-letter code standing alone (not inside a reference such as GBR-MKD-ILLUSTRATIVE).
-_ISO3 = re.compile(r"(?<![\w-])[A-Z]{3}(?![\w-])")
-_COUNTRY_CODES = frozenset(c.alpha_3 for c in pycountry.countries)
-
-
-def plain_words_problems(text: str) -> list[str]:
-    """What in a page's text is code rather than words (the issue-14 check over every page visited)."""
-    found = [f"snake_case {m}" for m in _SNAKE.findall(text)]
-    found += [f"Python value {m}" for m in _REPR.findall(text)]
-    found += [f"HTTP path {m}" for m in _HTTP.findall(text)]
-    found += [f"bare country code {m}" for m in _ISO3.findall(text) if m in _COUNTRY_CODES]
-    return found
 
 
 def _plain_and_narrow(world: World, page: Page, name: str) -> None:
@@ -266,6 +257,26 @@ def _case_state(world: World, reference: str) -> tuple[str, str | None]:
     return row.status, row.allocated_transfer
 
 
+def _events(world: World, reference: str) -> int:
+    with unit_of_work(world.runtime.engine, read_only=True) as s:
+        return case_state(s, reference)[1].version
+
+
+def _decide_review(world: World, page: Page, reference: str, decision: str, reasons: str) -> None:
+    """A senior caseworker decides the R8 review through the case page, as a person would."""
+    before = _events(world, reference)
+    page.goto(f"/ui/cases/{reference}")
+    page.click("summary:has-text('Decide the review of R8')")
+    page.select_option("#decision-R8", decision)
+    page.fill("#reasoning-R8", reasons)
+    page.click("button:has-text('Record the decision')")
+    page.wait_for_url("**done=reviewed")
+    assert _events(world, reference) == before + 1  # one review decision, written
+    row = page.locator("tr:has(th:has-text('R8:'))").inner_text()
+    assert ("Approved" if decision == "approve" else "Refused") in row and reasons in row
+    _axe(world, page, f"case-reviewed-{decision}")
+
+
 def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     _failed_sign_in_shows_error_summary(world, browser)
 
@@ -294,21 +305,42 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert "real date" in worker.locator(".govuk-error-summary").inner_text()
     _axe(world, worker, "case-error")
     assert _case_state(world, ON_LOCKED) == ("allocated", world.locked_transfer)
+    # The details are the Rule 39 form's own fields (no JSON): its expiry as a GOV.UK date input.
+    before = _events(world, ON_LOCKED)
     worker.select_option("#event_type", "rule39_granted")
+    assert worker.locator("#fields-rule39_granted").is_visible()
+    assert not worker.locator("#fields-appeal_decided").is_visible()  # only the chosen event's fields
     worker.fill("#occurred_on-day", "1")
     worker.fill("#occurred_on-month", "6")
     worker.fill("#occurred_on-year", "2026")
+    worker.fill("#rule39_granted--expires_on-day", "1")
+    worker.fill("#rule39_granted--expires_on-month", "9")
+    worker.fill("#rule39_granted--expires_on-year", "2026")
     worker.click("button:has-text('Record the event')")
-    worker.wait_for_url("**done=recorded")
-    assert "The event was recorded" in worker.locator(".govuk-notification-banner").inner_text()
+    worker.wait_for_url("**done=recorded*")
+    assert "The event was recorded" in worker.locator(".govuk-notification-banner").first.inner_text()
+    banner = worker.locator("#consequences").inner_text()
+    assert f"was taken off transfer {world.locked_transfer}" in banner, banner
+    assert _events(world, ON_LOCKED) == before + 2  # the indication, and the gate taking them off
     timeline = worker.locator("table:has(caption:has-text('Legal events'))").inner_text()
-    assert "Rule39 granted" in timeline and "Removed from manifest" in timeline
+    assert "Rule 39 indication granted" in timeline and "Taken off a transfer" in timeline
+    assert "Expires on: 1 September 2026" in timeline
     assert _case_state(world, ON_LOCKED)[1] is None
+    _axe(world, worker, "case-recorded")
     # The as-of view: as known before the notice, the person was still on the manifest.
     worker.fill("#known_at", "2026-06-01T08:00")
     worker.click("button:has-text('Show the case as it was')")
     assert "as they were known at" in worker.locator(".govuk-inset-text").inner_text()
     _axe(world, worker, "case-as-of")
+
+    # --- a senior caseworker approves one review and refuses another, through the page.
+    senior = _sign_in(world, browser, "senior_caseworker")
+    _decide_review(
+        world, senior, TO_REVIEW[0], "approve", "Level 2 evidence; the hub provides the care needed."
+    )
+    _decide_review(
+        world, senior, TO_REVIEW[1], "refuse", "The medical evidence shows the hub cannot meet needs."
+    )
 
     # --- the planner sees who was taken off and why, then runs a plan and approves it.
     planner = _sign_in(world, browser, "operations_planner")
@@ -377,4 +409,4 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert world.code_on_pages == [], "\n".join(world.code_on_pages)
     assert world.wide_pages == [], "\n".join(world.wide_pages)
     assert world.axe_violations == [], "\n".join(world.axe_violations)
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= 12
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 24

@@ -243,12 +243,31 @@ def test_the_as_of_view_and_bad_dates(runtime: Runtime, people: list[str], clock
 
 def test_caseload_filters_and_pages(runtime: Runtime, people: list[str]) -> None:
     with page_client(runtime, "caseworker") as browser:
-        assert browser.get("/ui/cases?nationality=ER").status_code == 422
+        assert browser.get("/ui/cases?nationality=Atlantis").status_code == 422
         assert browser.get("/ui/cases?status=nonsense").status_code == 422
         found = browser.get("/ui/cases?reference=RH0000002")
         assert OTHER in found.text and f'/ui/cases/{CLIENT}"' not in found.text
         partial = browser.get("/ui/cases?nationality=ERI", headers={"HX-Request": "true"})
         assert partial.text.lstrip().startswith('<div id="results">')  # htmx swaps the results only
+        # Any part of a name (both names, any case, accents folded), a nationality by name or code, a birth date.
+        for query in (
+            "name=Test+Person",
+            "name=ERSO",
+            "name=T%C3%A9st",
+            "nationality=Eritrea",
+            "nationality=er",
+            "born=1+3+1995",
+            "born=1995-03-01",
+        ):
+            answer = browser.get(f"/ui/cases?{query}")
+            assert answer.status_code == 200 and f'/ui/cases/{CLIENT}"' in answer.text, query
+        assert f'/ui/cases/{CLIENT}"' not in browser.get("/ui/cases?name=Tariq").text
+        assert f'/ui/cases/{CLIENT}"' not in browser.get("/ui/cases?nationality=Egypt").text
+        # A bad filter through htmx: the error summary comes back in the fragment, as 200 (htmx drops a 422).
+        refused = browser.get("/ui/cases?nationality=Atlantis", headers={"HX-Request": "true"})
+        assert refused.status_code == 200 and "govuk-error-summary" in refused.text
+        assert "There is no country called" in refused.text and 'href="#nationality"' in refused.text
+        assert browser.get("/ui/cases?born=31+2+1990").status_code == 422
 
 
 def test_sign_out_ends_the_session(runtime: Runtime) -> None:
@@ -329,3 +348,19 @@ def test_special_category_text_is_shown_only_to_roles_that_need_it(
     with unit_of_work(runtime.engine, read_only=True) as s:
         last = s.execute(select(StoredEvent).order_by(StoredEvent.id.desc()).limit(1)).scalar_one()
     assert last.event_type == "adults_at_risk_assessed" and secret not in str(last.data)
+
+
+def test_the_access_log_records_a_refused_form_as_refused(runtime: Runtime, people: list[str]) -> None:
+    from returnhub.access.models import AccessLogEntry
+
+    with page_client(runtime, "caseworker") as browser:
+        answer = browser.post(f"/ui/cases/{CLIENT}/events", data=browser.form(_form(event_type="")))
+        assert answer.status_code == 422
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        last = s.execute(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.route == "/ui/cases/{reference}/events")
+            .order_by(AccessLogEntry.id.desc())
+            .limit(1)
+        ).scalar_one()
+    assert (last.outcome, last.status) == ("refused", 422)  # what the user saw, not "granted (200)"

@@ -26,6 +26,8 @@ ACCESS_LEDGER = "access"
 GRANTED = "granted"
 DENIED = "denied"
 FAILED = "failed"
+#: Allowed in, but the page refused what was asked (a form with errors, 422; a stale version, 409).
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)

@@ -48,15 +48,24 @@ def caseload(
     clock: ClockDep,
     reference: Annotated[str, Query(max_length=16)] = "",
     name: Annotated[str, Query(max_length=100)] = "",
-    nationality: Annotated[str, Query(max_length=3)] = "",
+    nationality: Annotated[str, Query(max_length=60)] = "",
+    born: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[str, Query(max_length=40)] = "",
     eligibility: Annotated[str, Query(max_length=10)] = "",
     clock_state: Annotated[str, Query(alias="clock", max_length=10)] = "",
     after: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     errors = FormErrors()
-    if nationality and len(nationality.strip()) != 3:
-        errors.add("nationality", "Enter a nationality as a 3-letter ISO code, like AFG")
+    nationality_code = labels.country_code(nationality) if nationality.strip() else None
+    if nationality.strip() and nationality_code is None:
+        errors.add(
+            "nationality", f"There is no country called “{nationality.strip()}”: enter its name, like Egypt"
+        )
+    born_on: date | None = None
+    if born.strip():
+        born_on = _loose_date(born)
+        if born_on is None:
+            errors.add("born", "Enter the date of birth as a day, month and year, like 27 3 1990")
     if status and status not in {s for s, _ in _statuses()}:
         errors.add("status", "Choose a status from the list")
     if eligibility and eligibility not in OUTCOMES:
@@ -78,7 +87,9 @@ def caseload(
             search_cases,
             session,
             status=status or None,
-            nationality=nationality.strip() or None,
+            nationality=nationality_code,
+            born=born_on,
+            contains=True,
             reference=reference.strip() or None,
             name=name.strip() or None,
             within=case_filter(principal),  # a representative or liaison sees only their scope
@@ -96,6 +107,7 @@ def caseload(
         "reference": reference,
         "name": name,
         "nationality": nationality,
+        "born": born,
         "status": status,
         "eligibility": eligibility,
         "clock": clock_state,
@@ -113,8 +125,11 @@ def caseload(
         "clock_states": [(c, c.replace("_", " ").capitalize()) for c in CLOCK_STATES],
         "screening": screening,
     }
-    template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
-    return page(request, template, context, title="Caseload", status_code=422 if errors else 200)
+    if request.headers.get("HX-Request"):
+        # htmx drops a 4xx answer, so the fragment with its error summary comes back as 200.
+        context["partial"] = True
+        return page(request, "cases/_results.html", context, title="Caseload")
+    return page(request, "cases/list.html", context, title="Caseload", status_code=422 if errors else 200)
 
 
 OUTCOMES = safeguards.SCREENING_OUTCOMES
@@ -126,6 +141,17 @@ def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, li
     if latest is None:
         return None, []
     return safeguards.screening_summary(latest), safeguards.screening_references(latest, outcome)
+
+
+def _loose_date(text: str) -> date | None:
+    """A date typed as ``27 3 1990``, ``27/3/1990`` or ``1990-03-27``."""
+    parts = [p for p in text.replace("/", " ").replace(".", " ").split() if p]
+    try:
+        if len(parts) == 3:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def _parse_datetime(value: str) -> datetime:

@@ -423,6 +423,8 @@ def audit_outcome(outcome: str, status: int) -> str:
     """What the user saw: a refused form is "Refused", whatever the access guard allowed."""
     if outcome == "denied" or status in (401, 403):
         return "Access refused"
+    if outcome == "refused":
+        return "Refused: the form had a problem" if status == 422 else "Refused: the record had changed"
     if outcome == "failed":
         return "Failed"
     if status == 404:
@@ -432,3 +434,39 @@ def audit_outcome(outcome: str, status: int) -> str:
     if status >= 500:
         return "Failed: server error"
     return "Done"
+
+
+_LITERAL = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}")
+_PY_WORD = re.compile(r"\b(True|False|None)\b")
+_BARE_ISO3 = re.compile(r"(?<![\w-])[A-Z]{3}(?![\w-])")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def plain(text: Any) -> str:
+    """Text the system composed (a rule's reason, a gate's finding, a change note) in plain words: Python
+    lists and mappings as phrases, True/False/None as yes/no/none, country codes as names, snake_case as
+    words. Free text a person typed goes through the same, harmlessly."""
+    if text is None or text == "":
+        return "–"
+    if not isinstance(text, str):
+        return label(text)
+
+    def literal(match: re.Match[str]) -> str:
+        import ast
+
+        try:
+            return label(ast.literal_eval(match.group(0)))
+        except (ValueError, SyntaxError):
+            return match.group(0)
+
+    out = _LITERAL.sub(literal, text)
+    out = _PY_WORD.sub(lambda m: {"True": "yes", "False": "no", "None": "none"}[m.group(1)], out)
+    out = _BARE_ISO3.sub(lambda m: country_name(m.group(0)), out)
+    return _SNAKE.sub(
+        lambda m: (
+            code_label(m.group(0)).lower()
+            if m.group(0) not in CODE_LABELS
+            else CODE_LABELS[m.group(0)].lower()
+        ),
+        out,
+    )

@@ -56,6 +56,9 @@ templates.env.filters.update(
     event=labels.event_label,
     rule=labels.rule_label,
     field=labels.field_label,
+    plain=labels.plain,
+    action=labels.audit_action,
+    outcome=labels.audit_outcome,
 )
 
 
@@ -151,6 +154,7 @@ def page(
         for label, href in _navigation_for(principal.role):
             active = current == href or (href != "/ui/" and current.startswith(href))
             nav.append({"label": label, "href": href, "active": active})
+    request.state.answer_status = status_code  # the access log records what the user saw
     ctx: dict[str, Any] = {
         "request": request,
         "principal": principal,
