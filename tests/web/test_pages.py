@@ -249,7 +249,7 @@ def test_caseload_filters_and_pages(runtime: Runtime, people: list[str]) -> None
         assert OTHER in found.text and f'/ui/cases/{CLIENT}"' not in found.text
         partial = browser.get("/ui/cases?nationality=ERI", headers={"HX-Request": "true"})
         assert partial.text.lstrip().startswith('<div id="results">')  # htmx swaps the results only
-        # Any part of a name (both names, any case, accents folded), a nationality by name or code, a birth date.
+        # Any part of a name (any case, accents folded), a nationality by name or code, a birth date.
         for query in (
             "name=Test+Person",
             "name=ERSO",

@@ -196,7 +196,11 @@ def country_code(text: str) -> str | None:
     import pycountry
 
     if len(value) in (2, 3) and value.isalpha():
-        found = pycountry.countries.get(**{f"alpha_{len(value)}": value.upper()})
+        found = (
+            pycountry.countries.get(alpha_2=value.upper())
+            if len(value) == 2
+            else pycountry.countries.get(alpha_3=value.upper())
+        )
         if found is not None:
             return str(found.alpha_3)
     wanted = fold(value)
