@@ -364,3 +364,32 @@ def test_the_access_log_records_a_refused_form_as_refused(runtime: Runtime, peop
             .limit(1)
         ).scalar_one()
     assert (last.outcome, last.status) == ("refused", 422)  # what the user saw, not "granted (200)"
+
+
+def test_the_access_log_pages_through_everything_and_filters_by_who_what_person_and_day(
+    runtime: Runtime, people: list[str]
+) -> None:
+    from returnhub.web.ui import monitor as monitor_pages
+
+    with page_client(runtime, "caseworker") as worker:
+        for _ in range(3):
+            assert worker.get(f"/ui/cases/{CLIENT}").status_code == 200
+        assert worker.get(f"/ui/cases/{OTHER}").status_code == 200
+    original = monitor_pages.LOG_PAGE
+    monitor_pages.LOG_PAGE = 2  # small pages, so paging shows with a few entries
+    try:
+        with page_client(runtime, "independent_monitor") as monitor:
+            first = monitor.get(f"/ui/monitor?reference={CLIENT}")
+            assert first.status_code == 200 and "Older entries" in first.text
+            assert f"Viewed the case of {CLIENT}" in first.text and "GET /" not in first.text.split("<tbody")[1]
+            cursor = first.text.split("before=")[1].split('"')[0]
+            second = monitor.get(f"/ui/monitor?reference={CLIENT}&before={cursor}")
+            assert f"Viewed the case of {CLIENT}" in second.text and "Newest entries" in second.text
+            what = monitor.get("/ui/monitor?action=GET+%2Fui%2Fcases%2F%7Breference%7D&on=2026-06-01")
+            assert what.status_code == 200 and "Viewed the case of" in what.text
+            assert f"Viewed the case of {OTHER}" not in monitor.get(f"/ui/monitor?reference={CLIENT}").text
+            nobody = monitor.get("/ui/monitor?user=nobody-at-all")
+            assert "Viewed the case of" not in nobody.text.split("<tbody")[1].split("</tbody>")[0]
+            assert monitor.get("/ui/monitor?on=yesterday").status_code == 422
+    finally:
+        monitor_pages.LOG_PAGE = original
