@@ -381,7 +381,9 @@ def test_the_access_log_pages_through_everything_and_filters_by_who_what_person_
         with page_client(runtime, "independent_monitor") as monitor:
             first = monitor.get(f"/ui/monitor?reference={CLIENT}")
             assert first.status_code == 200 and "Older entries" in first.text
-            assert f"Viewed the case of {CLIENT}" in first.text and "GET /" not in first.text.split("<tbody")[1]
+            assert (
+                f"Viewed the case of {CLIENT}" in first.text and "GET /" not in first.text.split("<tbody")[1]
+            )
             cursor = first.text.split("before=")[1].split('"')[0]
             second = monitor.get(f"/ui/monitor?reference={CLIENT}&before={cursor}")
             assert f"Viewed the case of {CLIENT}" in second.text and "Newest entries" in second.text
