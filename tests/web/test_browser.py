@@ -350,6 +350,13 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     _axe(world, planner, "transfer")
     planner.goto("/ui/transfers")
     _axe(world, planner, "transfers")
+    # Depart asks first, and says the transfer is due later (it departs in two days).
+    planner.goto(f"/ui/transfers/{world.locked_transfer}")
+    planner.click("#depart-check")
+    check = planner.locator("#check").inner_text()
+    assert "cannot be undone" in check and "due to depart in 2 days" in check, check
+    _axe(world, planner, "transfer-depart-check")
+    planner.click("a:has-text('Cancel')")
     planner.goto("/ui/planning")
     planner.fill("#weeks", "0")
     planner.click("button:has-text('Run the optimiser')")
@@ -359,8 +366,15 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     planner.wait_for_url("**/ui/plans/*")
     _axe(world, planner, "plan")
     assert "People placed" in planner.locator(".govuk-summary-list").inner_text()
+    # Check your answers before approving: what approving will do, then the button that does it.
+    planner.click("a:has-text('Check and approve the plan')")
+    planner.wait_for_url("**confirm=approve*")
+    assert "transfers will be created" in planner.locator("#check").inner_text()
+    _axe(world, planner, "plan-check")
     planner.click("button:has-text('Approve the plan')")
     planner.wait_for_url("**done=approved")
+    assert planner.locator("#by-week-and-hub").is_visible()  # the plan summarised by week and hub
+    _axe(world, planner, "plan-approved")
     assert "listed" in planner.locator("main").inner_text()
     placed = [r for r in TO_PLAN if _case_state(world, r)[0] == "allocated"]
     assert placed, "approving the plan listed no one"

@@ -35,6 +35,13 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
             context["screening"] = safeguards.screening_summary(latest)
             # The parsed outcomes are kept per screening, so the queue does not re-read every case's result.
             context["reviews"] = safeguards.screening_references(latest, "review")[:QUEUE_LENGTH]
+            # The queue names people, not bare references, and says how long they have waited.
+            names = {
+                r["reference"]: f"{r['given_name']} {r['family_name']}"
+                for r in search_cases(session, limit=QUEUE_LENGTH, among=context["reviews"])
+            }
+            context["review_names"] = names
+            context["waiting_days"] = (today - latest.as_of).days
     if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
         overdue = stays.overdue(session, today)
         context["overdue"] = at_own_hubs(session, principal, overdue)[:QUEUE_LENGTH]
