@@ -330,7 +330,7 @@ def explain_plan_person(session: Session, plan_id: int, reference: str) -> dict[
             return {
                 "reference": reference,
                 "placed": True,
-                "text": f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, week {a['week']}, "
+                "text": f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, week {a['week'] + 1}, "
                 f"departing {a['departs_on']}",
                 **a,
             }
