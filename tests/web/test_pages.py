@@ -395,3 +395,23 @@ def test_the_access_log_pages_through_everything_and_filters_by_who_what_person_
             assert monitor.get("/ui/monitor?on=yesterday").status_code == 422
     finally:
         monitor_pages.LOG_PAGE = original
+
+
+def test_a_representative_sees_their_clients_family_without_dead_links(runtime: Runtime) -> None:
+    from returnhub.people.models import FamilyUnit
+
+    with unit_of_work(runtime.engine) as s:
+        unit = FamilyUnit(reference="FU-TEST-1")
+        s.add(unit)
+        s.flush()
+        add_person(s, "RH0000031", family_unit_id=unit.id)
+        add_person(s, "RH0000032", family_unit_id=unit.id)
+    with page_client(runtime, "legal_representative", clients=["RH0000031"]) as lawyer:
+        mine = lawyer.get("/ui/cases/RH0000031")
+        assert mine.status_code == 200
+        family = mine.text.split("Family unit")[1].split("</ul>")[0]
+        assert "A family member whose case you cannot open" in family
+        assert "RH0000032" not in family  # neither a link to a 404 nor the reference
+    with page_client(runtime, "caseworker") as worker:
+        family = worker.get("/ui/cases/RH0000031").text.split("Family unit")[1].split("</ul>")[0]
+        assert 'href="/ui/cases/RH0000032"' in family and "Test Person" in family

@@ -18,7 +18,7 @@ from returnhub.access.permissions import recordable_event_types
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
 from returnhub.casework.events import EventType
-from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
+from returnhub.casework.queries import MAX_AMONG, MAX_PAGE, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
 from returnhub.core.crypto import FieldCipher
@@ -189,6 +189,16 @@ def _case_context(
         clock=clock,
     ).as_dict()
     recordable = sorted(_by_hand(principal.role))
+    # Family members by name, linked only where this user may open their case (a representative's client's
+    # relative is named as such, with no link and no reference to a "Page not found").
+    others = [r for r in case["family_unit"] if r != case["reference"]]
+    visible = {
+        r["reference"]: f"{r['given_name']} {r['family_name']}"
+        for r in search_cases(
+            session, limit=MAX_PAGE, among=others[:MAX_AMONG], within=case_filter(principal)
+        )
+    }
+    family = [{"reference": r, "name": visible.get(r), "visible": r in visible} for r in others]
     return {
         "case": case,
         "explanation": explanation,
@@ -198,6 +208,7 @@ def _case_context(
         "event_forms": event_forms.event_forms([str(t) for t in recordable]),
         "may_review": principal.role in SPECIAL_REVIEWERS,
         "timeline": list(reversed(case["timeline"])),
+        "family": family,
     }
 
 
