@@ -415,3 +415,30 @@ def test_a_representative_sees_their_clients_family_without_dead_links(runtime: 
     with page_client(runtime, "caseworker") as worker:
         family = worker.get("/ui/cases/RH0000031").text.split("Family unit")[1].split("</ul>")[0]
         assert 'href="/ui/cases/RH0000032"' in family and "Test Person" in family
+
+
+def test_verifying_the_chains_runs_as_a_job_with_a_progress_page_when_slow(
+    runtime: Runtime, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from returnhub.web.ui import jobs, monitor
+
+    slow = monitor._verify_both
+
+    def _slow(engine: object) -> dict[str, object]:
+        time.sleep(0.5)
+        return slow(engine)
+
+    monkeypatch.setattr(monitor, "_verify_both", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)  # the request answers before the work is done
+    with page_client(runtime, "independent_monitor") as watcher:
+        started = watcher.get("/ui/monitor/verify")
+        assert started.status_code == 200 and 'id="job-progress"' in started.text
+        assert 'http-equiv="refresh"' in started.text and "Both chains are intact" not in started.text
+        link = started.text.split("/ui/monitor/verify?job=")[1].split("#")[0]
+        time.sleep(0.8)
+        finished = watcher.get(f"/ui/monitor/verify?job={link}")
+        assert finished.status_code == 200 and "Both chains are intact" in finished.text
+    with page_client(runtime, "independent_monitor") as someone_else:
+        assert someone_else.get(f"/ui/monitor/verify?job={link}").status_code == 404  # only its owner

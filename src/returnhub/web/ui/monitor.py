@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,10 +11,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from returnhub.access import audit
+from returnhub.access.deps import CurrentUser
 from returnhub.casework.store import verify_chain
+from returnhub.core.database import unit_of_work
 from returnhub.operations.incidents import list_incidents
-from returnhub.web.deps import SessionDep
-from returnhub.web.ui import labels
+from returnhub.web.deps import RuntimeDep, SessionDep
+from returnhub.web.ui import jobs, labels
 from returnhub.web.ui.templating import FormErrors, page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -91,13 +94,37 @@ def monitor_page(
     return page(request, "monitor/index.html", context, title="Monitor", status_code=status)
 
 
-@router.get("/monitor/verify", response_class=HTMLResponse)
-def verify(request: Request, session: SessionDep) -> Response:
-    """Recompute both hash chains: the legal events and the access log. Reads only."""
-    events = verify_chain(session).as_dict()
-    access = audit.verify_access_log(session).as_dict()
+def _verify_both(engine: Any) -> dict[str, Any]:
+    with unit_of_work(engine, read_only=True) as session:
+        events = verify_chain(session).as_dict()
+        access = audit.verify_access_log(session).as_dict()
+    return {"events": events, "access": access, "ok": events["ok"] and access["ok"]}
+
+
+@router.get("/monitor/verify", response_class=HTMLResponse, response_model=None)
+def verify(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    job: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """Recompute both hash chains: the legal events and the access log. Reads only. It runs as a job: the
+    result shows at once if ready within two seconds; otherwise a progress page refreshes until it is."""
+    if job:
+        running = jobs.find(job, principal.name)
+        if running is None:
+            context = _context(session, "", "")
+            context["errors"].add("verify", "That verification is no longer held: verify the chains again")
+            return page(request, "monitor/index.html", context, title="Monitor", status_code=404)
+    else:
+        running = jobs.submit(principal.name, "Verifying the chains", partial(_verify_both, runtime.engine))
+    if not jobs.wait(running):
+        context = _context(session, "", "")
+        context["job"] = {"id": running.id, "label": running.label, "seconds": running.seconds}
+        return page(request, "monitor/index.html", context, title="Monitor: verifying the chains")
     context = _context(session, "", "")
-    context["verification"] = {"events": events, "access": access, "ok": events["ok"] and access["ok"]}
+    context["verification"] = running.future.result()
     errors = FormErrors()
     if not context["verification"]["ok"]:
         errors.add("verification", "A chain is broken: see the verification result")
