@@ -442,3 +442,29 @@ def test_verifying_the_chains_runs_as_a_job_with_a_progress_page_when_slow(
         assert finished.status_code == 200 and "Both chains are intact" in finished.text
     with page_client(runtime, "independent_monitor") as someone_else:
         assert someone_else.get(f"/ui/monitor/verify?job={link}").status_code == 404  # only its owner
+
+
+def test_a_slow_screening_shows_its_progress_on_the_home_page(
+    runtime: Runtime, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from returnhub.web.ui import home, jobs
+
+    quick = home._screen
+
+    def _slow(*args: object) -> None:
+        time.sleep(0.5)
+        quick(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(home, "_screen", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)
+    with page_client(runtime, "caseworker") as worker:
+        started = worker.post("/ui/screenings", data=worker.form({}), follow_redirects=False)
+        assert started.status_code == 303 and started.headers["location"].startswith("/ui/?job=")
+        waiting = worker.get(started.headers["location"])
+        assert 'id="job-progress"' in waiting.text and 'http-equiv="refresh"' in waiting.text
+        time.sleep(0.8)
+        done = worker.get(started.headers["location"], follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/ui/?done=screened"
+        assert "screened" in worker.get("/ui/?done=screened").text

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from returnhub.access.deps import CurrentUser
@@ -13,9 +14,11 @@ from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS, SCREENERS
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs, case_filter
 from returnhub.casework.queries import search_cases
+from returnhub.core.database import unit_of_work
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui import jobs
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -25,10 +28,21 @@ REVIEWERS = frozenset({Role.CASEWORKER, Role.SENIOR_CASEWORKER, Role.ADMIN, Role
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser) -> Response:
+def home(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    job: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
     today = clock.today()
     role = principal.role
     context: dict[str, Any] = {"today": today, "role": role.value}
+    running = jobs.find(job, principal.name) if job else None
+    if running is not None and running.done:
+        return RedirectResponse("/ui/?done=screened", status_code=303)
+    if running is not None:
+        context["job"] = {"id": running.id, "label": running.label, "seconds": running.seconds}
     if role in REVIEWERS:
         latest = safeguards.latest_screening(session)
         if latest is not None:
@@ -57,17 +71,23 @@ def home(request: Request, session: SessionDep, clock: ClockDep, principal: Curr
     return page(request, "home.html", context, title="Home")
 
 
+def _screen(engine: Any, pack: str, clock: Any, created_by: str) -> None:
+    with unit_of_work(engine) as session:  # the job's own transaction, committed when it ends
+        safeguards.run_screening(
+            session, pack=pack, stage="hub_referral", as_of=clock.today(), clock=clock, created_by=created_by
+        )
+
+
 @router.post("/screenings", response_model=None)
-def screen_caseload(
-    session: SessionDep, runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser
-) -> Response:
-    """Screen the whole caseload for referral to a hub today and store it (the review queue reads it)."""
-    safeguards.run_screening(
-        session,
-        pack=runtime.settings.default_pack,
-        stage="hub_referral",
-        as_of=clock.today(),
-        clock=clock,
-        created_by=principal.name,
+def screen_caseload(runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser) -> Response:
+    """Screen the whole caseload for referral to a hub today and store it (the review queue reads it). It
+    runs as a page job: if it takes over two seconds, the home page shows its progress until it is done."""
+    job = jobs.submit(
+        principal.name,
+        "Screening the caseload",
+        partial(_screen, runtime.engine, runtime.settings.default_pack, clock, principal.name),
     )
-    return RedirectResponse("/ui/?done=screened", status_code=303)
+    if jobs.wait(job):
+        job.future.result()  # an error in the screening is this request's error
+        return RedirectResponse("/ui/?done=screened", status_code=303)
+    return RedirectResponse(f"/ui/?job={job.id}", status_code=303)
