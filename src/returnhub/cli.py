@@ -255,7 +255,7 @@ def progress_bar() -> Progress:
         TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(),
         console=err.console(),
-        transient=True,
+        transient=False,  # the finished phases stay on screen, so the run reads as what it did
     )
 
 
@@ -308,32 +308,43 @@ def seed(
     if existing and not append:
         raise InvalidInput(f"database already holds {existing:,} cases; use --append to add more")
     started = time.perf_counter()
-    population = generate_population(n, s, today=rt.clock.today())
+    reviews = 0
+    users: list[str] = []
+    # Named phases, each its own bar that moves with the work: the write commits in chunks small enough
+    # (about a twentieth of the run, within the configured maximum) that the bar advances as it goes.
+    chunk = min(rt.settings.seed_chunk_persons, max(5_000, n // 20))
     with progress_bar() as bar:
-        task = bar.add_task("seeding", total=n)
+        generating = bar.add_task("generating people", total=1)
+        population = generate_population(n, s, today=rt.clock.today())
+        bar.update(generating, completed=1)
+        writing = bar.add_task("writing cases", total=n)
         written = load_population(
             rt.engine,
             population.persons,
             population.events,
             clock=rt.clock,
-            chunk_persons=rt.settings.seed_chunk_persons,
-            progress=lambda k: bar.advance(task, k),
+            chunk_persons=chunk,
+            progress=lambda k: bar.advance(writing, k),
         )
-    from returnhub.partners.seed import seed_partners
+        from returnhub.partners.seed import seed_partners
 
-    with unit_of_work(rt.engine) as session:
-        # The demo needs partners, agreements and hubs too; this does nothing if the register has data.
-        seed_partners(session, rt.clock)
+        partners = bar.add_task("partners and hubs", total=1)
+        with unit_of_work(rt.engine) as session:
+            # The demo needs partners, agreements and hubs too; this does nothing if the register has data.
+            seed_partners(session, rt.clock)
+        bar.update(partners, completed=1)
+        if not append:
+            from returnhub.demo import seed_demo_reviews, seed_demo_users
+
+            demo = bar.add_task("demo reviews and users", total=2)
+            with unit_of_work(rt.engine) as session:
+                reviews = seed_demo_reviews(session, rt.clock)
+            bar.advance(demo, 1)
+            with unit_of_work(rt.engine) as session:
+                users = seed_demo_users(session, rt.clock, environment=rt.settings.environment)
+            bar.advance(demo, 1)
     if not append:
-        from returnhub.demo import seed_demo_reviews
-
-        with unit_of_work(rt.engine) as session:
-            reviews = seed_demo_reviews(session, rt.clock)
         err.print(f"recorded {reviews:,} synthetic senior-caseworker reviews (R12P) for the demo")
-        from returnhub.demo import seed_demo_users
-
-        with unit_of_work(rt.engine) as session:
-            users = seed_demo_users(session, rt.clock, environment=rt.settings.environment)
         if users:
             err.print(
                 "demo users (password returnhub-demo-<role>, e.g. returnhub-demo-caseworker): "

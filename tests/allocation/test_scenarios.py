@@ -215,8 +215,11 @@ def test_explain_placed_unplaced_and_unknown() -> None:
     plan = solve(_three_singles_two_seats())
     placed = explain(plan, "A")
     assert placed.placed and placed.transfer_id == "T0" and "T0" in placed.text
+    # Weeks are counted from 1 where people read them, as the plan page's headings are (not "week 0").
+    assert "week 1," in placed.text and "week 0" not in placed.text
     unplaced = explain(plan, "C")
     assert not unplaced.placed and unplaced.reason_code == "outranked" and "outranked" in unplaced.text
+    assert "week 0" not in unplaced.text
     with pytest.raises(NotFound):
         explain(plan, "Z")
 

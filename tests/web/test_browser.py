@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from returnhub.casework.bulk import load_population
 from returnhub.casework.models import case_projection
+from returnhub.casework.store import case_state
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine, unit_of_work
 from returnhub.core.migrate import upgrade
@@ -37,7 +38,9 @@ from returnhub.partners.seed import seed_partners
 from returnhub.synthetic import generate_population
 from returnhub.web.app import create_app
 from tests.auth_helpers import CHEAP_HASHING, PASSWORD, make_user
+from tests.casework.helpers import REFUSED_HISTORY, add_person, record
 from tests.operations.conftest import HUB, eligible_person
+from tests.web.plain_words import plain_words_problems
 
 CHROMIUM = os.environ.get("RETURNHUB_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("RETURNHUB_REQUIRE_BROWSER") == "1"
@@ -57,6 +60,7 @@ TODAY = date(2026, 6, 1)
 ON_LOCKED = "RH9000001"  # on a locked manifest when the caseworker records Rule 39
 TO_PLAN = [f"RH90000{i:02d}" for i in range(10, 16)]
 CLIENT = "RH9000001"
+TO_REVIEW = ("RH9000020", "RH9000021")  # Adults at Risk level 2: a senior caseworker decides (R8)
 NOT_A_CLIENT = "RH9000010"
 
 
@@ -68,6 +72,8 @@ class World:
     users: dict[str, str]
     axe_violations: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    code_on_pages: list[str] = field(default_factory=list)
+    wide_pages: list[str] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -84,6 +90,12 @@ def _build(runtime: Runtime) -> str:
         seed_partners(s, clock)
     for reference in [ON_LOCKED, *TO_PLAN]:
         eligible_person(engine, clock, reference)  # type: ignore[arg-type]
+    with unit_of_work(engine) as s:
+        for reference in TO_REVIEW:
+            add_person(s, reference)
+            for event_type, on, data in REFUSED_HISTORY:
+                record(s, clock, reference, event_type, on, data)  # type: ignore[arg-type]
+            record(s, clock, reference, "adults_at_risk_assessed", date(2025, 1, 10), {"level": 2})  # type: ignore[arg-type]
     departs = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC) + timedelta(
         hours=18
     )
@@ -134,6 +146,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     users = {}
     for role in (
         "caseworker",
+        "senior_caseworker",
         "operations_planner",
         "independent_monitor",
         "legal_representative",
@@ -170,8 +183,23 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+def _plain_and_narrow(world: World, page: Page, name: str) -> None:
+    """The page speaks words, and at 375 px nothing makes the page itself scroll sideways."""
+    problems = plain_words_problems(page.locator("body").inner_text())
+    if problems:
+        world.code_on_pages.append(f"{name} ({page.url}): {sorted(set(problems))[:8]}")
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    page.set_viewport_size({"width": 375, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > 375:
+        world.wide_pages.append(f"{name} ({page.url}): {width} px wide at 375")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-375.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
 def _axe(world: World, page: Page, name: str) -> None:
-    """Run axe-core on the page; keep every serious or critical violation, and save a screenshot."""
+    """Run axe-core on the page; keep every serious or critical violation, and save a screenshot (1,280
+    and 375 px); check the page's words and its width at 375 px."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))  # DevTools evaluation: not subject to the page's CSP
     result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
@@ -182,6 +210,7 @@ def _axe(world: World, page: Page, name: str) -> None:
                 f"{name} ({page.url}): {v['id']} [{v['impact']}] {v['help']} {targets}"
             )
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    _plain_and_narrow(world, page, name)
 
 
 def _sign_in(world: World, browser: Browser, role: str) -> Page:
@@ -228,6 +257,26 @@ def _case_state(world: World, reference: str) -> tuple[str, str | None]:
     return row.status, row.allocated_transfer
 
 
+def _events(world: World, reference: str) -> int:
+    with unit_of_work(world.runtime.engine, read_only=True) as s:
+        return case_state(s, reference)[1].version
+
+
+def _decide_review(world: World, page: Page, reference: str, decision: str, reasons: str) -> None:
+    """A senior caseworker decides the R8 review through the case page, as a person would."""
+    before = _events(world, reference)
+    page.goto(f"/ui/cases/{reference}")
+    page.click("summary:has-text('Decide the review of R8')")
+    page.select_option("#decision-R8", decision)
+    page.fill("#reasoning-R8", reasons)
+    page.click("button:has-text('Record the decision')")
+    page.wait_for_url("**done=reviewed")
+    assert _events(world, reference) == before + 1  # one review decision, written
+    row = page.locator("tr:has(th:has-text('R8:'))").inner_text()
+    assert ("Approved" if decision == "approve" else "Refused") in row and reasons in row
+    _axe(world, page, f"case-reviewed-{decision}")
+
+
 def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     _failed_sign_in_shows_error_summary(world, browser)
 
@@ -256,21 +305,42 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert "real date" in worker.locator(".govuk-error-summary").inner_text()
     _axe(world, worker, "case-error")
     assert _case_state(world, ON_LOCKED) == ("allocated", world.locked_transfer)
+    # The details are the Rule 39 form's own fields (no JSON): its expiry as a GOV.UK date input.
+    before = _events(world, ON_LOCKED)
     worker.select_option("#event_type", "rule39_granted")
+    assert worker.locator("#fields-rule39_granted").is_visible()
+    assert not worker.locator("#fields-appeal_decided").is_visible()  # only the chosen event's fields
     worker.fill("#occurred_on-day", "1")
     worker.fill("#occurred_on-month", "6")
     worker.fill("#occurred_on-year", "2026")
+    worker.fill("#rule39_granted--expires_on-day", "1")
+    worker.fill("#rule39_granted--expires_on-month", "9")
+    worker.fill("#rule39_granted--expires_on-year", "2026")
     worker.click("button:has-text('Record the event')")
-    worker.wait_for_url("**done=recorded")
-    assert "The event was recorded" in worker.locator(".govuk-notification-banner").inner_text()
+    worker.wait_for_url("**done=recorded*")
+    assert "The event was recorded" in worker.locator(".govuk-notification-banner").first.inner_text()
+    banner = worker.locator("#consequences").inner_text()
+    assert f"was taken off transfer {world.locked_transfer}" in banner, banner
+    assert _events(world, ON_LOCKED) == before + 2  # the indication, and the gate taking them off
     timeline = worker.locator("table:has(caption:has-text('Legal events'))").inner_text()
-    assert "Rule39 granted" in timeline and "Removed from manifest" in timeline
+    assert "Rule 39 indication granted" in timeline and "Taken off a transfer" in timeline
+    assert "Expires on: 1 September 2026" in timeline
     assert _case_state(world, ON_LOCKED)[1] is None
+    _axe(world, worker, "case-recorded")
     # The as-of view: as known before the notice, the person was still on the manifest.
     worker.fill("#known_at", "2026-06-01T08:00")
     worker.click("button:has-text('Show the case as it was')")
     assert "as they were known at" in worker.locator(".govuk-inset-text").inner_text()
     _axe(world, worker, "case-as-of")
+
+    # --- a senior caseworker approves one review and refuses another, through the page.
+    senior = _sign_in(world, browser, "senior_caseworker")
+    _decide_review(
+        world, senior, TO_REVIEW[0], "approve", "Level 2 evidence; the hub provides the care needed."
+    )
+    _decide_review(
+        world, senior, TO_REVIEW[1], "refuse", "The medical evidence shows the hub cannot meet needs."
+    )
 
     # --- the planner sees who was taken off and why, then runs a plan and approves it.
     planner = _sign_in(world, browser, "operations_planner")
@@ -280,6 +350,13 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     _axe(world, planner, "transfer")
     planner.goto("/ui/transfers")
     _axe(world, planner, "transfers")
+    # Depart asks first, and says the transfer is due later (it departs in two days).
+    planner.goto(f"/ui/transfers/{world.locked_transfer}")
+    planner.click("#depart-check")
+    check = planner.locator("#check").inner_text()
+    assert "cannot be undone" in check and "due to depart in 2 days" in check, check
+    _axe(world, planner, "transfer-depart-check")
+    planner.click("a:has-text('Cancel')")
     planner.goto("/ui/planning")
     planner.fill("#weeks", "0")
     planner.click("button:has-text('Run the optimiser')")
@@ -289,8 +366,15 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     planner.wait_for_url("**/ui/plans/*")
     _axe(world, planner, "plan")
     assert "People placed" in planner.locator(".govuk-summary-list").inner_text()
+    # Check your answers before approving: what approving will do, then the button that does it.
+    planner.click("a:has-text('Check and approve the plan')")
+    planner.wait_for_url("**confirm=approve*")
+    assert "transfers will be created" in planner.locator("#check").inner_text()
+    _axe(world, planner, "plan-check")
     planner.click("button:has-text('Approve the plan')")
     planner.wait_for_url("**done=approved")
+    assert planner.locator("#by-week-and-hub").is_visible()  # the plan summarised by week and hub
+    _axe(world, planner, "plan-approved")
     assert "listed" in planner.locator("main").inner_text()
     placed = [r for r in TO_PLAN if _case_state(world, r)[0] == "allocated"]
     assert placed, "approving the plan listed no one"
@@ -336,8 +420,10 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert download.value.suggested_filename.endswith(".csv")
 
     assert world.csp_violations == []
+    assert world.code_on_pages == [], "\n".join(world.code_on_pages)
+    assert world.wide_pages == [], "\n".join(world.wide_pages)
     assert world.axe_violations == [], "\n".join(world.axe_violations)
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= 12
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 24
 
 
 def test_a_caseworker_registers_a_person(world: World, browser: Browser) -> None:

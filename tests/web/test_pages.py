@@ -112,9 +112,45 @@ def test_recording_an_event_needs_the_csrf_token_and_bad_input_writes_nothing(
             (_form(event_type=""), "event_type", "Choose the type of event"),
             (_form(day="30", month="2", event_type="rule39_granted"), "occurred_on-day", "real date"),
             (_form(day="", event_type="rule39_granted"), "occurred_on-day", "with a day, month and year"),
-            (_form(event_type="rule39_granted", data="[1, 2]"), "data", "JSON object"),
-            (_form(event_type="appeal_decided", data='{"outcome": "maybe"}'), "data", "outcome"),
-            (_form(event_type="departed", data='{"transfer": "T1"}'), "event_type", "cannot record"),
+            # Each event's details are its own form fields (no JSON); refusals are sentences naming them.
+            (
+                _form(
+                    event_type="rule39_granted",
+                    **{
+                        "rule39_granted--expires_on-day": "40",
+                        "rule39_granted--expires_on-month": "1",
+                        "rule39_granted--expires_on-year": "2027",
+                    },
+                ),
+                "rule39_granted--expires_on-day",
+                "Expires on must be a real date",
+            ),
+            (
+                _form(
+                    event_type="rule39_granted",
+                    **{
+                        "rule39_granted--expires_on-day": "1",
+                        "rule39_granted--expires_on-month": "1",
+                        "rule39_granted--expires_on-year": "2027",
+                        "rule39_granted--expires_after--event_type": "departed",
+                        "rule39_granted--expires_after--days": "3",
+                    },
+                ),
+                "rule39_granted--expires_on",
+                "not both",
+            ),
+            (_form(event_type="appeal_decided"), "appeal_decided--outcome", "Choose outcome"),
+            (
+                _form(event_type="appeal_decided", **{"appeal_decided--outcome": "maybe"}),
+                "appeal_decided--outcome",
+                "Choose outcome from the list",
+            ),
+            (
+                _form(event_type="adults_at_risk_assessed", **{"adults_at_risk_assessed--level": "7"}),
+                "adults_at_risk_assessed--level",
+                "Adults at risk level must be 3 or less",
+            ),
+            (_form(event_type="departed"), "event_type", "cannot record"),
             (
                 _form(event_type="rule39_granted", expected_version=str(before - 1)),
                 "event_type",
@@ -132,7 +168,7 @@ def test_recording_an_event_needs_the_csrf_token_and_bad_input_writes_nothing(
             data=browser.form(_form(event_type="rule39_granted", expected_version=str(before))),
             follow_redirects=False,
         )
-        assert done.status_code == 303 and done.headers["location"].endswith("?done=recorded")
+        assert done.status_code == 303 and "?done=recorded&since=" in done.headers["location"]
         assert "The event was recorded" in browser.get(done.headers["location"]).text
     with unit_of_work(runtime.engine, read_only=True) as s:
         last = s.execute(select(StoredEvent).order_by(StoredEvent.id.desc()).limit(1)).scalar_one()
@@ -156,12 +192,18 @@ def test_a_legal_representative_sees_and_acts_only_for_their_clients(
             "Page not found"
         )
         mine = lawyer.get(f"/ui/cases/{CLIENT}")
-        assert "Lodge a notice" in mine.text and "Removal notice served" not in mine.text.split("Lodge")[1]
+        assert (
+            "Lodge a notice" in mine.text
+            and "Removal notice served"
+            not in (
+                mine.text.split('id="event_type"')[1].split("</select>")[0]  # the types they may record
+            )
+        )
         refused = lawyer.post(
             f"/ui/cases/{CLIENT}/events",
             data=lawyer.form(_form(event_type="removal_notice_served")),
         )
-        assert refused.status_code == 422 and "cannot record this event" in refused.text
+        assert refused.status_code == 422 and "cannot record" in refused.text
         before = _events(runtime, OTHER)
         blocked = lawyer.post(
             f"/ui/cases/{OTHER}/events", data=lawyer.form(_form(event_type="rule39_granted"))
@@ -201,12 +243,31 @@ def test_the_as_of_view_and_bad_dates(runtime: Runtime, people: list[str], clock
 
 def test_caseload_filters_and_pages(runtime: Runtime, people: list[str]) -> None:
     with page_client(runtime, "caseworker") as browser:
-        assert browser.get("/ui/cases?nationality=ER").status_code == 422
+        assert browser.get("/ui/cases?nationality=Atlantis").status_code == 422
         assert browser.get("/ui/cases?status=nonsense").status_code == 422
         found = browser.get("/ui/cases?reference=RH0000002")
         assert OTHER in found.text and f'/ui/cases/{CLIENT}"' not in found.text
         partial = browser.get("/ui/cases?nationality=ERI", headers={"HX-Request": "true"})
         assert partial.text.lstrip().startswith('<div id="results">')  # htmx swaps the results only
+        # Any part of a name (any case, accents folded), a nationality by name or code, a birth date.
+        for query in (
+            "name=Test+Person",
+            "name=ERSO",
+            "name=T%C3%A9st",
+            "nationality=Eritrea",
+            "nationality=er",
+            "born=1+3+1995",
+            "born=1995-03-01",
+        ):
+            answer = browser.get(f"/ui/cases?{query}")
+            assert answer.status_code == 200 and f'/ui/cases/{CLIENT}"' in answer.text, query
+        assert f'/ui/cases/{CLIENT}"' not in browser.get("/ui/cases?name=Tariq").text
+        assert f'/ui/cases/{CLIENT}"' not in browser.get("/ui/cases?nationality=Egypt").text
+        # A bad filter through htmx: the error summary comes back in the fragment, as 200 (htmx drops a 422).
+        refused = browser.get("/ui/cases?nationality=Atlantis", headers={"HX-Request": "true"})
+        assert refused.status_code == 200 and "govuk-error-summary" in refused.text
+        assert "There is no country called" in refused.text and 'href="#nationality"' in refused.text
+        assert browser.get("/ui/cases?born=31+2+1990").status_code == 422
 
 
 def test_sign_out_ends_the_session(runtime: Runtime) -> None:
@@ -273,7 +334,7 @@ def test_special_category_text_is_shown_only_to_roles_that_need_it(
             data=worker.form(
                 _form(
                     event_type="adults_at_risk_assessed",
-                    data='{"level": 2, "indicators": ["' + secret + '"]}',
+                    **{"adults_at_risk_assessed--level": "2", "adults_at_risk_assessed--indicators": secret},
                 )
             ),
             follow_redirects=False,
@@ -287,3 +348,123 @@ def test_special_category_text_is_shown_only_to_roles_that_need_it(
     with unit_of_work(runtime.engine, read_only=True) as s:
         last = s.execute(select(StoredEvent).order_by(StoredEvent.id.desc()).limit(1)).scalar_one()
     assert last.event_type == "adults_at_risk_assessed" and secret not in str(last.data)
+
+
+def test_the_access_log_records_a_refused_form_as_refused(runtime: Runtime, people: list[str]) -> None:
+    from returnhub.access.models import AccessLogEntry
+
+    with page_client(runtime, "caseworker") as browser:
+        answer = browser.post(f"/ui/cases/{CLIENT}/events", data=browser.form(_form(event_type="")))
+        assert answer.status_code == 422
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        last = s.execute(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.route == "/ui/cases/{reference}/events")
+            .order_by(AccessLogEntry.id.desc())
+            .limit(1)
+        ).scalar_one()
+    assert (last.outcome, last.status) == ("refused", 422)  # what the user saw, not "granted (200)"
+
+
+def test_the_access_log_pages_through_everything_and_filters_by_who_what_person_and_day(
+    runtime: Runtime, people: list[str]
+) -> None:
+    from returnhub.web.ui import monitor as monitor_pages
+
+    with page_client(runtime, "caseworker") as worker:
+        for _ in range(3):
+            assert worker.get(f"/ui/cases/{CLIENT}").status_code == 200
+        assert worker.get(f"/ui/cases/{OTHER}").status_code == 200
+    original = monitor_pages.LOG_PAGE
+    monitor_pages.LOG_PAGE = 2  # small pages, so paging shows with a few entries
+    try:
+        with page_client(runtime, "independent_monitor") as monitor:
+            first = monitor.get(f"/ui/monitor?reference={CLIENT}")
+            assert first.status_code == 200 and "Older entries" in first.text
+            assert (
+                f"Viewed the case of {CLIENT}" in first.text and "GET /" not in first.text.split("<tbody")[1]
+            )
+            cursor = first.text.split("before=")[1].split('"')[0]
+            second = monitor.get(f"/ui/monitor?reference={CLIENT}&before={cursor}")
+            assert f"Viewed the case of {CLIENT}" in second.text and "Newest entries" in second.text
+            what = monitor.get("/ui/monitor?action=GET+%2Fui%2Fcases%2F%7Breference%7D&on=2026-06-01")
+            assert what.status_code == 200 and "Viewed the case of" in what.text
+            assert f"Viewed the case of {OTHER}" not in monitor.get(f"/ui/monitor?reference={CLIENT}").text
+            nobody = monitor.get("/ui/monitor?user=nobody-at-all")
+            assert "Viewed the case of" not in nobody.text.split("<tbody")[1].split("</tbody>")[0]
+            assert monitor.get("/ui/monitor?on=yesterday").status_code == 422
+    finally:
+        monitor_pages.LOG_PAGE = original
+
+
+def test_a_representative_sees_their_clients_family_without_dead_links(runtime: Runtime) -> None:
+    from returnhub.people.models import FamilyUnit
+
+    with unit_of_work(runtime.engine) as s:
+        unit = FamilyUnit(reference="FU-TEST-1")
+        s.add(unit)
+        s.flush()
+        add_person(s, "RH0000031", family_unit_id=unit.id)
+        add_person(s, "RH0000032", family_unit_id=unit.id)
+    with page_client(runtime, "legal_representative", clients=["RH0000031"]) as lawyer:
+        mine = lawyer.get("/ui/cases/RH0000031")
+        assert mine.status_code == 200
+        family = mine.text.split("Family unit")[1].split("</ul>")[0]
+        assert "A family member whose case you cannot open" in family
+        assert "RH0000032" not in family  # neither a link to a 404 nor the reference
+    with page_client(runtime, "caseworker") as worker:
+        family = worker.get("/ui/cases/RH0000031").text.split("Family unit")[1].split("</ul>")[0]
+        assert 'href="/ui/cases/RH0000032"' in family and "Test Person" in family
+
+
+def test_verifying_the_chains_runs_as_a_job_with_a_progress_page_when_slow(
+    runtime: Runtime, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from returnhub.web.ui import jobs, monitor
+
+    slow = monitor._verify_both
+
+    def _slow(engine: object) -> dict[str, object]:
+        time.sleep(0.5)
+        return slow(engine)
+
+    monkeypatch.setattr(monitor, "_verify_both", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)  # the request answers before the work is done
+    with page_client(runtime, "independent_monitor") as watcher:
+        started = watcher.get("/ui/monitor/verify")
+        assert started.status_code == 200 and 'id="job-progress"' in started.text
+        assert 'http-equiv="refresh"' in started.text and "Both chains are intact" not in started.text
+        link = started.text.split("/ui/monitor/verify?job=")[1].split("#")[0]
+        time.sleep(0.8)
+        finished = watcher.get(f"/ui/monitor/verify?job={link}")
+        assert finished.status_code == 200 and "Both chains are intact" in finished.text
+    with page_client(runtime, "independent_monitor") as someone_else:
+        assert someone_else.get(f"/ui/monitor/verify?job={link}").status_code == 404  # only its owner
+
+
+def test_a_slow_screening_shows_its_progress_on_the_home_page(
+    runtime: Runtime, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from returnhub.web.ui import home, jobs
+
+    quick = home._screen
+
+    def _slow(*args: object) -> None:
+        time.sleep(0.5)
+        quick(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(home, "_screen", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)
+    with page_client(runtime, "caseworker") as worker:
+        started = worker.post("/ui/screenings", data=worker.form({}), follow_redirects=False)
+        assert started.status_code == 303 and started.headers["location"].startswith("/ui/?job=")
+        waiting = worker.get(started.headers["location"])
+        assert 'id="job-progress"' in waiting.text and 'http-equiv="refresh"' in waiting.text
+        time.sleep(0.8)
+        done = worker.get(started.headers["location"], follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/ui/?done=screened"
+        assert "screened" in worker.get("/ui/?done=screened").text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -26,6 +26,8 @@ ACCESS_LEDGER = "access"
 GRANTED = "granted"
 DENIED = "denied"
 FAILED = "failed"
+#: Allowed in, but the page refused what was asked (a form with errors, 422; a stale version, 409).
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -236,9 +238,13 @@ def list_access(
     after: int | None = None,
     limit: int = 100,
     newest_first: bool = False,
+    before: int | None = None,
+    action: tuple[str, str] | None = None,
+    on: date | None = None,
 ) -> list[dict[str, Any]]:
     """Entries oldest first (or newest first, for the monitor's page); ``after`` is the cursor (the last id
-    seen, oldest first only)."""
+    seen, oldest first), ``before`` the cursor newest first. ``action`` narrows to one (method, route);
+    ``on`` to one day (UTC)."""
     order = AccessLogEntry.id.desc() if newest_first else AccessLogEntry.id
     query = select(AccessLogEntry).order_by(order).limit(limit)
     if reference:
@@ -247,4 +253,13 @@ def list_access(
         query = query.where(AccessLogEntry.user_name == user.strip().lower())
     if after is not None:
         query = query.where(AccessLogEntry.id > after)
+    if before is not None:
+        query = query.where(AccessLogEntry.id < before)
+    if action is not None:
+        query = query.where(AccessLogEntry.method == action[0], AccessLogEntry.route == action[1])
+    if on is not None:
+        start = datetime(on.year, on.month, on.day, tzinfo=UTC)
+        query = query.where(
+            AccessLogEntry.occurred_at >= start, AccessLogEntry.occurred_at < start + timedelta(days=1)
+        )
     return [entry_view(r) for r in session.execute(query).scalars()]

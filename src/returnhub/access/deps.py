@@ -358,11 +358,14 @@ def guard(
             pass  # the request has failed already; its own error is the one to report
         raise
     route = request.scope.get("route")
-    status = getattr(route, "status_code", None) or 200
+    # A page that answered a refused form (422) or a conflict (409) says so on request.state: the log
+    # records what the user saw, not the route's declared success status.
+    status = getattr(request.state, "answer_status", None) or getattr(route, "status_code", None) or 200
+    outcome = audit.REFUSED if 400 <= status < 500 else audit.GRANTED
     if request.method in SAFE_METHODS:
         # The answer is computed: end the read's transaction first. On SQLite an open read snapshot keeps
         # the log's commit from checkpointing the WAL, which then grows and makes every commit dearer.
         session.commit()
-        recorder.write_separately(audit.GRANTED, status)
+        recorder.write_separately(outcome, status)
     else:
-        recorder.write_in(session, audit.GRANTED, status)
+        recorder.write_in(session, outcome, status)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
@@ -41,6 +42,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _fold(text: str) -> str:
+    """Case and accents folded: ``Ibrāhīm`` -> ``ibrahim``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
 def search_cases(
     session: Session,
     *,
@@ -48,10 +55,12 @@ def search_cases(
     nationality: str | None = None,
     reference: str | None = None,
     name: str | None = None,
+    born: date | None = None,
     limit: int = 50,
     after: str | None = None,
     within: ColumnElement[bool] | None = None,
     among: Collection[str] | None = None,
+    contains: bool = False,
 ) -> list[dict[str, Any]]:
     """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen).
 
@@ -78,8 +87,18 @@ def search_cases(
             query = query.where(p.reference >= prefix, p.reference < following)
         else:
             query = query.where(p.reference.startswith(prefix, autoescape=True))
-    if name:
-        lowered = name.lower()
+    if born is not None:
+        query = query.where(p.date_of_birth == born)
+    if name and (" " in name.strip() or contains):
+        # Any part of a name: every word typed must appear in the given or the family name (case and
+        # accents folded on the words typed; "Tariq Ibrahim", "ibrah" and "Ibrāhīm" all find him).
+        for word in _fold(name).split():
+            like = f"%{word.replace('%', '').replace('_', '')}%"
+            query = query.where(
+                or_(func.lower(p.given_name).like(like), func.lower(p.family_name).like(like))
+            )
+    elif name:
+        lowered = _fold(name)
         if session.get_bind().dialect.name == "sqlite":
             # A range over lower(family_name) uses its expression index; ILIKE would read every row.
             following = lowered[:-1] + chr(ord(lowered[-1]) + 1)

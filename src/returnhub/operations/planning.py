@@ -452,8 +452,8 @@ def explain_plan_person(session: Session, plan_id: int, reference: str) -> dict[
             return {
                 "reference": reference,
                 "placed": True,
-                "text": f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, week {a['week']}, "
-                f"departing {a['departs_on']}",
+                "text": f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, "
+                f"week {a['week'] + 1}, departing {a['departs_on']}",
                 **a,
             }
     for u in r.plan["unplaced"] + r.plan.get("not_planned", []):

@@ -296,7 +296,7 @@ def _unplaced(
             candidates.append((t, "blocked", -1, size, 0.0, seat_most, bed_most, quota_most))
         candidates.sort()
         for t, kind, o, _, value, seat_most, _bed_most, quota_most in candidates:
-            where = f"transfer {t_id[t]} ({t_hub[t]}, week {t_week[t]})"
+            where = f"transfer {t_id[t]} ({t_hub[t]}, week {t_week[t] + 1})"
             if kind == "blocked":
                 if seat_most <= 0:
                     if size > 1:
@@ -325,7 +325,7 @@ def _unplaced(
                         _Reason(
                             "not_eligible_for_any_hub_with_room",
                             f"not eligible for any hub with room: {t_hub[t]} has no free bed of the needed "
-                            f"type in week {t_week[t]}",
+                            f"type in week {t_week[t] + 1}",
                             t_id[t],
                         )
                     )
@@ -390,7 +390,7 @@ def _unplaced(
                 note(
                     _Reason(
                         "outranked",
-                        f"outranked: the {bed_type} beds at {hub} in week {week} are taken; {who} has "
+                        f"outranked: the {bed_type} beds at {hub} in week {week + 1} are taken; {who} has "
                         f"priority {priority:.2f}",
                         t_id[t],
                         outranked_by=person,

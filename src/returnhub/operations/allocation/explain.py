@@ -35,7 +35,7 @@ def explain(plan: AllocationPlan, person_id: str) -> PersonExplanation:
             placed=True,
             text=(
                 f"{person_id} is placed{together} on transfer {row['transfer_id']} to {row['hub_id']}, "
-                f"week {row['week']}, departing {row['departs_on']}"
+                f"week {row['week'] + 1}, departing {row['departs_on']}"
             ),
             family_id=row["family_id"],
             transfer_id=row["transfer_id"],

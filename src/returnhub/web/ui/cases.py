@@ -3,28 +3,30 @@ timeline, the as-of view, and the forms to record an event or a review decision)
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from returnhub.access.deps import CurrentUser, FieldCipherDep, SpecialCategoryCipher
 from returnhub.access.permissions import recordable_event_types
 from returnhub.access.roles import Role
 from returnhub.access.scopes import case_filter
-from returnhub.casework.queries import MAX_AMONG, search_cases, show_case
+from returnhub.casework.events import EventType
+from returnhub.casework.queries import MAX_AMONG, MAX_PAGE, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
 from returnhub.core.crypto import FieldCipher
-from returnhub.core.errors import DomainError, InvalidInput, VersionConflict
+from returnhub.core.errors import DomainError, VersionConflict
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui import event_forms, labels
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -46,15 +48,24 @@ def caseload(
     clock: ClockDep,
     reference: Annotated[str, Query(max_length=16)] = "",
     name: Annotated[str, Query(max_length=100)] = "",
-    nationality: Annotated[str, Query(max_length=3)] = "",
+    nationality: Annotated[str, Query(max_length=60)] = "",
+    born: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[str, Query(max_length=40)] = "",
     eligibility: Annotated[str, Query(max_length=10)] = "",
     clock_state: Annotated[str, Query(alias="clock", max_length=10)] = "",
     after: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     errors = FormErrors()
-    if nationality and len(nationality.strip()) != 3:
-        errors.add("nationality", "Enter a nationality as a 3-letter ISO code, like AFG")
+    nationality_code = labels.country_code(nationality) if nationality.strip() else None
+    if nationality.strip() and nationality_code is None:
+        errors.add(
+            "nationality", f"There is no country called “{nationality.strip()}”: enter its name, like Egypt"
+        )
+    born_on: date | None = None
+    if born.strip():
+        born_on = _loose_date(born)
+        if born_on is None:
+            errors.add("born", "Enter the date of birth as a day, month and year, like 27 3 1990")
     if status and status not in {s for s, _ in _statuses()}:
         errors.add("status", "Choose a status from the list")
     if eligibility and eligibility not in OUTCOMES:
@@ -76,7 +87,9 @@ def caseload(
             search_cases,
             session,
             status=status or None,
-            nationality=nationality.strip() or None,
+            nationality=nationality_code,
+            born=born_on,
+            contains=True,
             reference=reference.strip() or None,
             name=name.strip() or None,
             within=case_filter(principal),  # a representative or liaison sees only their scope
@@ -94,6 +107,7 @@ def caseload(
         "reference": reference,
         "name": name,
         "nationality": nationality,
+        "born": born,
         "status": status,
         "eligibility": eligibility,
         "clock": clock_state,
@@ -111,8 +125,11 @@ def caseload(
         "clock_states": [(c, c.replace("_", " ").capitalize()) for c in CLOCK_STATES],
         "screening": screening,
     }
-    template = "cases/_results.html" if request.headers.get("HX-Request") else "cases/list.html"
-    return page(request, template, context, title="Caseload", status_code=422 if errors else 200)
+    if request.headers.get("HX-Request"):
+        # htmx drops a 4xx answer, so the fragment with its error summary comes back as 200.
+        context["partial"] = True
+        return page(request, "cases/_results.html", context, title="Caseload")
+    return page(request, "cases/list.html", context, title="Caseload", status_code=422 if errors else 200)
 
 
 OUTCOMES = safeguards.SCREENING_OUTCOMES
@@ -126,9 +143,26 @@ def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, li
     return safeguards.screening_summary(latest), safeguards.screening_references(latest, outcome)
 
 
+def _loose_date(text: str) -> date | None:
+    """A date typed as ``27 3 1990``, ``27/3/1990`` or ``1990-03-27``."""
+    parts = [p for p in text.replace("/", " ").replace(".", " ").split() if p]
+    try:
+        if len(parts) == 3:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
 def _parse_datetime(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _by_hand(role: Role) -> frozenset[str]:
+    """The event types this page's event form records: a review decision has its own form beside the rule
+    (it carries the fingerprint of the facts it relied on, which no one types)."""
+    return recordable_event_types(role) - {EventType.REVIEW_DECIDED}
 
 
 def _case_context(
@@ -154,15 +188,27 @@ def _case_context(
         known_at=known_at,
         clock=clock,
     ).as_dict()
-    recordable = sorted(recordable_event_types(principal.role))
+    recordable = sorted(_by_hand(principal.role))
+    # Family members by name, linked only where this user may open their case (a representative's client's
+    # relative is named as such, with no link and no reference to a "Page not found").
+    others = [r for r in case["family_unit"] if r != case["reference"]]
+    visible = {
+        r["reference"]: f"{r['given_name']} {r['family_name']}"
+        for r in search_cases(
+            session, limit=MAX_PAGE, among=others[:MAX_AMONG], within=case_filter(principal)
+        )
+    }
+    family = [{"reference": r, "name": visible.get(r), "visible": r in visible} for r in others]
     return {
         "case": case,
         "explanation": explanation,
         "stage": stage,
         "stages": STAGES,
-        "recordable": [(str(t), str(t).replace("_", " ").capitalize()) for t in recordable],
+        "recordable": sorted(((str(t), labels.event_label(str(t))) for t in recordable), key=lambda o: o[1]),
+        "event_forms": event_forms.event_forms([str(t) for t in recordable]),
         "may_review": principal.role in SPECIAL_REVIEWERS,
         "timeline": list(reversed(case["timeline"])),
+        "family": family,
     }
 
 
@@ -178,6 +224,7 @@ def case_page(
     stage: Annotated[str, Query(max_length=20)] = "hub_referral",
     as_of: Annotated[str, Query(max_length=10)] = "",
     known_at: Annotated[str, Query(max_length=32)] = "",
+    since: Annotated[str, Query(max_length=9)] = "",
 ) -> Response:
     errors = FormErrors()
     as_of_date: date | None = None
@@ -214,6 +261,8 @@ def case_page(
         as_of_view=bool(as_of_date or known),
     )
     name = f"{context['case']['identity']['given_name']} {context['case']['identity']['family_name']}"
+    if since.isdigit():
+        context["consequences"] = _consequences(context["case"]["timeline"], int(since), name)
     return page(
         request,
         "cases/show.html",
@@ -223,6 +272,21 @@ def case_page(
     )
 
 
+def _consequences(timeline: list[dict[str, Any]], since: int, name: str) -> list[str]:
+    """What the event just recorded did besides itself, as sentences: the gate's re-check may have taken
+    the person (and their family) off a transfer. Read from the events written after it."""
+    said: list[str] = []
+    for e in sorted(timeline, key=lambda e: e["sequence"]):
+        if e["sequence"] <= since:
+            continue
+        data = e.get("data") or {}
+        if e["type"] == "removed_from_manifest":
+            reason = str(data.get("reason", "")).rstrip(".")
+            found = f" The departure gate's check found: {reason}." if reason else ""
+            said.append(f"{name} was taken off transfer {data.get('transfer')}.{found}")
+    return said
+
+
 def _form_date(day: str, month: str, year: str) -> date:
     if not (day.strip() and month.strip() and year.strip()):
         raise ValueError("Enter the date the event happened, with a day, month and year")
@@ -230,6 +294,11 @@ def _form_date(day: str, month: str, year: str) -> date:
         return date(int(year), int(month), int(day))
     except ValueError:
         raise ValueError("The date the event happened must be a real date") from None
+
+
+async def _posted(request: Request) -> FormData:
+    """The submitted form as a whole: an event's fields depend on its type (``event_forms``)."""
+    return await request.form()
 
 
 @router.post("/cases/{reference}/events", response_model=None)
@@ -242,11 +311,11 @@ def record_event(
     principal: CurrentUser,
     cipher: FieldCipherDep,
     reveal: SpecialCategoryCipher,
+    posted: Annotated[FormData, Depends(_posted)],
     event_type: Annotated[str, Form(max_length=48)] = "",
     occurred_on_day: Annotated[str, Form(max_length=2)] = "",
     occurred_on_month: Annotated[str, Form(max_length=2)] = "",
     occurred_on_year: Annotated[str, Form(max_length=4)] = "",
-    data: Annotated[str, Form(max_length=8000)] = "",
     expected_version: Annotated[str, Form(max_length=12)] = "",
     occurred_at: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
@@ -254,22 +323,20 @@ def record_event(
     errors = FormErrors()
     if not event_type:
         errors.add("event_type", "Choose the type of event")
-    elif event_type not in recordable_event_types(principal.role):
-        errors.add("event_type", f"A {principal.role.value.replace('_', ' ')} cannot record this event")
+    elif event_type not in _by_hand(principal.role):
+        role = labels.code_label(principal.role.value).lower()
+        errors.add("event_type", f"A {role} cannot record “{labels.event_label(event_type).lower()}”")
     occurred_on: date | None = None
     try:
         occurred_on = _form_date(occurred_on_day, occurred_on_month, occurred_on_year)
     except ValueError as exc:
         errors.add("occurred_on-day", str(exc))
     payload: dict[str, Any] = {}
-    if data.strip():
-        try:
-            parsed = json.loads(data)
-            if not isinstance(parsed, dict):
-                raise ValueError
-            payload = parsed
-        except ValueError:
-            errors.add("data", 'Enter the details as a JSON object, like {"expires_on": "2026-07-01"}')
+    if event_type and not errors:
+        parsed = event_forms.parse(event_type, posted)
+        payload = parsed.payload
+        for field_id, message in parsed.errors:
+            errors.add(field_id, message)
     version: int | None = int(expected_version) if expected_version.isdigit() else None
     instant: datetime | None = None
     if occurred_at.strip():
@@ -283,7 +350,7 @@ def record_event(
     if not errors:
         assert occurred_on is not None
         try:
-            append_event(
+            appended = append_event(
                 session,
                 reference,
                 event_type,
@@ -295,20 +362,23 @@ def record_event(
                 cipher=cipher,
                 occurred_at=instant,
             )
-            return RedirectResponse(f"/ui/cases/{reference}?done=recorded", status_code=303)
+            # The page then says what recording it did (e.g. who was taken off which transfer, and why),
+            # read from the events written after this one, not from the link.
+            return RedirectResponse(
+                f"/ui/cases/{reference}?done=recorded&since={appended.sequence}", status_code=303
+            )
         except DomainError as exc:
             message = refusal_message(session, exc)
             if isinstance(exc, VersionConflict):
                 message = "The case changed since you opened it: check the timeline, then record again"
-            field_id = "data" if isinstance(exc, InvalidInput) else "event_type"
-            errors.add("occurred_at" if message.startswith("The time ") else field_id, message)
+            errors.add("occurred_at" if message.startswith("The time ") else "event_type", message)
     form = {
         "event_type": event_type,
         "day": occurred_on_day,
         "month": occurred_on_month,
         "year": occurred_on_year,
-        "data": data,
         "occurred_at": occurred_at,
+        "values": {k: posted.getlist(k) if len(posted.getlist(k)) > 1 else posted.get(k) for k in posted},
     }
     return _show_again(
         request,

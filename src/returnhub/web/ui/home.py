@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,10 +14,12 @@ from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS, SCREENERS
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs, case_filter
 from returnhub.casework.queries import search_cases
+from returnhub.core.database import unit_of_work
 from returnhub.notices import service as notices
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui import jobs
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -34,6 +37,7 @@ def home(
     transfer: Annotated[str, Query(max_length=24)] = "",
     since: Annotated[str, Query(alias="from", max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
+    job: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     today = clock.today()
     role = principal.role
@@ -52,12 +56,24 @@ def home(
     if role in PLANNERS:
         # Emails the mail server has not accepted in time: the planner must reach those people another way.
         context["late_deliveries"] = notices.late_deliveries(session, clock=clock)
+    running = jobs.find(job, principal.name) if job else None
+    if running is not None and running.done:
+        return RedirectResponse("/ui/?done=screened", status_code=303)
+    if running is not None:
+        context["job"] = {"id": running.id, "label": running.label, "seconds": running.seconds}
     if role in REVIEWERS:
         latest = safeguards.latest_screening(session)
         if latest is not None:
             context["screening"] = safeguards.screening_summary(latest)
             # The parsed outcomes are kept per screening, so the queue does not re-read every case's result.
             context["reviews"] = safeguards.screening_references(latest, "review")[:QUEUE_LENGTH]
+            # The queue names people, not bare references, and says how long they have waited.
+            names = {
+                r["reference"]: f"{r['given_name']} {r['family_name']}"
+                for r in search_cases(session, limit=QUEUE_LENGTH, among=context["reviews"])
+            }
+            context["review_names"] = names
+            context["waiting_days"] = (today - latest.as_of).days
     if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
         overdue = stays.overdue(session, today)
         context["overdue"] = at_own_hubs(session, principal, overdue)[:QUEUE_LENGTH]
@@ -80,17 +96,23 @@ def _day(value: str) -> date | None:
         return None  # a malformed filter filters nothing
 
 
+def _screen(engine: Any, pack: str, clock: Any, created_by: str) -> None:
+    with unit_of_work(engine) as session:  # the job's own transaction, committed when it ends
+        safeguards.run_screening(
+            session, pack=pack, stage="hub_referral", as_of=clock.today(), clock=clock, created_by=created_by
+        )
+
+
 @router.post("/screenings", response_model=None)
-def screen_caseload(
-    session: SessionDep, runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser
-) -> Response:
-    """Screen the whole caseload for referral to a hub today and store it (the review queue reads it)."""
-    safeguards.run_screening(
-        session,
-        pack=runtime.settings.default_pack,
-        stage="hub_referral",
-        as_of=clock.today(),
-        clock=clock,
-        created_by=principal.name,
+def screen_caseload(runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser) -> Response:
+    """Screen the whole caseload for referral to a hub today and store it (the review queue reads it). It
+    runs as a page job: if it takes over two seconds, the home page shows its progress until it is done."""
+    job = jobs.submit(
+        principal.name,
+        "Screening the caseload",
+        partial(_screen, runtime.engine, runtime.settings.default_pack, clock, principal.name),
     )
-    return RedirectResponse("/ui/?done=screened", status_code=303)
+    if jobs.wait(job):
+        job.future.result()  # an error in the screening is this request's error
+        return RedirectResponse("/ui/?done=screened", status_code=303)
+    return RedirectResponse(f"/ui/?job={job.id}", status_code=303)

@@ -4,16 +4,17 @@ and transfers (manifest, lock and depart with the departure gate's results, peop
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from returnhub.access.deps import CurrentUser
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs
+from returnhub.casework import queries
 from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
 from returnhub.operations.models import AllocationPlanRecord
@@ -86,14 +87,40 @@ def run_plan(
 def _weeks(view: dict[str, Any]) -> list[dict[str, Any]]:
     """The plan's transfers grouped by week, each with its load and seats."""
     by_week: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    # A planned code (NEW-GBR-MKD-H1-W00) links to the transfer it became once the plan is approved; a
+    # transfer that already existed is planned under its own reference.
+    created = (view.get("approval") or {}).get("transfers_created") or {}
     for load in view["transfer_loads"]:
         if load.get("used", True):
-            by_week[load.get("week", 0)].append(load)
+            tid = str(load.get("transfer_id"))
+            became = created.get(tid) or (tid if tid.startswith("TR") else None)
+            by_week[load.get("week", 0)].append({**load, "created_as": became})
     return [{"week": w, "transfers": by_week[w]} for w in sorted(by_week)]
 
 
+def _by_week_and_hub(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan in a few lines: per week and hub, the transfers, people and seats (the detail is below)."""
+    cells: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for load in view["transfer_loads"]:
+        if not load.get("used", True):
+            continue
+        key = (load.get("week", 0), load.get("hub_id"))
+        cell = cells.setdefault(
+            key, {"week": key[0] + 1, "hub": key[1], "transfers": 0, "people": 0, "seats": 0}
+        )
+        cell["transfers"] += 1
+        cell["people"] += int(load.get("load") or 0)
+        cell["seats"] += int(load.get("seats") or 0)
+    return [cells[k] for k in sorted(cells, key=lambda k: (k[0], str(k[1])))]
+
+
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: PlanId, request: Request, session: SessionDep) -> Response:
+def plan_page(
+    plan_id: PlanId,
+    request: Request,
+    session: SessionDep,
+    confirm: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
     view = planning.plan_view(session, plan_id)
     reasons: dict[str, int] = defaultdict(int)
     for u in view["unplaced"]:
@@ -103,6 +130,8 @@ def plan_page(plan_id: PlanId, request: Request, session: SessionDep) -> Respons
         "weeks": _weeks(view),
         "unplaced_reasons": sorted(reasons.items(), key=lambda kv: -kv[1]),
         "unplaced": view["unplaced"][:200],
+        "confirm": confirm == "approve",
+        "by_hub": _by_week_and_hub(view),
     }
     return page(request, "operations/plan.html", context, title=f"Plan {plan_id}")
 
@@ -127,6 +156,12 @@ def transfers_page(
 
 def _transfer_context(session: Any, reference: str) -> dict[str, Any]:
     view = transfers.show_transfer(session, reference)
+    people = [e["reference"] for e in view["manifest"]][: queries.MAX_AMONG]
+    names = {
+        r["reference"]: f"{r['given_name']} {r['family_name']}"
+        for r in queries.search_cases(session, limit=queries.MAX_PAGE, among=people)
+    }
+    view["manifest"] = [{**e, "name": names.get(e["reference"])} for e in view["manifest"]]
     return {
         "transfer": view,
         "listed": [e for e in view["manifest"] if e["state"] != "removed"],
@@ -135,9 +170,21 @@ def _transfer_context(session: Any, reference: str) -> dict[str, Any]:
 
 
 @router.get("/transfers/{reference}", response_class=HTMLResponse)
-def transfer_page(reference: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+def transfer_page(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    clock: ClockDep,
+    confirm: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
     context = _transfer_context(session, reference.upper())
     context["may_operate"] = principal.role in (Role.OPERATIONS_PLANNER, Role.ADMIN)
+    # Check your answers: lock and depart are asked for on this page first, with what they will do.
+    if confirm in ("lock", "depart") and context["may_operate"]:
+        context["confirm"] = confirm
+        departs = datetime.fromisoformat(context["transfer"]["departs_at"])
+        context["days_early"] = (departs.date() - clock.today()).days
     return page(request, "operations/transfer.html", context, title=f"Transfer {reference.upper()}")
 
 

@@ -6,9 +6,7 @@ business logic lives in templates or handlers; templates only lay out what a ser
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from returnhub.access.service import Principal
 from returnhub.core.errors import DomainError
 from returnhub.operations.law import LAW_NAMES
 from returnhub.web.problems import wants_page
+from returnhub.web.ui import labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -45,48 +44,23 @@ templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 
 
-_CODE = re.compile(r"[a-z][a-z0-9_]*")
-
-
-def _humanise(value: Any) -> str:
-    """``removal_notice_served`` -> ``Removal notice served``; dates as 1 June 2026."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, datetime):
-        return value.strftime("%-d %B %Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%-d %B %Y")
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    text = str(value)
-    if _CODE.fullmatch(text):  # a code from the catalogue (``in_force``, ``eligible``), not free text
-        text = text.replace("_", " ")
-        return text[:1].upper() + text[1:]
-    return text
-
-
-def _day(value: Any) -> str:
-    if not value:
-        return "–"
-    if isinstance(value, str):
-        try:
-            return _humanise(date.fromisoformat(value[:10]))
-        except ValueError:
-            return value
-    return _humanise(value)
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return _humanise(value)
-
-
-templates.env.filters["humanise"] = _humanise
-templates.env.filters["day"] = _day
-templates.env.filters["number"] = _number
+templates.env.filters.update(
+    humanise=labels.label,
+    label=labels.label,
+    day=labels.day,
+    when=labels.when,
+    number=labels.number,
+    money=labels.money,
+    country=labels.country_name,
+    languages=labels.languages,
+    sex=labels.sex_label,
+    event=labels.event_label,
+    rule=labels.rule_label,
+    field=labels.field_label,
+    plain=labels.plain,
+    action=labels.audit_action,
+    outcome=labels.audit_outcome,
+)
 #: The law a transfer is judged under, in words (``uk`` -> "UK law").
 templates.env.globals["law_names"] = LAW_NAMES
 
@@ -185,6 +159,7 @@ def page(
         for label, href in _navigation_for(principal.role):
             active = current == href or (href != "/ui/" and current.startswith(href))
             nav.append({"label": label, "href": href, "active": active})
+    request.state.answer_status = status_code  # the access log records what the user saw
     ctx: dict[str, Any] = {
         "request": request,
         "principal": principal,
