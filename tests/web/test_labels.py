@@ -74,7 +74,8 @@ def test_form_errors_are_sentences_naming_the_field() -> None:
         ),
     )
     assert [m for _, m in both.errors] == [
-        "Give either the date the indication expires or a number of days after an event, not both"
+        "Give only one of the day the indication expires, the time it expires or a number of days after "
+        "an event"
     ]
     good = event_forms.parse(
         "rule39_granted",

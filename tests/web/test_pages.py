@@ -137,7 +137,7 @@ def test_recording_an_event_needs_the_csrf_token_and_bad_input_writes_nothing(
                     },
                 ),
                 "rule39_granted--expires_on",
-                "not both",
+                "Give only one of the day the indication expires",
             ),
             (_form(event_type="appeal_decided"), "appeal_decided--outcome", "Choose outcome"),
             (

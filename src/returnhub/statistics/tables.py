@@ -316,6 +316,8 @@ def ret_d02(session: Session, period: Period) -> pl.DataFrame:
 
 METHOD_OF_ENTRY = {
     "small_boat": "Small boat arrivals",
+    # People rescued in the Channel are counted among the small boat arrivals in the published series.
+    "rescued_at_sea": "Small boat arrivals",
     "air": "Inadequately documented air arrivals",
     "lorry": "Recorded detections at UK ports",
     "other": "Recorded detections in the UK",

@@ -208,8 +208,9 @@ def _field_for(spec: EventForm, loc: tuple[Any, ...]) -> FieldSpec | None:
 
 #: Messages of the catalogue's own model validators, as sentences.
 MODEL_MESSAGES = {
-    "give expires_on or expires_after, not both": (
-        "Give either the date the indication expires or a number of days after an event, not both"
+    "give one of expires_on, expires_at or expires_after": (
+        "Give only one of the day the indication expires, the time it expires or a number of days after "
+        "an event"
     ),
 }
 
