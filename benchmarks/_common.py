@@ -42,8 +42,9 @@ def sqlite_database(persons: int, label: str = "bench") -> str:
     return url
 
 
-def bearer_token(runtime: Runtime) -> str:
-    """A new caseworker's token (cheap password hashing: the sign-in is not what is measured)."""
+def bearer_token(runtime: Runtime, role: str = "caseworker") -> str:
+    """A new user's token, a caseworker unless ``role`` says otherwise (cheap password hashing: the sign-in is
+    not what is measured)."""
     import time as _time
 
     from returnhub.access.service import add_user, issue_token
@@ -51,10 +52,10 @@ def bearer_token(runtime: Runtime) -> str:
     from returnhub.core.database import unit_of_work
 
     settings = AccessSettings(argon2_memory_kib=1024, argon2_time_cost=1)
-    name = f"bench.{int(_time.time() * 1000)}"
+    name = f"bench.{role}.{int(_time.time() * 1000)}"
     with unit_of_work(runtime.engine) as s:
         user = add_user(
-            s, name, "caseworker", "benchmark password", settings=settings, clock=CLOCK, created_by="bench"
+            s, name, role, "benchmark password", settings=settings, clock=CLOCK, created_by="bench"
         )
         return str(issue_token(s, user, settings=settings, clock=CLOCK, ttl=timedelta(days=1)).token)
 
