@@ -4,6 +4,7 @@ progress on the page it ends on."""
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -169,3 +170,39 @@ def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_its_outcome(
         # Another user's job id is as good as unknown: the plain transfer page, no progress, no outcome.
         other = someone_else.get(started.headers["location"], follow_redirects=False)
         assert other.status_code == 200 and 'id="job-progress"' not in other.text
+
+
+def test_the_review_queue_names_the_rule_each_case_waits_on(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    from datetime import date
+
+    from returnhub.safeguards.service import latest_screening, screening_waits
+    from returnhub.web.ui.labels import rule_label
+    from tests.casework.helpers import REFUSED_HISTORY, add_person, record
+
+    waiting = "RH0000099"
+    with unit_of_work(runtime.engine) as s:
+        # As eligible as the others, but no senior caseworker has yet checked that the destination is safe
+        # for them (R12P, a review rule); the others' approvals of R12P leave them eligible.
+        add_person(s, waiting, nationality="ALB", date_of_birth=date(1990, 1, 1))
+        for event_type, on, data in REFUSED_HISTORY:
+            record(s, clock, waiting, event_type, on, data)
+        record(s, clock, waiting, "removal_notice_served", clock.today() - timedelta(days=20))
+        record(s, clock, waiting, "departure_details_served", clock.today() - timedelta(days=15))
+        record(
+            s, clock, waiting, "fitness_to_fly_assessed", clock.today() - timedelta(days=10), {"fit": True}
+        )
+    with page_client(runtime, "senior_caseworker") as senior:
+        assert senior.post("/ui/screenings", data=senior.form({})).status_code == 200
+        with unit_of_work(runtime.engine, read_only=True) as s:
+            row = latest_screening(s)
+            assert row is not None
+            waits = screening_waits(row)
+        assert waits == {waiting: ["R12P"]}  # the others' R12P reviews were approved: they wait on nothing
+        queue = senior.get("/ui/").text.split("Cases needing a senior caseworker")[1].split("</ul>")[0]
+        assert waiting in queue
+        for rule in waits[waiting]:
+            # The id with its title: "R12P: Hub country unsafe for a profile …".
+            assert rule_label(rule) in html.unescape(queue) and rule_label(rule) != rule
+        assert "a rule needs a senior caseworker" not in queue
