@@ -206,3 +206,32 @@ def test_the_review_queue_names_the_rule_each_case_waits_on(
             # The id with its title: "R12P: Hub country unsafe for a profile …".
             assert rule_label(rule) in html.unescape(queue) and rule_label(rule) != rule
         assert "a rule needs a senior caseworker" not in queue
+
+
+def test_a_slow_approval_shows_its_progress_on_the_plan_page(
+    runtime: Runtime, clock: FixedClock, world: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from returnhub.web.ui import jobs, operations
+
+    quick = operations._approve_plan
+
+    def _slow(*args: object) -> None:
+        time.sleep(0.5)
+        quick(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(operations, "_approve_plan", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)
+    with unit_of_work(runtime.engine) as s:
+        plan_id = planning.compute_plan(
+            s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+        )["plan_id"]
+    with page_client(runtime, "operations_planner") as planner:
+        started = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False)
+        assert started.headers["location"].startswith(f"/ui/plans/{plan_id}?job=")
+        waiting = planner.get(started.headers["location"])
+        assert 'id="job-progress"' in waiting.text and "Approving the plan…" in waiting.text
+        assert "Check and approve the plan" not in waiting.text  # no second approval while one runs
+        time.sleep(0.8)
+        done = planner.get(started.headers["location"], follow_redirects=False)
+        assert done.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
+        assert _plan_status(runtime, plan_id) == "approved"
