@@ -685,6 +685,45 @@ def screening_references(row: Screening, outcome: str) -> list[str]:
     return cached[outcome]
 
 
+#: Per screening (same key as above), the review rules each case waiting for review waits on.
+_WAITS_BY_SCREENING: dict[tuple[str, int, str], dict[str, list[str]]] = {}
+
+
+def screening_waits(row: Screening, references: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """The review rules each case the stored screening left waiting for review waits on: the rule gave
+    ``review`` and no senior caseworker's approval covered it (the same test as ``summarise``'s count).
+
+    Read from the stored results, never by re-screening: only the review rules' columns are parsed, once
+    per screening, so the home page's queue pays a dictionary look-up."""
+    key = _screening_key(row)
+    waits = _WAITS_BY_SCREENING.get(key)
+    if waits is None:
+        names = pl.read_parquet_schema(io.BytesIO(row.results))
+        rules = [c.removesuffix(":review") for c in names if c.endswith(":review")]
+        frame = pl.read_parquet(
+            io.BytesIO(row.results),
+            columns=["reference", "outcome", *rules, *(f"{r}:review" for r in rules)],
+        ).filter(pl.col("outcome").cast(pl.String) == "review")
+        waiting = [
+            pl.when(
+                (pl.col(r).cast(pl.String) == "review")
+                & (pl.col(f"{r}:review").cast(pl.String).fill_null("") != "approved")
+            )
+            .then(pl.lit(r))
+            .otherwise(None)
+            for r in rules
+        ]
+        waits = {}
+        if rules:  # no review rule, no case waiting on one
+            frame = frame.select("reference", pl.concat_list(waiting).list.drop_nulls().alias("rules"))
+            waits = {str(ref): [str(r) for r in ids or []] for ref, ids in frame.iter_rows()}
+        _WAITS_BY_SCREENING.clear()  # keep only the latest one
+        _WAITS_BY_SCREENING[key] = waits
+    if references is None:
+        return waits
+    return {r: waits.get(r, []) for r in references}
+
+
 def screening_cases(
     row: Screening, *, outcome: str | None = None, rule: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from returnhub.notices import service as notices
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
-from returnhub.web.ui import jobs
+from returnhub.web.ui import jobs, labels
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -73,6 +73,13 @@ def home(
                 for r in search_cases(session, limit=QUEUE_LENGTH, among=context["reviews"])
             }
             context["review_names"] = names
+            # The rule each case waits on, with its title as the screening stored it (read once per
+            # screening from its stored results, not re-screened).
+            titles = {r.get("id"): r.get("title") for r in latest.rules or []}
+            context["review_rules"] = {
+                reference: [labels.rule_label(rule, titles.get(rule)) for rule in rules]
+                for reference, rules in safeguards.screening_waits(latest, context["reviews"]).items()
+            }
             context["waiting_days"] = (today - latest.as_of).days
     if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
         overdue = stays.overdue(session, today)

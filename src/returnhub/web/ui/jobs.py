@@ -6,9 +6,12 @@ Otherwise the browser is sent to a progress page of the same route (``?job=<id>`
 (``<meta http-equiv="refresh">``: no script, so the page CSP holds) until the result is there. No request
 blocks for more than about two seconds.
 
-Chosen over a jobs table because the work only reads and its result is shown once, to whoever asked: a
-restart loses a running verification, which the monitor simply asks for again. The work runs in its own
-read-only unit of work on the app's engine, never in the request's session.
+Chosen over a jobs table because a job's result is shown once, to whoever asked: a restart loses a running
+verification, which the monitor simply asks for again. The work runs in its own unit of work on the app's
+engine, never in the request's session: a job that writes (screening, approving a plan, locking or
+departing a transfer) is one transaction committed when it ends, and a refusal (a ``DomainError``) rolls it
+back, so nothing is written and the page shows the refusal as the request would have. A restart during a
+write job rolls back its open transaction: nothing half done is left.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class Job:
     owner: str
     label: str
     future: Future[Any]
+    #: What the job acts on (``transfer:TR…``, ``plan:3``): a job's id is only good on its own page.
+    subject: str = ""
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -50,8 +55,8 @@ class Job:
 _jobs: dict[str, Job] = {}
 
 
-def submit(owner: str, label: str, work: Callable[[], Any]) -> Job:
-    job = Job(secrets.token_urlsafe(12), owner, label, _pool.submit(work))
+def submit(owner: str, label: str, work: Callable[[], Any], *, subject: str = "") -> Job:
+    job = Job(secrets.token_urlsafe(12), owner, label, _pool.submit(work), subject)
     with _lock:
         _jobs[job.id] = job
         for old in list(_jobs)[:-KEEP]:
@@ -60,16 +65,26 @@ def submit(owner: str, label: str, work: Callable[[], Any]) -> Job:
     return job
 
 
-def find(job_id: str, owner: str) -> Job | None:
-    """The job, only for the user who started it (another user's id is as good as unknown)."""
+def find(job_id: str, owner: str, subject: str = "") -> Job | None:
+    """The job, only for the user who started it and on its own subject's page (another user's id, or an
+    id from another transfer's page, is as good as unknown)."""
     with _lock:
         job = _jobs.get(job_id)
-    return job if job is not None and job.owner == owner else None
+    if job is None or job.owner != owner or job.subject != subject:
+        return None
+    return job
+
+
+def progress(job: Job) -> dict[str, Any]:
+    """What a progress page shows of a running job."""
+    return {"id": job.id, "label": job.label, "seconds": job.seconds}
 
 
 def wait(job: Job, seconds: float | None = None) -> bool:
+    """Whether the job ended within the wait. Its error is not raised here: the caller reads the outcome
+    (``job.future.result()``) and shows a refusal on its own page."""
     try:
-        job.future.result(timeout=INLINE_SECONDS if seconds is None else seconds)
+        job.future.exception(timeout=INLINE_SECONDS if seconds is None else seconds)
     except TimeoutError:
         return False
     return True

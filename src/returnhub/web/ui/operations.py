@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -15,15 +16,21 @@ from returnhub.access.deps import CurrentUser
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs
 from returnhub.casework import queries
+from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
 from returnhub.operations.models import AllocationPlanRecord
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.web.ui import jobs
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+JobId = Annotated[str, Query(max_length=32)]
+#: The progress page's words for the two gate actions; the finished job's label says which it was.
+LOCKING = "Locking the manifest"
+DEPARTING = "Recording the departure"
 MAX_WEEKS = 104
 
 
@@ -119,8 +126,13 @@ def plan_page(
     plan_id: PlanId,
     request: Request,
     session: SessionDep,
+    principal: CurrentUser,
     confirm: Annotated[str, Query(max_length=8)] = "",
+    job: JobId = "",
 ) -> Response:
+    running = jobs.find(job, principal.name, f"plan:{plan_id}") if job else None
+    if running is not None and running.done:
+        return _approved(plan_id, running)
     view = planning.plan_view(session, plan_id)
     reasons: dict[str, int] = defaultdict(int)
     for u in view["unplaced"]:
@@ -133,15 +145,37 @@ def plan_page(
         "confirm": confirm == "approve",
         "by_hub": _by_week_and_hub(view),
     }
+    if running is not None:
+        context["job"] = jobs.progress(running)
     return page(request, "operations/plan.html", context, title=f"Plan {plan_id}")
 
 
-@router.post("/plans/{plan_id}/approve", response_model=None)
-def approve(
-    plan_id: PlanId, request: Request, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> Response:
-    planning.approve_plan(session, plan_id, clock=clock, approved_by=principal.name)
+def _approve_plan(engine: Any, plan_id: int, clock: Any, approved_by: str) -> None:
+    with unit_of_work(engine) as session:  # the job's own transaction, committed when it ends
+        planning.approve_plan(session, plan_id, clock=clock, approved_by=approved_by)
+
+
+def _approved(plan_id: int, job: jobs.Job) -> Response:
+    """A finished approval: the plan with its banner. A refusal (a ``DomainError``: the plan is approved
+    already, say) raises here, so the error page shows it exactly as when approving ran in the request;
+    the job's transaction was rolled back, so nothing of it is written."""
+    job.future.result()
     return RedirectResponse(f"/ui/plans/{plan_id}?done=approved", status_code=303)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=None)
+def approve(plan_id: PlanId, runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser) -> Response:
+    """Approve a plan: create its transfers and list its people through the departure gate. It runs as a
+    page job: done within two seconds, the plan shows at once; otherwise its page shows the progress."""
+    job = jobs.submit(
+        principal.name,
+        "Approving the plan",
+        partial(_approve_plan, runtime.engine, plan_id, clock, principal.name),
+        subject=f"plan:{plan_id}",
+    )
+    if jobs.wait(job):
+        return _approved(plan_id, job)
+    return RedirectResponse(f"/ui/plans/{plan_id}?job={job.id}", status_code=303)
 
 
 @router.get("/transfers", response_class=HTMLResponse)
@@ -177,9 +211,16 @@ def transfer_page(
     principal: CurrentUser,
     clock: ClockDep,
     confirm: Annotated[str, Query(max_length=8)] = "",
+    job: JobId = "",
 ) -> Response:
+    running = jobs.find(job, principal.name, f"transfer:{reference.upper()}") if job else None
+    if running is not None and running.done:
+        return _gate_outcome(running, reference.upper(), request, session)
     context = _transfer_context(session, reference.upper())
     context["may_operate"] = principal.role in (Role.OPERATIONS_PLANNER, Role.ADMIN)
+    if running is not None:
+        context["job"] = jobs.progress(running)
+        return page(request, "operations/transfer.html", context, title=f"Transfer {reference.upper()}")
     # Check your answers: lock and depart are asked for on this page first, with what they will do.
     if confirm in ("lock", "depart") and context["may_operate"]:
         context["confirm"] = confirm
@@ -188,34 +229,41 @@ def transfer_page(
     return page(request, "operations/transfer.html", context, title=f"Transfer {reference.upper()}")
 
 
-def _gate_action(
+def _gate_work(
+    engine: Any,
     action: str,
     reference: str,
-    request: Request,
-    session: Any,
     clock: Any,
-    principal: Any,
-    expected_version: str,
-    accept_under_minimum: bool = False,
-) -> Response:
-    reference = reference.upper()
-    version = int(expected_version) if expected_version.isdigit() else None
-    try:
+    recorded_by: str,
+    version: int | None,
+    accept_under_minimum: bool,
+) -> str:
+    """Lock or depart in the job's own transaction, committed when it ends (rolled back on a refusal)."""
+    with unit_of_work(engine) as session:
         if action == "lock":
             transfers.lock_manifest(
-                session, reference, clock=clock, recorded_by=principal.name, expected_version=version
+                session, reference, clock=clock, recorded_by=recorded_by, expected_version=version
             )
         else:
             transfers.depart(
                 session,
                 reference,
                 clock=clock,
-                recorded_by=principal.name,
+                recorded_by=recorded_by,
                 expected_version=version,
                 accept_under_minimum=accept_under_minimum,
             )
+    return action
+
+
+def _gate_outcome(job: jobs.Job, reference: str, request: Request, session: Any) -> Response:
+    """A finished lock or depart: the transfer with its banner, or the gate's refusal on the transfer page
+    (its error summary, with the refusal's status), as when the action ran in the request."""
+    action = "lock" if job.label == LOCKING else "depart"
+    try:
+        job.future.result()
     except DomainError as exc:
-        errors = FormErrors()  # the gate refused: nothing of the action is written
+        errors = FormErrors()  # the gate refused: the job's transaction was rolled back, nothing is written
         errors.add(action, refusal_message(session, exc, (409, 412, 422)))
         context = _transfer_context(session, reference)
         context.update(errors=errors, may_operate=True)
@@ -224,16 +272,52 @@ def _gate_action(
     return RedirectResponse(f"/ui/transfers/{reference}?done={done}", status_code=303)
 
 
+def _gate_action(
+    action: str,
+    reference: str,
+    request: Request,
+    session: Any,
+    runtime: Any,
+    clock: Any,
+    principal: Any,
+    expected_version: str,
+    accept_under_minimum: bool = False,
+) -> Response:
+    """Lock or depart as a page job: done within two seconds, the page answers as before; otherwise the
+    transfer's page shows the progress and refreshes itself until the outcome is there."""
+    reference = reference.upper()
+    version = int(expected_version) if expected_version.isdigit() else None
+    job = jobs.submit(
+        principal.name,
+        LOCKING if action == "lock" else DEPARTING,
+        partial(
+            _gate_work,
+            runtime.engine,
+            action,
+            reference,
+            clock,
+            principal.name,
+            version,
+            accept_under_minimum,
+        ),
+        subject=f"transfer:{reference}",
+    )
+    if jobs.wait(job):
+        return _gate_outcome(job, reference, request, session)
+    return RedirectResponse(f"/ui/transfers/{reference}?job={job.id}", status_code=303)
+
+
 @router.post("/transfers/{reference}/lock", response_model=None)
 def lock(
     reference: str,
     request: Request,
     session: SessionDep,
+    runtime: RuntimeDep,
     clock: ClockDep,
     principal: CurrentUser,
     expected_version: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    return _gate_action("lock", reference, request, session, clock, principal, expected_version)
+    return _gate_action("lock", reference, request, session, runtime, clock, principal, expected_version)
 
 
 @router.post("/transfers/{reference}/depart", response_model=None)
@@ -241,6 +325,7 @@ def depart(
     reference: str,
     request: Request,
     session: SessionDep,
+    runtime: RuntimeDep,
     clock: ClockDep,
     principal: CurrentUser,
     expected_version: Annotated[str, Form(max_length=12)] = "",
@@ -251,6 +336,7 @@ def depart(
         reference,
         request,
         session,
+        runtime,
         clock,
         principal,
         expected_version,

@@ -1,0 +1,237 @@
+"""Approving a plan, locking a manifest and departing run as page jobs, on both databases: through the pages
+they still change the record, a refusal shows its message and writes nothing, and a slow one shows its
+progress on the page it ends on."""
+
+from __future__ import annotations
+
+import html
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from returnhub.casework.models import StoredEvent
+from returnhub.core.clock import FixedClock
+from returnhub.core.database import unit_of_work
+from returnhub.core.runtime import Runtime
+from returnhub.operations import planning
+from returnhub.operations.models import AllocationPlanRecord
+from returnhub.operations.transfers import add_to_manifest, create_transfer, show_transfer
+from returnhub.partners.seed import seed_partners
+from tests.operations.conftest import HUB, eligible_person
+
+from .pages import page_client
+
+PEOPLE = [f"RH{i:07d}" for i in range(1, 6)]
+
+
+@pytest.fixture
+def world(runtime: Runtime, clock: FixedClock) -> str:
+    """Five eligible people and a planned transfer to a UK hub in three days (10 seats, minimum 4)."""
+    with unit_of_work(runtime.engine) as s:
+        seed_partners(s, clock)
+    for reference in PEOPLE:
+        eligible_person(runtime.engine, clock, reference)
+    with unit_of_work(runtime.engine) as s:
+        departs = datetime.combine(clock.today() + timedelta(days=3), datetime.min.time(), tzinfo=UTC)
+        transfer = create_transfer(
+            s,
+            hub=HUB,
+            mode="charter_flight",
+            departs_at=departs + timedelta(hours=18),
+            seats=10,
+            min_load=4,
+            escorts=10,
+            monitor_on_board=True,
+            clock=clock,
+            created_by="planner",
+        )
+        return transfer.reference
+
+
+def _events(runtime: Runtime) -> int:
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        return int(s.execute(select(func.count()).select_from(StoredEvent)).scalar_one())
+
+
+def _transfer(runtime: Runtime, reference: str) -> dict[str, object]:
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        return show_transfer(s, reference)
+
+
+def _plan_status(runtime: Runtime, plan_id: int) -> str:
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        return str(s.get(AllocationPlanRecord, plan_id).status)  # type: ignore[union-attr]
+
+
+def _listed(runtime: Runtime, reference: str, clock: FixedClock) -> None:
+    with unit_of_work(runtime.engine) as s:
+        for person in PEOPLE:
+            add_to_manifest(s, reference, person, clock=clock, recorded_by="planner")
+
+
+def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_writes_nothing(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    with unit_of_work(runtime.engine) as s:
+        plan_id = planning.compute_plan(
+            s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+        )["plan_id"]
+    before = _events(runtime)
+    with page_client(runtime, "operations_planner") as planner:
+        # Check your answers is still the step before.
+        assert "Check before you approve the plan" in planner.get(f"/ui/plans/{plan_id}?confirm=approve").text
+        approved = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False)
+        assert approved.status_code == 303
+        assert approved.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
+        assert "The plan was approved" in planner.get(approved.headers["location"]).text
+        assert _plan_status(runtime, plan_id) == "approved"
+        after = _events(runtime)
+        assert after > before  # the people were listed through the gate: their allocation events
+        again = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}))
+        assert again.status_code == 409 and "approved" in again.text
+        assert _events(runtime) == after
+
+
+def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    _listed(runtime, world, clock)
+    with page_client(runtime, "operations_planner") as planner:
+        check = planner.get(f"/ui/transfers/{world}?confirm=lock").text
+        assert "Check before you lock the manifest" in check
+        version = int(str(_transfer(runtime, world)["version"]))
+        # A stale version is refused on the transfer page, with its message, and nothing is written.
+        before = _events(runtime)
+        stale = planner.post(
+            f"/ui/transfers/{world}/lock", data=planner.form({"expected_version": str(version - 1)})
+        )
+        assert stale.status_code == 409 and "govuk-error-summary" in stale.text
+        assert "someone else changed it" in stale.text
+        assert _transfer(runtime, world)["status"] == "planned" and _events(runtime) == before
+        locked = planner.post(
+            f"/ui/transfers/{world}/lock",
+            data=planner.form({"expected_version": str(version)}),
+            follow_redirects=False,
+        )
+        assert (
+            locked.status_code == 303 and locked.headers["location"] == f"/ui/transfers/{world}?done=locked"
+        )
+        assert "The manifest was locked." in planner.get(locked.headers["location"]).text
+        assert _transfer(runtime, world)["status"] == "locked"
+        # Locking twice is refused: only a planned manifest can be locked.
+        twice = planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}))
+        assert twice.status_code == 409 and "only a planned manifest can be locked" in twice.text
+        before = _events(runtime)
+        departed = planner.post(
+            f"/ui/transfers/{world}/depart",
+            data=planner.form({"expected_version": str(_transfer(runtime, world)["version"])}),
+            follow_redirects=False,
+        )
+        assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
+        assert _transfer(runtime, world)["status"] == "departed"
+        assert _events(runtime) == before + len(PEOPLE)  # one departure each
+
+
+def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_its_outcome(
+    runtime: Runtime, clock: FixedClock, world: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from returnhub.web.ui import jobs, operations
+
+    quick = operations._gate_work
+
+    def _slow(*args: object) -> str:
+        time.sleep(0.5)
+        return quick(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(operations, "_gate_work", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)  # the request answers before the work is done
+    _listed(runtime, world, clock)
+    with page_client(runtime, "operations_planner") as planner:
+        started = planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}), follow_redirects=False)
+        assert started.status_code == 303
+        assert started.headers["location"].startswith(f"/ui/transfers/{world}?job=")
+        waiting = planner.get(started.headers["location"])
+        assert 'id="job-progress"' in waiting.text and 'http-equiv="refresh"' in waiting.text
+        assert "Locking the manifest…" in waiting.text and 'id="lock-check"' not in waiting.text
+        time.sleep(0.8)
+        done = planner.get(started.headers["location"], follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == f"/ui/transfers/{world}?done=locked"
+        assert _transfer(runtime, world)["status"] == "locked"
+        # A slow refusal ends on the transfer page with its message, and writes nothing.
+        before = _events(runtime)
+        again = planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}), follow_redirects=False)
+        time.sleep(0.8)
+        refused = planner.get(again.headers["location"])
+        assert refused.status_code == 409 and "only a planned manifest can be locked" in refused.text
+        assert _events(runtime) == before
+    with page_client(runtime, "operations_planner") as someone_else:
+        # Another user's job id is as good as unknown: the plain transfer page, no progress, no outcome.
+        other = someone_else.get(started.headers["location"], follow_redirects=False)
+        assert other.status_code == 200 and 'id="job-progress"' not in other.text
+
+
+def test_the_review_queue_names_the_rule_each_case_waits_on(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    from datetime import date
+
+    from returnhub.safeguards.service import latest_screening, screening_waits
+    from returnhub.web.ui.labels import rule_label
+    from tests.casework.helpers import REFUSED_HISTORY, add_person, record
+
+    waiting = "RH0000099"
+    with unit_of_work(runtime.engine) as s:
+        # As eligible as the others, but no senior caseworker has yet checked that the destination is safe
+        # for them (R12P, a review rule); the others' approvals of R12P leave them eligible.
+        add_person(s, waiting, nationality="ALB", date_of_birth=date(1990, 1, 1))
+        for event_type, on, data in REFUSED_HISTORY:
+            record(s, clock, waiting, event_type, on, data)
+        record(s, clock, waiting, "removal_notice_served", clock.today() - timedelta(days=20))
+        record(s, clock, waiting, "departure_details_served", clock.today() - timedelta(days=15))
+        record(
+            s, clock, waiting, "fitness_to_fly_assessed", clock.today() - timedelta(days=10), {"fit": True}
+        )
+    with page_client(runtime, "senior_caseworker") as senior:
+        assert senior.post("/ui/screenings", data=senior.form({})).status_code == 200
+        with unit_of_work(runtime.engine, read_only=True) as s:
+            row = latest_screening(s)
+            assert row is not None
+            waits = screening_waits(row)
+        assert waits == {waiting: ["R12P"]}  # the others' R12P reviews were approved: they wait on nothing
+        queue = senior.get("/ui/").text.split("Cases needing a senior caseworker")[1].split("</ul>")[0]
+        assert waiting in queue
+        for rule in waits[waiting]:
+            # The id with its title: "R12P: Hub country unsafe for a profile …".
+            assert rule_label(rule) in html.unescape(queue) and rule_label(rule) != rule
+        assert "a rule needs a senior caseworker" not in queue
+
+
+def test_a_slow_approval_shows_its_progress_on_the_plan_page(
+    runtime: Runtime, clock: FixedClock, world: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from returnhub.web.ui import jobs, operations
+
+    quick = operations._approve_plan
+
+    def _slow(*args: object) -> None:
+        time.sleep(0.5)
+        quick(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(operations, "_approve_plan", _slow)
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)
+    with unit_of_work(runtime.engine) as s:
+        plan_id = planning.compute_plan(
+            s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+        )["plan_id"]
+    with page_client(runtime, "operations_planner") as planner:
+        started = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False)
+        assert started.headers["location"].startswith(f"/ui/plans/{plan_id}?job=")
+        waiting = planner.get(started.headers["location"])
+        assert 'id="job-progress"' in waiting.text and "Approving the plan…" in waiting.text
+        assert "Check and approve the plan" not in waiting.text  # no second approval while one runs
+        time.sleep(0.8)
+        done = planner.get(started.headers["location"], follow_redirects=False)
+        assert done.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
+        assert _plan_status(runtime, plan_id) == "approved"
