@@ -7,6 +7,8 @@ with page_client(runtime, "caseworker") as browser:
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -61,3 +63,23 @@ def page_client(
     )
     assert answer.status_code == 303, answer.text[:500]
     return client
+
+
+def held(work: Any, release: threading.Event) -> Any:
+    """The work, held until the test has seen the progress page: slow by the test's say, not by a sleep."""
+
+    def _slow(*args: object) -> object:
+        release.wait(timeout=60)
+        return work(*args)
+
+    return _slow
+
+
+def outcome(client: TestClient, location: str) -> Any:
+    """Polls the job's page until it stops showing progress (a loaded machine may take seconds)."""
+    deadline = time.monotonic() + 60
+    while True:
+        answer = client.get(location, follow_redirects=False)
+        if 'id="job-progress"' not in answer.text or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.05)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from returnhub.operations.transfers import add_to_manifest, create_transfer, sho
 from returnhub.partners.seed import seed_partners
 from tests.operations.conftest import HUB, eligible_person
 
-from .pages import page_client
+from .pages import held, outcome, page_client
 
 PEOPLE = [f"RH{i:07d}" for i in range(1, 6)]
 
@@ -70,26 +69,6 @@ def _listed(runtime: Runtime, reference: str, clock: FixedClock) -> None:
     with unit_of_work(runtime.engine) as s:
         for person in PEOPLE:
             add_to_manifest(s, reference, person, clock=clock, recorded_by="planner")
-
-
-def _held(work: object, release: threading.Event) -> object:
-    """The work, held until the test has seen the progress page: slow by the test's say, not by a sleep."""
-
-    def _slow(*args: object) -> object:
-        release.wait(timeout=60)
-        return work(*args)  # type: ignore[operator]
-
-    return _slow
-
-
-def _outcome(client: object, location: str) -> object:
-    """Polls the job's page until it stops showing progress (a loaded machine may take seconds)."""
-    deadline = time.monotonic() + 60
-    while True:
-        answer = client.get(location, follow_redirects=False)  # type: ignore[attr-defined]
-        if 'id="job-progress"' not in answer.text or time.monotonic() > deadline:
-            return answer
-        time.sleep(0.05)
 
 
 def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_writes_nothing(
@@ -155,13 +134,13 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         assert _events(runtime) == before + len(PEOPLE)  # one departure each
 
 
-def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_its_outcome(
+def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_itsoutcome(
     runtime: Runtime, clock: FixedClock, world: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from returnhub.web.ui import jobs, operations
 
     release = threading.Event()
-    monkeypatch.setattr(operations, "_gate_work", _held(operations._gate_work, release))
+    monkeypatch.setattr(operations, "_gate_work", held(operations._gate_work, release))
     monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)  # the request answers before the work is done
     _listed(runtime, world, clock)
     with page_client(runtime, "operations_planner") as planner:
@@ -172,7 +151,7 @@ def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_its_outcome(
         assert 'id="job-progress"' in waiting.text and 'http-equiv="refresh"' in waiting.text
         assert "Locking the manifest…" in waiting.text and 'id="lock-check"' not in waiting.text
         release.set()
-        done = _outcome(planner, started.headers["location"])
+        done = outcome(planner, started.headers["location"])
         assert done.status_code == 303 and done.headers["location"] == f"/ui/transfers/{world}?done=locked"
         assert _transfer(runtime, world)["status"] == "locked"
         # A slow refusal ends on the transfer page with its message, and writes nothing.
@@ -181,7 +160,7 @@ def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_its_outcome(
         again = planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}), follow_redirects=False)
         assert again.status_code == 303
         release.set()
-        refused = _outcome(planner, again.headers["location"])
+        refused = outcome(planner, again.headers["location"])
         assert refused.status_code == 409 and "only a planned manifest can be locked" in refused.text
         assert _events(runtime) == before
     with page_client(runtime, "operations_planner") as someone_else:
@@ -232,7 +211,7 @@ def test_a_slow_approval_shows_its_progress_on_the_plan_page(
     from returnhub.web.ui import jobs, operations
 
     release = threading.Event()
-    monkeypatch.setattr(operations, "_approve_plan", _held(operations._approve_plan, release))
+    monkeypatch.setattr(operations, "_approve_plan", held(operations._approve_plan, release))
     monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)
     with unit_of_work(runtime.engine) as s:
         plan_id = planning.compute_plan(
@@ -245,6 +224,6 @@ def test_a_slow_approval_shows_its_progress_on_the_plan_page(
         assert 'id="job-progress"' in waiting.text and "Approving the plan…" in waiting.text
         assert "Check and approve the plan" not in waiting.text  # no second approval while one runs
         release.set()
-        done = _outcome(planner, started.headers["location"])
+        done = outcome(planner, started.headers["location"])
         assert done.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
         assert _plan_status(runtime, plan_id) == "approved"

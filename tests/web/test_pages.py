@@ -20,7 +20,7 @@ from returnhub.web.ui.templating import PAGE_CSP
 from tests.auth_helpers import CHEAP_HASHING, PASSWORD, make_user
 from tests.casework.helpers import REFUSED_HISTORY, add_person, record
 
-from .pages import HTML, page_client, sign_in_token
+from .pages import HTML, held, outcome, page_client, sign_in_token
 
 CLIENT = "RH0000001"
 OTHER = "RH0000002"
@@ -420,25 +420,20 @@ def test_a_representative_sees_their_clients_family_without_dead_links(runtime: 
 def test_verifying_the_chains_runs_as_a_job_with_a_progress_page_when_slow(
     runtime: Runtime, people: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time
+    import threading
 
     from returnhub.web.ui import jobs, monitor
 
-    slow = monitor._verify_both
-
-    def _slow(engine: object) -> dict[str, object]:
-        time.sleep(0.5)
-        return slow(engine)
-
-    monkeypatch.setattr(monitor, "_verify_both", _slow)
+    release = threading.Event()
+    monkeypatch.setattr(monitor, "_verify_both", held(monitor._verify_both, release))
     monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)  # the request answers before the work is done
     with page_client(runtime, "independent_monitor") as watcher:
         started = watcher.get("/ui/monitor/verify")
         assert started.status_code == 200 and 'id="job-progress"' in started.text
         assert 'http-equiv="refresh"' in started.text and "Both chains are intact" not in started.text
         link = started.text.split("/ui/monitor/verify?job=")[1].split("#")[0]
-        time.sleep(0.8)
-        finished = watcher.get(f"/ui/monitor/verify?job={link}")
+        release.set()
+        finished = outcome(watcher, f"/ui/monitor/verify?job={link}")
         assert finished.status_code == 200 and "Both chains are intact" in finished.text
     with page_client(runtime, "independent_monitor") as someone_else:
         assert someone_else.get(f"/ui/monitor/verify?job={link}").status_code == 404  # only its owner
@@ -447,24 +442,19 @@ def test_verifying_the_chains_runs_as_a_job_with_a_progress_page_when_slow(
 def test_a_slow_screening_shows_its_progress_on_the_home_page(
     runtime: Runtime, people: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time
+    import threading
 
     from returnhub.web.ui import home, jobs
 
-    quick = home._screen
-
-    def _slow(*args: object) -> None:
-        time.sleep(0.5)
-        quick(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(home, "_screen", _slow)
+    release = threading.Event()
+    monkeypatch.setattr(home, "_screen", held(home._screen, release))
     monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.05)
     with page_client(runtime, "caseworker") as worker:
         started = worker.post("/ui/screenings", data=worker.form({}), follow_redirects=False)
         assert started.status_code == 303 and started.headers["location"].startswith("/ui/?job=")
         waiting = worker.get(started.headers["location"])
         assert 'id="job-progress"' in waiting.text and 'http-equiv="refresh"' in waiting.text
-        time.sleep(0.8)
-        done = worker.get(started.headers["location"], follow_redirects=False)
+        release.set()
+        done = outcome(worker, started.headers["location"])
         assert done.status_code == 303 and done.headers["location"] == "/ui/?done=screened"
         assert "screened" in worker.get("/ui/?done=screened").text
