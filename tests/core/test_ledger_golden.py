@@ -19,10 +19,11 @@ from sqlalchemy.engine import Engine
 
 from returnhub.access.audit import AccessRecord, access_digest
 from returnhub.casework.bulk import load_population
-from returnhub.casework.models import GENESIS_HASH, StoredEvent
+from returnhub.casework.models import StoredEvent
 from returnhub.casework.store import append_event, event_digest, verify_chain
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
+from returnhub.core.ledger import GENESIS_HASH
 from returnhub.partners.changes import change_digest
 from tests.casework.helpers import add_person
 

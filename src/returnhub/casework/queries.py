@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import open_events
 from returnhub.casework.state import CASE_STATUSES, fold_as_of
-from returnhub.casework.store import get_person, load_events, to_legal_event, utc
+from returnhub.casework.store import get_person, load_events, to_legal_event
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
+from returnhub.core.time import utc
 
 SUMMARY_COLUMNS = (
     "reference",

@@ -32,10 +32,10 @@ from returnhub.casework.store import (
     AppendResult,
     append_event,
     get_person,
-    utc,
 )
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.core.time import utc
 from returnhub.notices import service as notices
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer

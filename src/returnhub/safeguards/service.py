@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, object_session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.state import LegalEvent, fold_as_of
-from returnhub.casework.store import AppendResult, append_event, case_state, utc
+from returnhub.casework.store import AppendResult, append_event, case_state
 from returnhub.core.clock import Clock, SystemClock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.core.time import utc
 from returnhub.safeguards.default_terms import YamlTermsProvider
 from returnhub.safeguards.engine import (
     Evaluation,
