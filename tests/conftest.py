@@ -22,6 +22,11 @@ from returnhub.core.database import create_engine
 from returnhub.core.migrate import upgrade
 from returnhub.core.runtime import Runtime
 from returnhub.core.settings import Settings
+from returnhub.operations.transfers import register_hooks
+
+# The suite is a composition root, like ``web.app.create_app`` and the CLI's ``runtime()``: it wires the
+# departure gate into casework and partners, which do not import operations themselves.
+register_hooks()
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "RETURNHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -284,7 +284,6 @@ def explain_db(sc: Scenario, engine: Engine, clock: FixedClock) -> Explanation:
     # A scenario's history is the legal past as given (its hubs may be the scenario's own terms, not the
     # register's), recorded like an import: the gate's referral check at append time, registered by the app
     # in some processes, is tested in tests/operations/test_referral.py, not here.
-    store._load_hooks()  # loaded first, so that loading them later cannot fill the emptied list
     with mock.patch.object(store, "PRE_APPEND_HOOKS", []), unit_of_work(engine) as session:
         unit_id = None
         if sc.person["family"]:

@@ -8,6 +8,7 @@ that does not exist (404, same message), so a scoped user cannot learn that it e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
@@ -73,13 +74,23 @@ def hub_in_scope(session: Session, principal: Principal, hub: str) -> bool:
     return principal.role is not Role.LEGAL_REPRESENTATIVE
 
 
+#: How a transfer's hub is found. Operations registers it (``operations.transfers.register_hooks``, run by
+#: the composition roots), since access does not import operations.
+_transfer_hub: Callable[[Session, str], str | None] | None = None
+
+
+def register_transfer_hub(lookup: Callable[[Session, str], str | None]) -> None:
+    global _transfer_hub
+    _transfer_hub = lookup
+
+
 def transfer_in_scope(session: Session, principal: Principal, transfer: str) -> bool:
     """A hub liaison acts on transfers to their hubs only (arrivals at their hub)."""
     if principal.role is not Role.HUB_LIAISON:
         return principal.role is not Role.LEGAL_REPRESENTATIVE
-    from returnhub.operations.transfers import hub_of
-
-    hub = hub_of(session, transfer)
+    if _transfer_hub is None:
+        raise RuntimeError("no transfer lookup registered: operations.transfers.register_hooks() wires it")
+    hub = _transfer_hub(session, transfer)
     return hub is not None and hub_in_scope(session, principal, hub)
 
 

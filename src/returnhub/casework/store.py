@@ -38,25 +38,22 @@ POST_APPEND_HOOKS: list[Callable[[Session, str, AppendResult, Clock], None]] = [
 #: clock, instant or None); a hook refuses the event by raising a ``DomainError``, and nothing is written.
 #: Operations registers the gate's check of a ``hub_referral`` here, and the departure gate for the events
 #: that take a person out of the UK (``events.DEPARTURE_EVENT_TYPES``), so neither is ever recorded past a
-#: safeguard, whoever records it (casework does not import operations: see ``_load_hooks``).
+#: safeguard, whoever records it. Casework does not import operations: the composition root registers both
+#: lists, and ``append_event`` refuses to run before it has (``HooksNotRegistered``), so no code path can
+#: record an event past the gate by forgetting to.
 PRE_APPEND_HOOKS: list[Callable[[Session, str, str, date, dict[str, Any], Clock, datetime | None], None]] = []
-_hooks_loaded = False
+_hooks_registered = False
 
 
-def _load_hooks() -> None:
-    """Make sure the departure gate's hook is registered before any append, whoever the caller is.
+class HooksNotRegistered(RuntimeError):
+    """An append before the composition root registered the hooks: a wiring mistake, never a user's."""
 
-    Casework does not depend on operations at import time; the gate is wired in lazily so that no code
-    path (CLI, API, a script, a test) can append an event without it.
-    """
-    global _hooks_loaded
-    if not _hooks_loaded:
-        from returnhub.operations.returns import register_checks
-        from returnhub.operations.transfers import register_hooks
 
-        register_hooks()
-        register_checks()
-        _hooks_loaded = True
+def hooks_registered() -> None:
+    """Called by whoever fills the hook lists above (``operations.transfers.register_hooks``, run by the
+    composition roots: ``web.app.create_app``, the CLI's ``runtime()``, the test suite's conftest)."""
+    global _hooks_registered
+    _hooks_registered = True
 
 
 def event_body(
@@ -201,7 +198,11 @@ def append_event(
     payload, its hash and the fold see only ``{"$sealed": id}`` markers. ``occurred_at`` is the instant
     in law when the time of day is known: an aware datetime on ``occurred_on`` (in its own offset).
     """
-    _load_hooks()
+    if not _hooks_registered:
+        raise HooksNotRegistered(
+            "the departure gate's hooks are not registered: start through web.app.create_app or the CLI's "
+            "runtime(), or call operations.transfers.register_hooks() first"
+        )
     payload = validate_payload(event_type, data)
     if event_type in GATED_EVENT_TYPES and not via_gate:
         raise InvalidInput(

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import DEPARTURE_EVENT_TYPES, EventType
+from returnhub.casework.store import PRE_APPEND_HOOKS, case_state
 from returnhub.core.clock import Clock
 from returnhub.core.errors import StateConflict
 
@@ -99,7 +100,6 @@ def departure_gate(
     """Refuse a departure from the UK that a safeguard bars (a ``PRE_APPEND_HOOKS`` entry)."""
     if event_type not in DEPARTURE_EVENT_TYPES:
         return
-    from returnhub.casework.store import case_state
 
     _, state = case_state(session, reference, as_of=on)
     if event_type == EventType.VOLUNTARY_DEPARTURE:
@@ -139,7 +139,5 @@ def departure_gate(
 
 
 def register_checks() -> None:
-    from returnhub.casework.store import PRE_APPEND_HOOKS
-
     if departure_gate not in PRE_APPEND_HOOKS:
         PRE_APPEND_HOOKS.append(departure_gate)

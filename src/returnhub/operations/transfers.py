@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from returnhub.access.scopes import register_transfer_hub
 from returnhub.casework.events import EventType
 from returnhub.casework.store import (
     POST_APPEND_HOOKS,
@@ -32,6 +33,7 @@ from returnhub.casework.store import (
     AppendResult,
     append_event,
     get_person,
+    hooks_registered,
 )
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
@@ -39,6 +41,7 @@ from returnhub.core.time import utc
 from returnhub.notices import service as notices
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
+from returnhub.operations.returns import register_checks
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
 from returnhub.people.models import Person
 
@@ -823,17 +826,18 @@ def check_referral(
 
 
 def register_hooks() -> None:
-    """Wire the departure gate into casework (a new event) and partners (a register change). Called by the
-    composition root: the web app factory and the CLI's main command."""
+    """Wire the departure gate into casework (a new event) and partners (a register change), and the transfer
+    lookup into access's record scopes. Called by the composition roots: the web app factory, the CLI's
+    ``runtime()``, the benchmarks and the test suite."""
     if recheck_after_append not in POST_APPEND_HOOKS:
         POST_APPEND_HOOKS.append(recheck_after_append)
     if check_referral not in PRE_APPEND_HOOKS:
         PRE_APPEND_HOOKS.append(check_referral)
-    from returnhub.operations.returns import register_checks
-
     register_checks()  # the departure gate for returns from the UK
+    register_transfer_hub(hub_of)  # a hub liaison's record scope covers the transfers to their hubs
     if recheck_after_register_change not in REGISTER_CHANGE_HOOKS:
         REGISTER_CHANGE_HOOKS.append(recheck_after_register_change)
+    hooks_registered()
 
 
 # --- reads -----------------------------------------------------------------------------------------------
