@@ -33,6 +33,7 @@ test: install
 lint: install
 	.venv/bin/ruff check src tests benchmarks
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 bench: install
 	for b in benchmarks/*.py; do $(PY) $$b; done

@@ -37,6 +37,7 @@ from returnhub.casework.state import LegalEvent, fold, review_decisions_json
 from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, event_body
 from returnhub.core import ledger
 from returnhub.core.clock import Clock
+from returnhub.core.database import Base
 from returnhub.core.errors import InvalidInput
 
 Progress = Callable[[int], None]
@@ -627,8 +628,6 @@ def _converters(
 
     ``dates_as_text``: on SQLite, format dates here too (for rows made in a worker process, which then
     spares the inserting process the adapter's call per date)."""
-    from returnhub.models import Base
-
     types = Base.metadata.tables[table].columns
     out: list[tuple[int, Callable[[Any], Any]]] = []
     for i, name in enumerate(columns):
