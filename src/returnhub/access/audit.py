@@ -9,12 +9,12 @@ and last hash, so an edited, inserted, reordered or deleted row (even the last o
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, String, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from returnhub.access.models import AccessLogEntry
@@ -95,21 +95,13 @@ def append_access(connection: Connection, record: AccessRecord, *, clock: Clock)
         head = connection.execute(_LOCK_HEAD).one()
     prev_hash, count = head
     occurred_at = clock.now()
+    record = as_stored(record)
     digest = access_digest(prev_hash, occurred_at, record)
     inserted = connection.execute(
         _INSERT_ENTRY,
         {
+            **{name: getattr(record, name) for name in _RECORD_FIELDS},
             "occurred_at": occurred_at,
-            "user_name": record.user_name[:64],
-            "role": record.role[:32],
-            "method": record.method[:8],
-            "route": record.route[:200],
-            "path": record.path[:500],
-            "query": record.query[:500],
-            "case_reference": record.case_reference,
-            "client": record.client[:64],
-            "outcome": record.outcome,
-            "status": record.status,
             "prev_hash": prev_hash,
             "hash": digest,
         },
@@ -119,6 +111,33 @@ def append_access(connection: Connection, record: AccessRecord, *, clock: Clock)
     entry_id = int(key[0])
     connection.execute(_ADVANCE_HEAD, {"entry_id": entry_id, "digest": digest, "new_count": count + 1})
     return entry_id
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(AccessRecord))
+#: Each text column's length: a value is cut to it BEFORE it is hashed, so the hash covers exactly what is
+#: stored (a longer path or query once broke the chain at its entry, and hid every later change).
+_LENGTHS: dict[str, int] = {
+    c.name: int(c.type.length) for c in _log.columns if isinstance(c.type, String) and c.type.length
+}
+
+
+def _storable(value: str, length: int) -> str:
+    # No database stores a NUL in text (PostgreSQL refuses it) and UTF-8 has no lone surrogates: both
+    # are replaced, so that what a request carried can always be logged.
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "\ufffd")[:length]
+
+
+def as_stored(record: AccessRecord) -> AccessRecord:
+    """The record as the log stores it: each text cut to its column's length, unstorable characters
+    replaced. Hashing this (not the request's own values) is what makes the chain verify."""
+    changes: dict[str, Any] = {}
+    for name, length in _LENGTHS.items():
+        value = getattr(record, name, None)
+        if isinstance(value, str) and (len(value) > length or not value.isascii() or "\x00" in value):
+            changes[name] = _storable(value, length)
+    return replace(record, **changes) if changes else record
 
 
 def _create_head(connection: Connection) -> None:
