@@ -43,6 +43,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_LAST_CODE_POINT = 0x10FFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, in code-point order (SQLite's
+    binary collation compares UTF-8 bytes, which keeps that order), or None if there is none.
+
+    The last character is bumped by one; a last character that is already the last code point (U+10FFFF)
+    cannot be, so it is dropped and the one before it bumped; the surrogates are skipped, as no string
+    can hold them.
+    """
+    text = prefix.rstrip(chr(_LAST_CODE_POINT))
+    if not text:
+        return None
+    following = ord(text[-1]) + 1
+    if following in _SURROGATES:
+        following = _SURROGATES.stop
+    return text[:-1] + chr(following)
+
+
 def _fold(text: str) -> str:
     """Case and accents folded: ``Ibrāhīm`` -> ``ibrahim``."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -84,8 +105,9 @@ def search_cases(
         if session.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE ignores case, so it cannot use the reference index; a range over the binary
             # collation can: every reference starting with "RH012" lies in ["RH012", "RH013").
-            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            query = query.where(p.reference >= prefix, p.reference < following)
+            query = query.where(p.reference >= prefix)
+            if (following := prefix_upper_bound(prefix)) is not None:
+                query = query.where(p.reference < following)
         else:
             query = query.where(p.reference.startswith(prefix, autoescape=True))
     if born is not None:
@@ -102,8 +124,9 @@ def search_cases(
         lowered = _fold(name)
         if session.get_bind().dialect.name == "sqlite":
             # A range over lower(family_name) uses its expression index; ILIKE would read every row.
-            following = lowered[:-1] + chr(ord(lowered[-1]) + 1)
-            query = query.where(func.lower(p.family_name) >= lowered, func.lower(p.family_name) < following)
+            query = query.where(func.lower(p.family_name) >= lowered)
+            if (following := prefix_upper_bound(lowered)) is not None:
+                query = query.where(func.lower(p.family_name) < following)
         else:
             query = query.where(func.lower(p.family_name).startswith(lowered, autoescape=True))
     if after:

@@ -33,6 +33,7 @@ from returnhub.casework.store import (
     append_event,
     get_person,
 )
+from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.core.time import utc
@@ -252,7 +253,7 @@ def create_transfer(
         raise InvalidInput(f"min_load must be between 1 and the seats ({seats}), not {min_load}")
     if escorts < 0:
         raise InvalidInput("escorts cannot be negative")
-    departs_at = utc(departs_at)
+    departs_at = bounds.check_departure(departs_at, clock.now())
     if departs_at <= clock.now():
         raise InvalidInput("a transfer must be planned for a time in the future")
     site = hub_on(session, hub.upper(), departs_at.date())

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, object_session
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.state import LegalEvent, fold_as_of
 from returnhub.casework.store import AppendResult, append_event, case_state
+from returnhub.core import bounds
 from returnhub.core.clock import Clock, SystemClock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.core.time import utc
@@ -553,6 +554,7 @@ def run_screening(
     terms_provider: AgreementTermsProvider | None = None,
 ) -> Screening:
     """Screen the caseload and store the result with the pack's version (in the caller's transaction)."""
+    bounds.check_screening_day(as_of, clock.today())
     run = screen(session, pack=pack, stage=stage, as_of=as_of, terms_provider=terms_provider)
     buffer = io.BytesIO()
     run.results.write_parquet(buffer, compression="zstd")
