@@ -24,6 +24,7 @@ from returnhub.core.clock import Clock
 from returnhub.core.crypto import FieldCipher, default_field_cipher
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.people.models import Person
+from returnhub.people.names import folded_name
 
 EVENTS_LEDGER = "events"
 
@@ -345,6 +346,7 @@ def projection_row(person: PersonLike, state: CaseState, updated_at: datetime) -
         family_unit_id=person.family_unit_id,
         family_name=person.family_name,
         given_name=person.given_name,
+        name_folded=folded_name(person.given_name, person.family_name),
         updated_at=updated_at,
     )
     return row
@@ -363,6 +365,7 @@ STATE_COLUMNS = [
         "family_unit_id",
         "family_name",
         "given_name",
+        "name_folded",
         "updated_at",
         "review_decisions",
         "retracted_sequences",
