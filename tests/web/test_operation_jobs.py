@@ -21,7 +21,7 @@ from returnhub.operations.transfers import add_to_manifest, create_transfer, sho
 from returnhub.partners.seed import seed_partners
 from tests.operations.conftest import HUB, eligible_person
 
-from .pages import held, outcome, page_client
+from .pages import held, outcome, page_client, settled
 
 PEOPLE = [f"RH{i:07d}" for i in range(1, 6)]
 
@@ -50,6 +50,16 @@ def world(runtime: Runtime, clock: FixedClock) -> str:
         return transfer.reference
 
 
+@pytest.fixture(params=["inline", "behind its progress page"])
+def inline_wait(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways a page job can end: within the request's wait, or (as on a loaded machine) after it,
+    behind its progress page. The tests follow either to the same outcome."""
+    from returnhub.web.ui import jobs
+
+    if request.param != "inline":
+        monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.0)
+
+
 def _events(runtime: Runtime) -> int:
     with unit_of_work(runtime.engine, read_only=True) as s:
         return int(s.execute(select(func.count()).select_from(StoredEvent)).scalar_one())
@@ -72,7 +82,7 @@ def _listed(runtime: Runtime, reference: str, clock: FixedClock) -> None:
 
 
 def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_writes_nothing(
-    runtime: Runtime, clock: FixedClock, world: str
+    runtime: Runtime, clock: FixedClock, world: str, inline_wait: None
 ) -> None:
     with unit_of_work(runtime.engine) as s:
         plan_id = planning.compute_plan(
@@ -82,20 +92,27 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
     with page_client(runtime, "operations_planner") as planner:
         # Check your answers is still the step before.
         assert "Check before you approve the plan" in planner.get(f"/ui/plans/{plan_id}?confirm=approve").text
-        approved = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False)
+        # Followed to its outcome whether it ended within the inline wait or behind a progress page.
+        approved = settled(
+            planner,
+            planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False),
+        )
         assert approved.status_code == 303
         assert approved.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
         assert "The plan was approved" in planner.get(approved.headers["location"]).text
         assert _plan_status(runtime, plan_id) == "approved"
         after = _events(runtime)
         assert after > before  # the people were listed through the gate: their allocation events
-        again = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}))
+        again = settled(
+            planner,
+            planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False),
+        )
         assert again.status_code == 409 and "approved" in again.text
         assert _events(runtime) == after
 
 
 def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
-    runtime: Runtime, clock: FixedClock, world: str
+    runtime: Runtime, clock: FixedClock, world: str, inline_wait: None
 ) -> None:
     _listed(runtime, world, clock)
     with page_client(runtime, "operations_planner") as planner:
@@ -104,16 +121,24 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         version = int(str(_transfer(runtime, world)["version"]))
         # A stale version is refused on the transfer page, with its message, and nothing is written.
         before = _events(runtime)
-        stale = planner.post(
-            f"/ui/transfers/{world}/lock", data=planner.form({"expected_version": str(version - 1)})
+        stale = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/lock",
+                data=planner.form({"expected_version": str(version - 1)}),
+                follow_redirects=False,
+            ),
         )
         assert stale.status_code == 409 and "govuk-error-summary" in stale.text
         assert "someone else changed it" in stale.text
         assert _transfer(runtime, world)["status"] == "planned" and _events(runtime) == before
-        locked = planner.post(
-            f"/ui/transfers/{world}/lock",
-            data=planner.form({"expected_version": str(version)}),
-            follow_redirects=False,
+        locked = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/lock",
+                data=planner.form({"expected_version": str(version)}),
+                follow_redirects=False,
+            ),
         )
         assert (
             locked.status_code == 303 and locked.headers["location"] == f"/ui/transfers/{world}?done=locked"
@@ -121,13 +146,19 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         assert "The manifest was locked." in planner.get(locked.headers["location"]).text
         assert _transfer(runtime, world)["status"] == "locked"
         # Locking twice is refused: only a planned manifest can be locked.
-        twice = planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}))
+        twice = settled(
+            planner,
+            planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}), follow_redirects=False),
+        )
         assert twice.status_code == 409 and "only a planned manifest can be locked" in twice.text
         before = _events(runtime)
-        departed = planner.post(
-            f"/ui/transfers/{world}/depart",
-            data=planner.form({"expected_version": str(_transfer(runtime, world)["version"])}),
-            follow_redirects=False,
+        departed = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/depart",
+                data=planner.form({"expected_version": str(_transfer(runtime, world)["version"])}),
+                follow_redirects=False,
+            ),
         )
         assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
         assert _transfer(runtime, world)["status"] == "departed"
