@@ -258,3 +258,114 @@ def test_a_slow_approval_shows_its_progress_on_the_plan_page(
         done = outcome(planner, started.headers["location"])
         assert done.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
         assert _plan_status(runtime, plan_id) == "approved"
+
+
+def _someone_else_writes(runtime: Runtime, clock: FixedClock, reference: str) -> None:
+    """Another user registers a person and records an event: on SQLite this needs the write lock at once."""
+    from datetime import date
+
+    from tests.casework.helpers import add_person, record
+
+    with unit_of_work(runtime.engine) as s:
+        add_person(s, reference)
+        record(s, clock, reference, "asylum_claim_lodged", date(2024, 1, 5))
+
+
+def _paused_after(work: object, reached: threading.Event, release: threading.Event) -> object:
+    """The work done, then held: the job stops between its steps until the test lets it go on."""
+
+    def _pause(*args: object, **kwargs: object) -> object:
+        result = work(*args, **kwargs)  # type: ignore[operator]
+        reached.set()
+        release.wait(timeout=60)
+        return result
+
+    return _pause
+
+
+def _paused_before(work: object, reached: threading.Event, release: threading.Event) -> object:
+    def _pause(*args: object, **kwargs: object) -> object:
+        reached.set()
+        release.wait(timeout=60)
+        return work(*args, **kwargs)  # type: ignore[operator]
+
+    return _pause
+
+
+@pytest.mark.parametrize("job", ["screening", "approval", "lock"])
+def test_other_users_write_while_a_page_job_runs(
+    runtime: Runtime, clock: FixedClock, world: str, monkeypatch: pytest.MonkeyPatch, job: str
+) -> None:
+    """A page job holds no write lock while it reads and judges (SQLite has one): screening judges the
+    caseload read-only, approval writes a batch of families at a time, a lock judges its manifest before
+    it writes. Held between its steps, the job lets another user's write through, then ends as before."""
+    from returnhub.operations import transfers
+    from returnhub.safeguards import service as safeguards
+    from returnhub.web.ui import jobs
+
+    reached, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.0)
+    if job == "screening":
+        monkeypatch.setattr(safeguards, "screen", _paused_after(safeguards.screen, reached, release))
+        role, path = "senior_caseworker", "/ui/screenings"
+    elif job == "approval":
+        monkeypatch.setattr(
+            planning, "list_families", _paused_before(planning.list_families, reached, release)
+        )
+        with unit_of_work(runtime.engine) as s:
+            plan_id = planning.compute_plan(
+                s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+            )["plan_id"]
+        role, path = "operations_planner", f"/ui/plans/{plan_id}/approve"
+    else:
+        _listed(runtime, world, clock)
+        monkeypatch.setattr(
+            transfers, "prepare_check", _paused_after(transfers.prepare_check, reached, release)
+        )
+        role, path = "operations_planner", f"/ui/transfers/{world}/lock"
+    with page_client(runtime, role) as user:
+        started = user.post(path, data=user.form({}), follow_redirects=False)
+        assert reached.wait(timeout=60), "the job never reached its pause"
+        before = _events(runtime)
+        _someone_else_writes(runtime, clock, "RH0000077")  # would wait for the lock if the job held it
+        assert _events(runtime) == before + 1
+        release.set()
+        done = settled(user, started)
+        assert done.status_code == 303 and "done=" in done.headers["location"], done.text[:300]
+    if job == "approval":
+        assert _plan_status(runtime, plan_id) == "approved"
+    elif job == "lock":
+        assert _transfer(runtime, world)["status"] == "locked"
+
+
+def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    """A judgement made ahead of the write is used only while the family's record is unchanged."""
+    from returnhub.operations import transfers
+    from tests.casework.helpers import record
+
+    _listed(runtime, world, clock)
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        prepared = transfers.prepare_check(s, world, "manifest_lock", clock=clock)
+    assert {o.outcome for _, o in prepared.outcomes.values()} == {"eligible"}
+    # Pretend the read found two people barred; one of them then has a (harmless) fact recorded.
+    fake = transfers.GateOutcome(PEOPLE[0], "barred", ["R4"], "judged barred before the write")
+    stale = transfers.PreparedCheck(
+        prepared.transfer,
+        prepared.stage,
+        {
+            **prepared.outcomes,
+            PEOPLE[0]: (prepared.outcomes[PEOPLE[0]][0], fake),
+            PEOPLE[1]: (prepared.outcomes[PEOPLE[1]][0], fake),
+        },
+    )
+    with unit_of_work(runtime.engine) as s:
+        record(s, clock, PEOPLE[1], "fitness_to_fly_assessed", clock.today(), {"fit": True})
+    with unit_of_work(runtime.engine) as s:
+        result = transfers.lock_manifest(s, world, clock=clock, recorded_by="planner", prepared=stale)
+    # The unchanged judgement stood; the changed record was judged again, on the latest facts.
+    assert [r["reference"] for r in result.removed] == [PEOPLE[0]]
+    assert PEOPLE[1] in {
+        e["reference"] for e in _transfer(runtime, world)["manifest"] if e["state"] == "listed"
+    }  # type: ignore[attr-defined]

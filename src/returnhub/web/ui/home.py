@@ -104,10 +104,13 @@ def _day(value: str) -> date | None:
 
 
 def _screen(engine: Any, pack: str, clock: Any, created_by: str) -> None:
-    with unit_of_work(engine) as session:  # the job's own transaction, committed when it ends
-        safeguards.run_screening(
-            session, pack=pack, stage="hub_referral", as_of=clock.today(), clock=clock, created_by=created_by
-        )
+    """Read and judge the caseload in a read-only transaction, then store the result in a short write
+    transaction: on SQLite the database's one write lock is held only for the insert, not the screening."""
+    today = clock.today()
+    with unit_of_work(engine, read_only=True) as session:
+        run = safeguards.screen(session, pack=pack, stage="hub_referral", as_of=today)
+    with unit_of_work(engine) as session:
+        safeguards.store_screening(session, run, as_of=today, clock=clock, created_by=created_by)
 
 
 @router.post("/screenings", response_model=None)
