@@ -234,6 +234,7 @@ def test_the_review_queue_names_the_rule_each_case_waits_on(
             # The id with its title: "R12P: Hub country unsafe for a profile …".
             assert rule_label(rule) in html.unescape(queue) and rule_label(rule) != rule
         assert "a rule needs a senior caseworker" not in queue
+        assert "waiting since today" in queue  # how long: its latest fact was recorded today
 
 
 def test_a_slow_approval_shows_its_progress_on_the_plan_page(
@@ -369,3 +370,32 @@ def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
     assert PEOPLE[1] in {
         e["reference"] for e in _transfer(runtime, world)["manifest"] if e["state"] == "listed"
     }  # type: ignore[attr-defined]
+
+
+def test_the_departure_check_warns_of_a_load_under_the_minimum_and_departing_accepts_it(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    from returnhub.operations.transfers import lock_manifest
+
+    with unit_of_work(runtime.engine) as s:
+        for person in PEOPLE[:2]:  # two people; the transfer's minimum is four
+            add_to_manifest(s, world, person, clock=clock, recorded_by="planner")
+    with unit_of_work(runtime.engine) as s:
+        lock_manifest(s, world, clock=clock, recorded_by="planner")
+    with page_client(runtime, "operations_planner") as planner:
+        check = planner.get(f"/ui/transfers/{world}?confirm=depart").text
+        warning = check.split('id="under-minimum"')[1].split("</div>")[0]
+        assert "Only 2 people are on the manifest, under this transfer" in html.unescape(warning)
+        assert "minimum of 4" in warning and "Accept the lower load and depart" in check
+        before = _events(runtime)
+        departed = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/depart",
+                data=planner.form({"accept_under_minimum": "yes"}),
+                follow_redirects=False,
+            ),
+        )
+        assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
+        assert _events(runtime) == before + 2
+    assert _transfer(runtime, world)["status"] == "departed"

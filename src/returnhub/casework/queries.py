@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
@@ -15,6 +15,7 @@ from returnhub.casework.state import CASE_STATUSES, fold_as_of
 from returnhub.casework.store import get_person, load_events, to_legal_event, utc
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
+from returnhub.people.models import Person
 from returnhub.people.names import fold
 
 SUMMARY_COLUMNS = (
@@ -98,6 +99,22 @@ def search_cases(
         query = query.where(p.reference.in_(list(among)))
     rows = session.execute(query).mappings().all()
     return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+
+
+def last_recorded(session: Session, references: Collection[str]) -> dict[str, datetime]:
+    """When the system last learnt something about each case (its latest event's ``recorded_at``): how long
+    a case in a queue has waited with nothing new. At most ``MAX_AMONG`` references."""
+    if not references:
+        return {}
+    if len(references) > MAX_AMONG:
+        raise InvalidInput(f"at most {MAX_AMONG} references at a time")
+    rows = session.execute(
+        select(Person.reference, func.max(StoredEvent.recorded_at))
+        .join(StoredEvent, StoredEvent.case_id == Person.id)
+        .where(Person.reference.in_(list(references)))
+        .group_by(Person.reference)
+    ).all()
+    return {reference: utc(at) for reference, at in rows if at is not None}
 
 
 def event_to_dict(row: StoredEvent) -> dict[str, Any]:

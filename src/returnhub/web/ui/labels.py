@@ -304,6 +304,17 @@ def when(value: Any) -> str:
     return f"{day(moment)} at {clock_time(moment)}"
 
 
+def days_ago(value: Any, today: date) -> str:
+    """How long ago a day was, in words: ``today``, ``1 day``, ``12 days`` (a later day: ``not yet``)."""
+    found = _as_date(value)
+    if found is None:
+        return "–"
+    days = (today - found).days
+    if days < 0:
+        return "not yet"
+    return "today" if days == 0 else f"{number(days)} day{'s' if days != 1 else ''}"
+
+
 def money(value: Any) -> str:
     """Pounds: ``£1,234`` (pence only when there are any)."""
     if value is None or value == "":
