@@ -33,6 +33,7 @@ from returnhub.core.errors import InvalidInput, NotFound, StateConflict, Version
 from returnhub.core.ledger import LedgerHead
 from returnhub.core.time import canonical_stored_time, canonical_time, utc
 from returnhub.people.models import Person
+from returnhub.people.names import folded_name
 
 EVENTS_LEDGER = "events"
 
@@ -360,6 +361,7 @@ def projection_row(person: PersonLike, state: CaseState, updated_at: datetime) -
         family_unit_id=person.family_unit_id,
         family_name=person.family_name,
         given_name=person.given_name,
+        name_folded=folded_name(person.given_name, person.family_name),
         updated_at=updated_at,
     )
     return row
@@ -378,6 +380,7 @@ STATE_COLUMNS = [
         "family_unit_id",
         "family_name",
         "given_name",
+        "name_folded",
         "updated_at",
         "review_decisions",
         "retracted_sequences",

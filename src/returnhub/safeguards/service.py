@@ -553,9 +553,20 @@ def run_screening(
     created_by: str,
     terms_provider: AgreementTermsProvider | None = None,
 ) -> Screening:
-    """Screen the caseload and store the result with the pack's version (in the caller's transaction)."""
+    """Screen the caseload and store the result with the pack's version (in the caller's transaction).
+
+    A caller that must not hold a write lock while the caseload is read (a page job on SQLite) calls
+    ``screen`` in a read-only transaction and ``store_screening`` in a short write transaction instead."""
     bounds.check_screening_day(as_of, clock.today())
     run = screen(session, pack=pack, stage=stage, as_of=as_of, terms_provider=terms_provider)
+    return store_screening(session, run, as_of=as_of, clock=clock, created_by=created_by)
+
+
+def store_screening(
+    session: Session, run: ScreeningRun, *, as_of: date, clock: Clock, created_by: str
+) -> Screening:
+    """Store a finished screening (``screen``'s result) with its pack's version (caller's transaction)."""
+    bounds.check_screening_day(as_of, clock.today())
     buffer = io.BytesIO()
     run.results.write_parquet(buffer, compression="zstd")
     rule_ids = {r.id for r in run.pack.rules_for(run.stage)}
