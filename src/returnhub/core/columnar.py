@@ -44,7 +44,8 @@ def read_columns(
     *,
     order_by: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """The columns named by ``schema`` of every row of ``table``, typed as ``schema`` says, in ``order_by``.
+    """The columns named by ``schema`` of every row of ``table``, typed as ``schema`` says, sorted by
+    ``order_by`` (by Polars: text in byte order, which for codes and references is the database's order).
 
     Reads in the caller's transaction (see the module's notes for SQLite's connectorx path).
     """
@@ -56,24 +57,26 @@ def read_columns(
     connection = bind.connection() if isinstance(bind, Session) else bind
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        return _postgres_copy(connection, table, schema, order_by)
-    if dialect == "sqlite":
+        frame = _postgres_copy(connection, table, schema)
+    elif dialect == "sqlite":
         path = _sqlite_file_untouched(connection)
         if path is not None:
-            return _sqlite_connectorx(path, table, schema, order_by)
-        return _sqlite_cursor(connection, table, schema, order_by)
-    raise ValueError(f"no column-wise reader for {dialect}")
+            frame = _sqlite_connectorx(path, table, schema)
+        else:
+            frame = _sqlite_cursor(connection, table, schema)
+    else:
+        raise ValueError(f"no column-wise reader for {dialect}")
+    return frame.sort(list(order_by)) if order_by else frame
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _select(table: Table, expressions: Sequence[str], order_by: Sequence[str]) -> str:
-    sql = f"SELECT {', '.join(expressions)} FROM {_quote(table.name)}"
-    if order_by:
-        sql += " ORDER BY " + ", ".join(_quote(c) for c in order_by)
-    return sql
+def _select(table: Table, expressions: Sequence[str]) -> str:
+    # No ORDER BY: the rows are sorted by Polars (in parallel) after the read. SQLite would walk an index
+    # and fetch each row from its page out of order; PostgreSQL would sort on one core.
+    return f"SELECT {', '.join(expressions)} FROM {_quote(table.name)}"
 
 
 def _typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
@@ -86,9 +89,7 @@ def _typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFra
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _postgres_copy(
-    connection: Connection, table: Table, schema: Mapping[str, pl.DataType], order_by: Sequence[str]
-) -> pl.DataFrame:
+def _postgres_copy(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     expressions = []
     wire: dict[str, pl.DataType] = {}
     for name, dtype in schema.items():
@@ -102,7 +103,7 @@ def _postgres_copy(
         else:
             expressions.append(column)
             wire[name] = dtype
-    sql = f"COPY ({_select(table, expressions, order_by)}) TO STDOUT (FORMAT csv)"
+    sql = f"COPY ({_select(table, expressions)}) TO STDOUT (FORMAT csv)"
     raw: Any = connection.connection.dbapi_connection
     chunks = []
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
@@ -144,12 +145,10 @@ def _sqlite_file_untouched(connection: Connection) -> str | None:
     return str(path)
 
 
-def _sqlite_connectorx(
-    path: str, table: Table, schema: Mapping[str, pl.DataType], order_by: Sequence[str]
-) -> pl.DataFrame:
+def _sqlite_connectorx(path: str, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     import connectorx as cx
 
-    sql = _select(table, [_quote(n) for n in schema], order_by)
+    sql = _select(table, [_quote(n) for n in schema])
     arrow = cx.read_sql(f"sqlite://{path}", sql, return_type="arrow")
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
@@ -167,11 +166,9 @@ def _sqlite_connectorx(
     )
 
 
-def _sqlite_cursor(
-    connection: Connection, table: Table, schema: Mapping[str, pl.DataType], order_by: Sequence[str]
-) -> pl.DataFrame:
+def _sqlite_cursor(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     raw: Any = connection.connection.dbapi_connection
-    rows = raw.execute(_select(table, [_quote(n) for n in schema], order_by)).fetchall()
+    rows = raw.execute(_select(table, [_quote(n) for n in schema])).fetchall()
     if not rows:
         return pl.DataFrame(schema=dict(schema))
     columns = list(zip(*rows, strict=True))

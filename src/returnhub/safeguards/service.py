@@ -563,6 +563,12 @@ def run_screening(
 ) -> Screening:
     """Screen the caseload and store the result with the pack's version (in the caller's transaction)."""
     run = screen(session, pack=pack, stage=stage, as_of=as_of, terms_provider=terms_provider)
+    return store_screening(session, run, clock=clock, created_by=created_by)
+
+
+def store_screening(session: Session, run: ScreeningRun, *, clock: Clock, created_by: str) -> Screening:
+    """Store a screening's per-case outcomes (Parquet) and summary as one row (in the caller's transaction)."""
+    as_of = run.as_of
     buffer = io.BytesIO()
     run.results.write_parquet(buffer, compression="zstd")
     rule_ids = {r.id for r in run.pack.rules_for(run.stage)}
