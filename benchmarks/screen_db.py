@@ -100,9 +100,12 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--runs", type=int, default=3, help="Timed runs; the median is reported.")
+    parser.add_argument("--url", help="An existing, populated database instead of the benchmark's own.")
     args = parser.parse_args()
 
-    if args.database == "sqlite":
+    if args.url:
+        url = args.url
+    elif args.database == "sqlite":
         url = _common.sqlite_database(args.persons)
     else:
         url = postgres_database(args.persons)
@@ -149,7 +152,7 @@ def main() -> None:
         median["seconds"],
         "raw_driver_read_into_arrow",
         reference,
-        database=args.database,
+        database=create_engine(url).dialect.name,
         target_seconds_at_1m=3.0,
         extrapolated_seconds_at_1m=round(median["seconds"] * 1_000_000 / cases, 2),
         cpu_seconds=round(median["cpu_seconds"], 3),
