@@ -275,17 +275,19 @@ def calibrate_command(
         if json_output:
             _print_json({"out": str(out), **calibration.to_yaml_data()})
             return
-        table = Table(title="Back-test: simulated against published", title_justify="left")
-        for column in ("year", "series", "published", "simulated p5", "p50", "p95", "note"):
+        table = Table(title="Back-test: simulated (median) against published", title_justify="left")
+        for column in ("period", "series", "simulated", "published", "error", "bound", "within", "note"):
             table.add_column(column)
         for row in calibration.backtest.iter_rows(named=True):
+            within = abs(row["relative_error_p50"]) <= row["bound"]
             table.add_row(
-                str(row["year"]),
+                row["period"],
                 row["series"],
-                _number(row["published"]),
-                _number(row["simulated_p5"]),
                 _number(row["simulated_p50"]),
-                _number(row["simulated_p95"]),
+                _number(row["published"]),
+                f"{row['relative_error_p50']:+.1%}",
+                f"±{row['bound']:.0%} ({'fitted' if row['fitted'] else 'not fitted'})",
+                "yes" if within else "NO",
                 row["note"],
             )
         _stdout.print(table)

@@ -46,6 +46,9 @@ DEFAULT_BLOCK_SIZE = 500
 FLOWS = (
     "arrivals",
     "claims_withdrawn",
+    "withdrawn_reentered",
+    "withdrawn_departed",
+    "withdrawn_absconded",
     "initial_decisions",
     "initial_grants",
     "initial_refusals",
@@ -78,9 +81,11 @@ MONEY_SERIES = (
     "cost_hub_payments",
     "cost_total",
 )
-# Ways of leaving the system for good; "hub_returned_to_sending_state" is not one (people come back).
+# Ways of leaving the system for good; "hub_returned_to_sending_state" and "withdrawn_reentered"
+# are not (people come back).
 EXITS = (
-    "claims_withdrawn",
+    "withdrawn_departed",
+    "withdrawn_absconded",
     "initial_grants",
     "appeals_allowed",
     "voluntary_returns",
@@ -380,6 +385,9 @@ def _simulate_block(
     abscond_given_neither = _conditional(
         np.full(n, c.absconding_rate), c.voluntary_return_rate + c.enforced_return_rate
     )
+    departure_given_not_reentered = float(
+        _conditional(np.array([c.withdrawal_departure]), np.array([c.withdrawal_reentry]))[0]
+    )
     hub_exit = c.hub_onward_rate + c.hub_sending_state_rate + c.hub_absconding_rate
     onward_given_exit = np.where(hub_exit > 0, c.hub_onward_rate / np.where(hub_exit > 0, hub_exit, 1.0), 0.0)
     sending_given_not_onward = _conditional(
@@ -407,6 +415,10 @@ def _simulate_block(
         decided = concluded - withdrawn
         grants = decisions_rng.binomial(decided, c.grant_rate[t])
         refusals = decided - grants
+        # A withdrawal has a route: back into the queue, a departure, or lost contact.
+        reentered = decisions_rng.binomial(withdrawn, c.withdrawal_reentry)
+        departed = decisions_rng.binomial(withdrawn - reentered, departure_given_not_reentered)
+        withdrawn_absconded = withdrawn - reentered - departed
 
         # Appeal window, then the tribunal.
         settled = appeals_rng.binomial(refused, c.appeal_window_exit)
@@ -470,7 +482,7 @@ def _simulate_block(
             hub_by_nationality = occupancy_by_nationality.sum(axis=1)
             hub_occupancy[:, t, :] = occupancy
 
-        awaiting = awaiting - concluded + arrivals
+        awaiting = awaiting - concluded + arrivals + reentered
         refused = refused - settled + refusals
         pending = pending - determined + lodged
         eligible = candidates + newly_eligible
@@ -481,6 +493,9 @@ def _simulate_block(
         month = {
             "arrivals": arrivals,
             "claims_withdrawn": withdrawn,
+            "withdrawn_reentered": reentered,
+            "withdrawn_departed": departed,
+            "withdrawn_absconded": withdrawn_absconded,
             "initial_decisions": decided,
             "initial_grants": grants,
             "initial_refusals": refusals,

@@ -102,6 +102,8 @@ class CompiledScenario:
     arrival_mean: FloatArray  # (months, N): expected arrivals before any deterrence effect
     decision_capacity: IntArray  # (months,)
     withdrawal_share: FloatArray  # (months,)
+    withdrawal_reentry: float  # of the withdrawn: back in the queue the next month
+    withdrawal_departure: float  # of the withdrawn: leave the UK (asylum-related voluntary return)
     grant_rate: FloatArray  # (months, N)
     appeal_rate: FloatArray  # (N,)
     appeal_allowed_rate: FloatArray  # (N,)
@@ -292,6 +294,8 @@ def compile_scenario(
         arrival_mean=arrival_mean,
         decision_capacity=capacity,
         withdrawal_share=withdrawal,
+        withdrawal_reentry=scenario.decisions.withdrawal_reentry_share,
+        withdrawal_departure=scenario.decisions.withdrawal_departure_share,
         grant_rate=grant_rate,
         appeal_rate=np.array([r.appeal_rate for r in resolved]),
         appeal_allowed_rate=np.array([r.appeal_allowed_rate for r in resolved]),
