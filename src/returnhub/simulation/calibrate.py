@@ -495,7 +495,7 @@ def calibrate(
     overrides["accommodation.supported_share_in_process"] = round(supported, 4)
     calibrated = scenario.with_overrides(overrides)
 
-    fitted = {
+    fitted: dict[str, dict[str, Any]] = {
         "arrivals_per_year": {"value": targets.claims_2024.value, "source": targets.claims_2024.cite()},
         "arrivals_scale": {
             "value": round(arrivals_scale, 6),
