@@ -46,9 +46,6 @@ EXPECTED = [
     ("detention_places", 1000, "enforced_returns", +1),
     ("voluntary_incentive", 2000, "voluntary_returns", +1),
     ("hub_places", 1000, "hub_onward_returns", +1),
-    ("deterrence", 1.0, "arrivals", -1),
-    ("deterrence", 1.0, "voluntary_returns", +1),
-    ("deterrence", 1.0, "withdrawn_reentered", -1),
     ("anti_smuggling", 300, "arrivals", -1),
 ]
 
@@ -62,6 +59,19 @@ def test_each_lever_moves_its_output_the_expected_way(
     assert change * direction > 0, (lever, output, change)
     if lever != "deterrence":
         assert lever_costs(moved, {lever: setting})[lever].sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("output", "direction"), [("arrivals", -1), ("voluntary_returns", +1), ("withdrawn_reentered", -1)]
+)
+def test_deterrence_acts_through_both_channels_only_with_something_to_deter(
+    output: str, direction: int
+) -> None:
+    with_hub = _run({"hub_places": 1000})
+    deterred = _run({"hub_places": 1000, "deterrence": 1.0})
+    assert (total(deterred, output) - total(with_hub, output)) * direction > 0
+    alone = _run({"deterrence": 1.0})
+    assert total(alone, output) == total(BASE, output)
 
 
 def test_backlog_falls_with_caseworkers_and_charters_need_detention_places() -> None:

@@ -46,6 +46,10 @@ class Lever:
     effect: str  # what one unit does, with the range drawn per replication
     evidence: str
     cost: str
+    phrase: str = "{value:,.0f}"  # the setting in plain words
+
+    def describe(self, value: float) -> str:
+        return self.phrase.format(value=value, percent=value * 100, millions=value)
 
 
 LEVERS: dict[str, Lever] = {
@@ -63,6 +67,7 @@ LEVERS: dict[str, Lever] = {
                 "12,424 claims concluded a month (calibrate) sets the scale"
             ),
             cost="£50,000 a year each (ASSUMPTION: salary and on-costs)",
+            phrase="{value:,.0f} more caseworkers",
         ),
         Lever(
             key="returns_agreements",
@@ -80,6 +85,7 @@ LEVERS: dict[str, Lever] = {
                 "(research §3.3), so acceptance well below 100% is the norm"
             ),
             cost="£20m a year per agreement (ASSUMPTION: aid and partnership package)",
+            phrase="{value:,.0f} new returns agreements",
         ),
         Lever(
             key="detention_places",
@@ -97,6 +103,7 @@ LEVERS: dict[str, Lever] = {
                 "is an ASSUMPTION"
             ),
             cost="£120 a place a day (ASSUMPTION) and £3,000 in escorts per removal (ASSUMPTION)",
+            phrase="{value:,.0f} more detention places",
         ),
         Lever(
             key="charter_flights",
@@ -110,6 +117,7 @@ LEVERS: dict[str, Lever] = {
                 "seats filled per flight are an ASSUMPTION"
             ),
             cost="£250,000 a flight (ASSUMPTION)",
+            phrase="{value:,.0f} more charter flights a month",
         ),
         Lever(
             key="voluntary_incentive",
@@ -123,6 +131,7 @@ LEVERS: dict[str, Lever] = {
                 "amount is an ASSUMPTION"
             ),
             cost="the payment, to everyone who leaves voluntarily (also those who would have left anyway)",
+            phrase="£{value:,.0f} paid for each voluntary return",
         ),
         Lever(
             key="hub_places",
@@ -144,6 +153,7 @@ LEVERS: dict[str, Lever] = {
                 "£92 a place a day (csv: italy_albania_cost_per_day_cpr 108.04 EUR at an ASSUMED 0.85) and "
                 "£20,000 per transfer (csv: rwanda_payment_per_person_relocated)"
             ),
+            phrase="a return hub of {value:,.0f} places",
         ),
         Lever(
             key="deterrence",
@@ -157,9 +167,11 @@ LEVERS: dict[str, Lever] = {
             ),
             evidence=(
                 "ASSUMPTION, not evidence: the 15 May 2025 announcement names both mechanisms; no published "
-                "estimate, so every range starts at zero"
+                "estimate, so every range starts at zero. It acts only when the mix holds something to be "
+                "deterred by (a hub, detention places or a returns agreement)"
             ),
             cost="none counted here (it is a side effect of the other levers)",
+            phrase="deterrence at {percent:.0f}% of the assumed effect",
         ),
         Lever(
             key="anti_smuggling",
@@ -174,6 +186,7 @@ LEVERS: dict[str, Lever] = {
                 "zero"
             ),
             cost="the spending itself",
+            phrase="£{millions:,.0f}m a year against smuggling gangs",
         ),
     )
 }
@@ -265,7 +278,10 @@ class LeverEffects:
             voluntary = voluntary * (1.0 + s["voluntary_incentive"] / 1000.0 * response)[:, None]
 
         arrivals_factor = np.ones(rows)
-        if s["deterrence"]:
+        # Deterrence is the credibility of removal: with no hub, detention or agreement in the mix
+        # there is nothing new to be deterred by, so it does nothing on its own.
+        credible = s["hub_places"] > 0 or s["detention_places"] > 0 or s["returns_agreements"] > 0
+        if s["deterrence"] and credible:
             arrivals_factor = 1.0 - s["deterrence"] * _between(u["deterrence_arrivals"], 0.0, 0.10)
             behaviour = s["deterrence"] * _between(u["deterrence_behaviour"], 0.0, 0.5)
             voluntary = voluntary * (1.0 + behaviour)[:, None]
