@@ -256,6 +256,7 @@ def compile_scenario(
         in_scope = names if hub.nationalities == "all" else hub.nationalities
         for name in in_scope:
             hub_scope[j, index[name]] = True
+        fixed_payments[opening:] += hub.fixed_cost_per_month
         for payment in hub.fixed_payments:
             when = month_index(scenario.start_month, payment.month)
             if 0 <= when < horizon:

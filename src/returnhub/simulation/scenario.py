@@ -213,6 +213,9 @@ class Hub(_Strict):
     # csv: rwanda_payment_per_person_relocated (20,000 GBP) is an example; none by default.
     payment_per_transfer: NonNegative = 0.0
     fixed_payments: list[FixedPayment] = Field(default_factory=list)
+    # Running costs that do not depend on places or people (staff, security, charters booked on a
+    # schedule), every month from the opening month. None by default.
+    fixed_cost_per_month: NonNegative = 0.0
 
 
 class Deterrence(_Strict):
@@ -261,6 +264,14 @@ class InitialStocks(_Strict):
     in_hub: dict[str, dict[str, Count]] = Field(default_factory=dict)
 
 
+class SourceNote(_Strict):
+    """One assumption of a scenario in plain words: what, the value used, and where it comes from."""
+
+    what: str = Field(min_length=1)
+    value: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
@@ -281,6 +292,9 @@ class Scenario(_Strict):
     deterrence: Deterrence = Field(default_factory=Deterrence)
     changes: list[Change] = Field(default_factory=list)
     initial: InitialStocks | None = None
+    # The assumptions a reader must see, each with its source ("ASSUMPTION" when there is none);
+    # the simulations pages and the report print them. A file that extends another adds to its list.
+    sources: list[SourceNote] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -443,7 +457,8 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file.
 
     A file may start from another with `extends: other.yaml` (relative to itself): mappings are
-    merged key by key, and anything else (lists included) in the extending file replaces the base.
+    merged key by key, `sources` lists are joined, and anything else (other lists included) in the
+    extending file replaces the base.
     """
     file = Path(path)
     return scenario_from_dict(_read_with_extends(file, ()), source=str(file))
@@ -452,7 +467,9 @@ def load_scenario(path: str | Path) -> Scenario:
 def _merge(base: dict[str, Any], extension: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extension.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key == "sources" and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value
