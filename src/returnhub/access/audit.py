@@ -8,11 +8,11 @@ the last one) is detected by ``verify_access_log`` (``returnhub audit verify --l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, String, insert, select
 from sqlalchemy.orm import Session
 
 from returnhub.access.models import AccessLogEntry
@@ -67,21 +67,6 @@ def access_digest(prev_hash: str, occurred_at: datetime, record: AccessRecord) -
 _INSERT_ENTRY = insert(AccessLogEntry)
 
 
-def _as_stored(record: AccessRecord) -> AccessRecord:
-    """The record cut to its columns' widths, so the hash covers exactly what is stored: a path or query
-    longer than its column still verifies (within the widths, as every ordinary one is, nothing changes)."""
-    return replace(
-        record,
-        user_name=record.user_name[:64],
-        role=record.role[:32],
-        method=record.method[:8],
-        route=record.route[:200],
-        path=record.path[:500],
-        query=record.query[:500],
-        client=record.client[:64],
-    )
-
-
 def append_access(connection: Connection, record: AccessRecord, *, clock: Clock) -> int:
     """Append one entry in the connection's current transaction; returns its id.
 
@@ -91,22 +76,13 @@ def append_access(connection: Connection, record: AccessRecord, *, clock: Clock)
     """
     head = ledger.lock_head(connection, ACCESS_LEDGER)
     occurred_at = clock.now()
-    record = _as_stored(record)
+    record = as_stored(record)
     digest = access_digest(head.last_hash, occurred_at, record)
     inserted = connection.execute(
         _INSERT_ENTRY,
         {
+            **{name: getattr(record, name) for name in _RECORD_FIELDS},
             "occurred_at": occurred_at,
-            "user_name": record.user_name,
-            "role": record.role,
-            "method": record.method,
-            "route": record.route,
-            "path": record.path,
-            "query": record.query,
-            "case_reference": record.case_reference,
-            "client": record.client,
-            "outcome": record.outcome,
-            "status": record.status,
             "prev_hash": head.last_hash,
             "hash": digest,
         },
@@ -116,6 +92,35 @@ def append_access(connection: Connection, record: AccessRecord, *, clock: Clock)
     entry_id = int(key[0])
     ledger.advance_head(connection, ACCESS_LEDGER, ledger.Head(entry_id, digest, head.count + 1))
     return entry_id
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(AccessRecord))
+#: Each text column's length: a value is cut to it BEFORE it is hashed, so the hash covers exactly what is
+#: stored (a longer path or query once broke the chain at its entry, and hid every later change).
+_LENGTHS: dict[str, int] = {
+    c.name: int(c.type.length)
+    for c in AccessLogEntry.__table__.columns
+    if isinstance(c.type, String) and c.type.length
+}
+
+
+def _storable(value: str, length: int) -> str:
+    # No database stores a NUL in text (PostgreSQL refuses it) and UTF-8 has no lone surrogates: both
+    # are replaced, so that what a request carried can always be logged.
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "\ufffd")[:length]
+
+
+def as_stored(record: AccessRecord) -> AccessRecord:
+    """The record as the log stores it: each text cut to its column's length, unstorable characters
+    replaced. Hashing this (not the request's own values) is what makes the chain verify."""
+    changes: dict[str, Any] = {}
+    for name, length in _LENGTHS.items():
+        value = getattr(record, name, None)
+        if isinstance(value, str) and (len(value) > length or not value.isascii() or "\x00" in value):
+            changes[name] = _storable(value, length)
+    return replace(record, **changes) if changes else record
 
 
 def record_access(session: Session, record: AccessRecord, *, clock: Clock) -> int:

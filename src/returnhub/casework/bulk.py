@@ -39,6 +39,7 @@ from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
 from returnhub.core.errors import InvalidInput
+from returnhub.people.names import folded_name
 
 Progress = Callable[[int], None]
 
@@ -309,6 +310,7 @@ _IDENTITY_COLUMNS = (
 
 _PROJECTION_COLUMNS = (
     *_IDENTITY_COLUMNS,
+    "name_folded",
     *STATE_COLUMNS,
     "review_decisions",
     "retracted_sequences",
@@ -339,6 +341,7 @@ def projection_rows(
                 p.family_unit_id,
                 p.family_name,
                 p.given_name,
+                folded_name(p.given_name, p.family_name),
                 *state_values(state),
                 review_decisions_json(state.review_decisions),
                 list(state.retracted_sequences),

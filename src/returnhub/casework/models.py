@@ -120,6 +120,9 @@ case_projection = Table(
     Column("family_unit_id", Integer, nullable=True),
     Column("family_name", String(100), nullable=False),
     Column("given_name", String(100), nullable=False),
+    # Given and family name folded (``people.names.folded_name``): search by any part of a name, whatever its
+    # case or accents. Empty only for rows written before migration 0017usab filled it.
+    Column("name_folded", String(201), nullable=False, server_default=""),
     *_projection_columns(),
     Column("review_decisions", JSON, nullable=True),
     Column("retracted_sequences", JSON, nullable=True),

@@ -16,17 +16,24 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from returnhub.casework.events import GATED_EVENT_TYPES, EventType, sealed_fields_present, validate_payload
+from returnhub.casework.events import (
+    GATED_EVENT_TYPES,
+    EventType,
+    check_plausible_dates,
+    sealed_fields_present,
+    validate_payload,
+)
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import seal_payload, store_sealed
 from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of, review_decisions_json
-from returnhub.core import ledger
+from returnhub.core import bounds, ledger
 from returnhub.core.clock import Clock
 from returnhub.core.crypto import FieldCipher, default_field_cipher
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
 from returnhub.core.ledger import LedgerHead
 from returnhub.core.time import canonical_stored_time, canonical_time, utc
 from returnhub.people.models import Person
+from returnhub.people.names import folded_name
 
 EVENTS_LEDGER = "events"
 
@@ -212,6 +219,8 @@ def append_event(
     today = clock.today()
     if occurred_on > today:
         raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future (today is {today})")
+    bounds.check_legal_date(occurred_on, today, "occurred_on")
+    check_plausible_dates(event_type, payload, today)
     occurred_at = _instant(occurred_at, occurred_on, clock)
     person = get_person(session, reference)
     head = ledger.lock(session, EVENTS_LEDGER)
@@ -294,6 +303,7 @@ def _instant(occurred_at: datetime | None, occurred_on: date, clock: Clock) -> d
         raise InvalidInput(
             f"the time {occurred_at.isoformat()} has no time zone: give its offset, like 21:30+01:00"
         )
+    bounds.check_instant(occurred_at, "the time", now=clock.now())
     if occurred_at.date() != occurred_on:
         raise InvalidInput(
             f"the time {occurred_at.isoformat()} is not on the event's date {occurred_on.isoformat()}"
@@ -352,6 +362,7 @@ def projection_row(person: PersonLike, state: CaseState, updated_at: datetime) -
         family_unit_id=person.family_unit_id,
         family_name=person.family_name,
         given_name=person.given_name,
+        name_folded=folded_name(person.given_name, person.family_name),
         updated_at=updated_at,
     )
     return row
@@ -370,6 +381,7 @@ STATE_COLUMNS = [
         "family_unit_id",
         "family_name",
         "given_name",
+        "name_folded",
         "updated_at",
         "review_decisions",
         "retracted_sequences",
