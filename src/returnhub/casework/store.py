@@ -96,25 +96,18 @@ def event_body(
 def event_digest(
     prev_hash: str,
     *,
-    case_reference: str,
-    sequence: int,
-    event_type: str,
     occurred_on: date,
     recorded_at: datetime,
-    recorded_by: str,
-    data: dict[str, Any],
     occurred_at: datetime | None = None,
+    **fields: Any,
 ) -> str:
-    """The ledger hash of an event: over the previous hash and the canonical body of every stored field."""
+    """The ledger hash of an event: over the previous hash and the canonical body of every stored field
+    (``fields``: the rest of ``event_body``: case_reference, sequence, event_type, recorded_by, data)."""
     body = event_body(
-        case_reference=case_reference,
-        sequence=sequence,
-        event_type=event_type,
         occurred_on=occurred_on.isoformat(),
         recorded_at=canonical_time(recorded_at),
-        recorded_by=recorded_by,
-        data=data,
         occurred_at=None if occurred_at is None else canonical_time(occurred_at),
+        **fields,
     )
     return ledger.digest(prev_hash, body)
 

@@ -55,29 +55,9 @@ def change_body(
     }
 
 
-def change_digest(
-    prev_hash: str,
-    *,
-    recorded_at: datetime,
-    recorded_by: str,
-    action: str,
-    subject: str,
-    data: dict[str, Any],
-    provenance: str | None,
-    source_url: str | None,
-    source_title: str | None,
-) -> str:
-    body = change_body(
-        recorded_at=canonical_time(recorded_at),
-        recorded_by=recorded_by,
-        action=action,
-        subject=subject,
-        data=data,
-        provenance=provenance,
-        source_url=source_url,
-        source_title=source_title,
-    )
-    return ledger.digest(prev_hash, body)
+def change_digest(prev_hash: str, *, recorded_at: datetime, **fields: Any) -> str:
+    """The ledger hash of a change; ``fields`` are ``change_body``'s other fields, as stored."""
+    return ledger.digest(prev_hash, change_body(recorded_at=canonical_time(recorded_at), **fields))
 
 
 def record_change(
@@ -92,33 +72,18 @@ def record_change(
 ) -> PartnerChange:
     """Append one change to the chain, in the caller's transaction. ``data`` must be JSON-native."""
     head = ledger.lock(session, PARTNERS_LEDGER)
-    recorded_at = clock.now()
-    provenance = source.provenance if source else None
-    url = source.source_url if source else None
-    title = source.source_title if source else None
-    digest = change_digest(
-        head.last_hash,
-        recorded_at=recorded_at,
-        recorded_by=recorded_by,
-        action=action,
-        subject=subject,
-        data=data,
-        provenance=provenance,
-        source_url=url,
-        source_title=title,
-    )
-    row = PartnerChange(
-        recorded_at=recorded_at,
-        recorded_by=recorded_by,
-        action=action,
-        subject=subject,
-        data=data,
-        provenance=provenance,
-        source_url=url,
-        source_title=title,
-        prev_hash=head.last_hash,
-        hash=digest,
-    )
+    stored: dict[str, Any] = {
+        "recorded_at": clock.now(),
+        "recorded_by": recorded_by,
+        "action": action,
+        "subject": subject,
+        "data": data,
+        "provenance": source.provenance if source else None,
+        "source_url": source.source_url if source else None,
+        "source_title": source.source_title if source else None,
+    }
+    digest = change_digest(head.last_hash, **stored)
+    row = PartnerChange(**stored, prev_hash=head.last_hash, hash=digest)
     session.add(row)
     session.flush()
     head.last_id = row.id
@@ -142,6 +107,8 @@ class ChangeLogReport:
 
 
 CHANGE_WORDS = ledger.Words("a change", "changes")
+#: A change's stored columns that its body holds as they are (``recorded_at`` is written canonically).
+_BODY_COLUMNS = ("recorded_by", "action", "subject", "data", "provenance", "source_url", "source_title")
 
 
 def verify_changes(session: Session) -> ChangeLogReport:
@@ -153,32 +120,17 @@ def verify_changes(session: Session) -> ChangeLogReport:
             PartnerChange.prev_hash,
             PartnerChange.hash,
             PartnerChange.recorded_at,
-            PartnerChange.recorded_by,
-            PartnerChange.action,
-            PartnerChange.subject,
-            PartnerChange.data,
-            PartnerChange.provenance,
-            PartnerChange.source_url,
-            PartnerChange.source_title,
+            *(getattr(PartnerChange, name) for name in _BODY_COLUMNS),
         ).order_by(PartnerChange.id)
     )
     # The register changes by the hundred, not the million: the ORM's typed columns are fast enough here.
     links = (
         (
-            r.id,
-            r.prev_hash,
-            r.hash,
+            r[0],
+            r[1],
+            r[2],
             ledger.encode(
-                change_body(
-                    recorded_at=canonical_time(r.recorded_at),
-                    recorded_by=r.recorded_by,
-                    action=r.action,
-                    subject=r.subject,
-                    data=r.data,
-                    provenance=r.provenance,
-                    source_url=r.source_url,
-                    source_title=r.source_title,
-                )
+                change_body(recorded_at=canonical_time(r[3]), **dict(zip(_BODY_COLUMNS, r[4:], strict=True)))
             ),
         )
         for r in rows

@@ -32,6 +32,7 @@ import polars as pl
 
 from returnhub.safeguards.errors import NoApplicableRule, RuleConflict
 from returnhub.safeguards.facts import conform
+from returnhub.safeguards.packs import as_pack
 from returnhub.safeguards.packs.common import term_fact
 from returnhub.safeguards.rules import (
     CODE,
@@ -586,7 +587,7 @@ def screen_frame(
     refused, lapsed or null) for each review rule; ``agreement`` (the most favourable agreement, when the
     stage has destination rules); ``outcome`` (``Enum(eligible, review, barred)``).
     """
-    plan = make_plan(_pack(pack), stage, as_of, terms)
+    plan = make_plan(as_pack(pack), stage, as_of, terms)
     return screen_evaluation(evaluate(facts_frame, plan))
 
 
@@ -634,13 +635,5 @@ def eligible_agreements(
     nothing above ``pass`` (reviews count only once approved). Columns: ``case_id``, ``reference``,
     ``outcome`` (overall, with the most favourable agreement), ``agreements`` and ``hubs`` (lists).
     """
-    plan = make_plan(_pack(pack), stage, as_of, terms)
+    plan = make_plan(as_pack(pack), stage, as_of, terms)
     return eligible_agreements_evaluation(evaluate(facts_frame, plan))
-
-
-def _pack(pack: RulePack | str) -> RulePack:
-    if isinstance(pack, RulePack):
-        return pack
-    from returnhub.safeguards.packs import get_pack
-
-    return get_pack(pack)

@@ -51,7 +51,7 @@ from returnhub.safeguards.facts import (
     family_youngest_other,
 )
 from returnhub.safeguards.models import Screening
-from returnhub.safeguards.packs import get_pack
+from returnhub.safeguards.packs import as_pack
 from returnhub.safeguards.rules import Kind, Outcome, RulePack, Scope, Stage
 from returnhub.safeguards.terms import AgreementTerms, AgreementTermsProvider
 
@@ -110,11 +110,7 @@ class RegisterOrPackDefaults:
 def default_terms_provider(
     session: Session, pack: RulePack | str, known_at: datetime | None = None
 ) -> AgreementTermsProvider:
-    return RegisterOrPackDefaults(session, _pack(pack), known_at)
-
-
-def _pack(pack: RulePack | str) -> RulePack:
-    return pack if isinstance(pack, RulePack) else get_pack(pack)
+    return RegisterOrPackDefaults(session, as_pack(pack), known_at)
 
 
 def _terms(
@@ -197,7 +193,7 @@ def _evaluate_case(
     at: datetime | None = None,
     include_proposals: bool = False,
 ) -> tuple[Evaluation, date, datetime | None]:
-    rule_pack = _pack(pack)
+    rule_pack = as_pack(pack)
     stage = Stage.parse(stage)
     if known_at is not None:
         known_at = _utc(known_at)
@@ -489,7 +485,7 @@ def screen(
     would bar who are not barred by law (a proposal never changes ``outcome``).
     """
     started = time.perf_counter()
-    rule_pack = _pack(pack)
+    rule_pack = as_pack(pack)
     plan = make_plan(
         rule_pack,
         stage,
@@ -531,7 +527,7 @@ def caseload_eligible_agreements(
     terms_provider: AgreementTermsProvider | None = None,
 ) -> pl.DataFrame:
     """Per case, the agreements and hubs the person may go to on ``as_of`` (for the allocation optimiser)."""
-    rule_pack = _pack(pack)
+    rule_pack = as_pack(pack)
     plan = make_plan(rule_pack, stage, as_of, _terms(session, rule_pack, as_of, terms_provider))
     facts = caseload_facts(session, as_of, columns=fact_columns(plan))
     return eligible_agreements_evaluation(evaluate(facts, plan))
@@ -774,4 +770,4 @@ def screening_cases(
 
 def list_rules(pack: RulePack | str) -> dict[str, Any]:
     """Every rule of the pack with its citations, dates, stages and exceptions, and its parameters."""
-    return _pack(pack).metadata()
+    return as_pack(pack).metadata()

@@ -17,6 +17,11 @@ def pack_names() -> list[str]:
     return sorted(REGISTERED)
 
 
+def as_pack(pack: RulePack | str) -> RulePack:
+    """A pack given itself or by name (the services and the engine take either)."""
+    return pack if isinstance(pack, RulePack) else get_pack(pack)
+
+
 @cache
 def get_pack(name: str) -> RulePack:
     """The pack called ``name``; an unknown name is a clear error listing the known ones."""
