@@ -14,6 +14,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from returnhub.core.errors import StateConflict
+from returnhub.partners.countries import country_name
+from returnhub.partners.service import agreement_on
+from returnhub.safeguards.packs import get_pack, pack_names
 
 #: Plain names of the laws, for messages people read.
 LAW_NAMES = {"uk": "UK law", "eu": "EU law"}
@@ -25,7 +28,6 @@ def law_name(law: str) -> str:
 
 def law_of_sender(sending_state: str) -> str | None:
     """The pack judging moves sent by ``sending_state`` (ISO alpha-3), or None if no pack covers it."""
-    from returnhub.safeguards.packs import get_pack, pack_names
 
     for name in pack_names():
         if sending_state in get_pack(name).sending_states:
@@ -35,8 +37,6 @@ def law_of_sender(sending_state: str) -> str | None:
 
 def law_of_agreement(session: Session, agreement: str, on: date) -> str:
     """The law of ``agreement`` (its sender read through the partners service)."""
-    from returnhub.partners.countries import country_name
-    from returnhub.partners.service import agreement_on
 
     sender = str(agreement_on(session, agreement, on)["sending_state"])
     law = law_of_sender(sender)

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import case_projection
@@ -35,8 +35,15 @@ from returnhub.operations.allocation.explain import explain as explain_person
 from returnhub.operations.allocation.model import AllocationConfig, AllocationPlan, AllocationProblem
 from returnhub.operations.allocation.summary import allocate, summary
 from returnhub.operations.allocation.whatif import AddTransfer, Change, SetHubBeds, SetQuotaLimit, what_if
-from returnhub.operations.law import law_name
+from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import AllocationPlanRecord, Transfer
+from returnhub.operations.transfers import _load, add_to_manifest, create_transfer
+from returnhub.partners.service import DatabaseTermsProvider, agreement_on, list_hubs, occupancy_on
+from returnhub.people.models import Person
+from returnhub.safeguards.engine import eligible_agreements_evaluation, evaluate, make_plan
+from returnhub.safeguards.engine import screen_evaluation as screen_rows
+from returnhub.safeguards.packs import get_pack
+from returnhub.safeguards.service import caseload_facts, default_terms_provider
 
 CANDIDATE_SEATS = 80
 CANDIDATE_MIN_LOAD = 40
@@ -62,7 +69,6 @@ _STAGE_NAMES = {"hub_referral": "referral", "manifest_lock": "manifest lock", "d
 
 
 def _hub_laws(session: Session, hubs: list[dict[str, Any]], on: date) -> dict[str, str]:
-    from returnhub.operations.law import law_of_agreement
 
     laws: dict[str, str] = {}
     for hub in hubs:
@@ -90,10 +96,6 @@ def screen_stages(
     Returns a frame (``reference``, ``hubs``) of people cleared for at least one hub at every stage, and the
     people cleared for referral but barred later, each with a plain reason naming the stage and the rules.
     """
-    from returnhub.safeguards.engine import eligible_agreements_evaluation, evaluate, make_plan
-    from returnhub.safeguards.engine import screen_evaluation as screen_rows
-    from returnhub.safeguards.packs import get_pack
-    from returnhub.safeguards.service import caseload_facts, default_terms_provider
 
     facts = caseload_facts(session, start)
     frames: list[pl.DataFrame] = []
@@ -163,7 +165,6 @@ def _week_start(start: date, week: int) -> date:
 
 
 def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
-    from returnhub.partners.service import DatabaseTermsProvider, list_hubs, occupancy_on
 
     if not 1 <= weeks <= 104:
         raise InvalidInput("the horizon must be between 1 and 104 weeks")
@@ -338,9 +339,6 @@ def _schema(name: str) -> dict[str, pl.DataType]:
 
 
 def _family_sizes(session: Session, unit_ids: list[int]) -> dict[int, int]:
-    from sqlalchemy import func
-
-    from returnhub.people.models import Person
 
     if not unit_ids:
         return {}
@@ -353,13 +351,11 @@ def _family_sizes(session: Session, unit_ids: list[int]) -> dict[int, int]:
 
 
 def _listed(session: Session, transfer: Transfer) -> int:
-    from returnhub.operations.transfers import _load
 
     return _load(session, transfer)
 
 
 def _annual_quota(session: Session, agreement: str, on: date) -> int | None:
-    from returnhub.partners.service import agreement_on
 
     try:
         terms = agreement_on(session, agreement, on)
@@ -489,7 +485,6 @@ def begin_approval(session: Session, plan_id: int, *, clock: Clock, approved_by:
 
     A plan left ``approving`` by an approval that stopped (untouched for ``APPROVAL_STALE_AFTER``) is carried
     on from where it stopped: what was listed stays listed, through the gate that listed it."""
-    from returnhub.operations.transfers import create_transfer
 
     record = _record(session, plan_id)
     progress = dict(record.approval or {})
@@ -549,7 +544,6 @@ def begin_approval(session: Session, plan_id: int, *, clock: Clock, approved_by:
 def list_families(session: Session, plan_id: int, families: list[str], *, clock: Clock) -> None:
     """List these families of a plan being approved, each through the departure gate, and keep the progress
     in the plan (in the same transaction as the listings, so the two always agree)."""
-    from returnhub.operations.transfers import add_to_manifest
 
     record = _record(session, plan_id)
     if record.status != APPROVING:

@@ -27,6 +27,7 @@ from returnhub.casework.events import DEPARTURE_EVENT_TYPES, EventType
 from returnhub.casework.store import PRE_APPEND_HOOKS, case_state
 from returnhub.core.clock import Clock
 from returnhub.core.errors import StateConflict
+from returnhub.safeguards import evaluate_case
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,6 @@ def departure_gate(
         raise StateConflict(
             f"enforced removal of {reference} refused: no removal directions in force on {on:%d %B %Y}"
         )
-    from returnhub.safeguards import evaluate_case
 
     check = evaluate_case(session, reference, pack="uk", stage="onward_return", as_of=on, clock=clock)
     not_applicable = (

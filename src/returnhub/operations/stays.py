@@ -17,7 +17,9 @@ from returnhub.casework.events import EventType
 from returnhub.casework.store import append_event
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.operations.law import law_of_agreement
 from returnhub.operations.models import HubStay, Transfer
+from returnhub.safeguards import evaluate_case
 
 #: Default alert lead times in days, per clock (configurable per call and in settings later).
 DEFAULT_LEAD_DAYS = {"max_stay": 14, "detention_order": 7, "judicial_validation": 1}
@@ -149,9 +151,6 @@ def record_exit(
     if on < stay.arrived_on:
         raise StateConflict(f"the exit ({on}) cannot precede the arrival ({stay.arrived_on})")
     if reason in ("onward_return_voluntary", "onward_return_enforced"):
-        from returnhub.operations.law import law_of_agreement
-        from returnhub.safeguards import evaluate_case
-
         # Judged under the law of the transfer that brought the person (the agreement's sender).
         law = session.execute(
             select(Transfer.law).where(Transfer.reference == stay.transfer)

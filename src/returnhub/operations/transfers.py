@@ -33,6 +33,7 @@ from returnhub.casework.store import (
     PRE_APPEND_HOOKS,
     AppendResult,
     append_event,
+    case_state,
     get_person,
     hooks_registered,
 )
@@ -45,7 +46,10 @@ from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
 from returnhub.operations.returns import register_checks
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
+from returnhub.partners.service import DatabaseTermsProvider, hub_on
 from returnhub.people.models import Person
+from returnhub.safeguards import evaluate_case
+from returnhub.safeguards.packs import get_pack, pack_names
 
 MODES = ("charter_flight", "scheduled_flight", "coach")
 #: Judicial validation of detention is due within 48 hours of a hub detention order where the agreement
@@ -116,7 +120,6 @@ def judge(
     ``agreement`` (a transfer's, a referral's hub's), the person must be eligible under that agreement.
     ``at`` is the instant of the move: events recorded with a time of day count if they happened by then.
     """
-    from returnhub.safeguards import evaluate_case
 
     explanation = evaluate_case(session, reference, pack=law, stage=stage, as_of=on, clock=clock, at=at)
     unresolved = [
@@ -247,7 +250,6 @@ def create_transfer(
     clock: Clock,
     created_by: str,
 ) -> Transfer:
-    from returnhub.partners.service import hub_on
 
     if mode not in MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -323,7 +325,6 @@ def add_to_manifest(
     now = clock.now()
     for r in family:
         person = get_person(session, r)
-        from returnhub.casework.store import case_state
 
         _, state = case_state(session, r)
         if state.allocated_transfer is not None:
@@ -666,7 +667,6 @@ def arrive(
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Record arrival at the hub: each person's ``arrived_at_hub`` and a hub stay with its clocks."""
-    from returnhub.partners.service import DatabaseTermsProvider
 
     transfer = _transfer(session, transfer_reference, for_update=True)
     _check_version(transfer, expected_version)
@@ -887,12 +887,9 @@ def check_referral(
     """
     if event_type != EventType.HUB_REFERRAL:
         return
-    from returnhub.safeguards.packs import get_pack, pack_names
 
     hub = data.get("hub")
     if hub:
-        from returnhub.partners.service import hub_on
-
         site = hub_on(session, str(hub).upper(), occurred_on)
         if site["status"] != "operational":
             raise StateConflict(
