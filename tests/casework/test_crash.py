@@ -27,6 +27,8 @@ from datetime import date
 from returnhub.core.runtime import Runtime
 from returnhub.core.database import unit_of_work
 from returnhub.casework.store import append_event
+from returnhub.operations.transfers import register_hooks
+register_hooks()  # this script is a composition root, as the app factory and the CLI are
 rt = Runtime.from_settings()
 i = 0
 while True:

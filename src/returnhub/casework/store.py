@@ -148,19 +148,33 @@ def load_events(session: Session, case_id: int) -> list[StoredEvent]:
 
 
 def load_legal_events(session: Session, case_id: int) -> list[LegalEvent]:
-    rows = session.execute(
-        select(
-            StoredEvent.sequence,
-            StoredEvent.event_type,
-            StoredEvent.occurred_on,
-            StoredEvent.recorded_at,
-            StoredEvent.data,
-            StoredEvent.occurred_at,
-        )
-        .where(StoredEvent.case_id == case_id)
-        .order_by(StoredEvent.sequence)
-    ).all()
-    return [LegalEvent(r[0], r[1], r[2], utc(r[3]), r[4], None if r[5] is None else utc(r[5])) for r in rows]
+    """One case's events, as the fold takes them."""
+    return load_legal_events_of(session, [case_id])[case_id]
+
+
+def load_legal_events_of(session: Session, case_ids: Sequence[int]) -> dict[int, list[LegalEvent]]:
+    """The events of each case, in sequence order, as the fold takes them: the one loader of case events
+    for a fold (a single case's view and append, the screening's refold, rebuilds)."""
+    grouped: dict[int, list[LegalEvent]] = {case_id: [] for case_id in case_ids}
+    for batch in batched(list(grouped), 1_000):
+        rows = session.execute(
+            select(
+                StoredEvent.case_id,
+                StoredEvent.sequence,
+                StoredEvent.event_type,
+                StoredEvent.occurred_on,
+                StoredEvent.recorded_at,
+                StoredEvent.data,
+                StoredEvent.occurred_at,
+            )
+            .where(StoredEvent.case_id.in_(batch))
+            .order_by(StoredEvent.case_id, StoredEvent.sequence)
+        ).all()
+        for r in rows:
+            grouped[r[0]].append(
+                LegalEvent(r[1], r[2], r[3], utc(r[4]), r[5], None if r[6] is None else utc(r[6]))
+            )
+    return grouped
 
 
 def case_state(
@@ -498,25 +512,10 @@ def iter_case_events(
         )
         if not people:
             return
-        lo, hi = people[0].id, people[-1].id
-        grouped: dict[int, list[LegalEvent]] = {p.id: [] for p in people}
-        rows = session.execute(
-            select(
-                StoredEvent.case_id,
-                StoredEvent.sequence,
-                StoredEvent.event_type,
-                StoredEvent.occurred_on,
-                StoredEvent.recorded_at,
-                StoredEvent.data,
-            )
-            .where(StoredEvent.case_id.between(lo, hi))
-            .order_by(StoredEvent.case_id, StoredEvent.sequence)
-        ).all()
-        for r in rows:
-            grouped[r[0]].append(LegalEvent(r[1], r[2], r[3], utc(r[4]), r[5]))
+        grouped = load_legal_events_of(session, [p.id for p in people])
         for p in people:
             yield p, grouped[p.id]
-        last = hi
+        last = people[-1].id
 
 
 def rebuild_projection(

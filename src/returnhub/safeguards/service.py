@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -20,9 +20,9 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, object_session
 
-from returnhub.casework.models import StoredEvent, case_projection
-from returnhub.casework.state import LegalEvent, fold_as_of
-from returnhub.casework.store import AppendResult, append_event, case_state
+from returnhub.casework.models import case_projection
+from returnhub.casework.state import fold_as_of
+from returnhub.casework.store import AppendResult, append_event, case_state, load_legal_events_of
 from returnhub.core import bounds
 from returnhub.core.clock import Clock, SystemClock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
@@ -369,27 +369,6 @@ _PROJECTED = [
 _ALWAYS_READ = frozenset({*IDENTITY_SCHEMA, "last_occurred_on"})
 
 
-def _load_events(session: Session, case_ids: Sequence[int]) -> dict[int, list[LegalEvent]]:
-    grouped: dict[int, list[LegalEvent]] = {cid: [] for cid in case_ids}
-    for start in range(0, len(case_ids), 1000):
-        batch = list(case_ids[start : start + 1000])
-        rows = session.execute(
-            select(
-                StoredEvent.case_id,
-                StoredEvent.sequence,
-                StoredEvent.event_type,
-                StoredEvent.occurred_on,
-                StoredEvent.recorded_at,
-                StoredEvent.data,
-            )
-            .where(StoredEvent.case_id.in_(batch))
-            .order_by(StoredEvent.case_id, StoredEvent.sequence)
-        ).all()
-        for r in rows:
-            grouped[r[0]].append(LegalEvent(r[1], r[2], r[3], utc(r[4]), r[5]))
-    return grouped
-
-
 def caseload_facts(session: Session, as_of: date, *, columns: Collection[str] | None = None) -> pl.DataFrame:
     """Every case's base facts on ``as_of``, one row per case, in reference order.
 
@@ -435,7 +414,7 @@ def caseload_facts(session: Session, as_of: date, *, columns: Collection[str] | 
 def _refold(session: Session, frame: pl.DataFrame, stale: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Replace the rows of cases with events after ``as_of`` by their fold at ``as_of``."""
     ids = stale.get_column("case_id").to_list()
-    events = _load_events(session, ids)
+    events = load_legal_events_of(session, ids)
     rows = []
     for ident in stale.select(list(IDENTITY_SCHEMA)).iter_rows(named=True):
         state = fold_as_of(events[ident["case_id"]], as_of=as_of)
