@@ -11,14 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from returnhub.access import service
 from returnhub.access.deps import SESSION_COOKIE, CurrentUser
+from returnhub.access.router import client_address
 from returnhub.access.settings import AccessSettings, get_access_settings
-from returnhub.core.database import unit_of_work
+from returnhub.access.throttle import SignInThrottled
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui.templating import CSRF_COOKIE, FormErrors, page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
-SIGN_IN_FAILED = "Enter a correct user name and password (after repeated failures the account is locked)"
+SIGN_IN_FAILED = "Enter a correct user name and password (after repeated failures you must wait to try again)"
 
 
 def _safe_next(value: str) -> str:
@@ -93,11 +94,23 @@ def sign_in(
     issued = None
     settings = _settings(request)
     if not errors:
-        # Its own transaction: a failed attempt is counted (and committed) even though it is refused.
-        with unit_of_work(runtime.engine) as session:
+        # Its own transactions (see service.sign_in): a failed attempt is counted even though it is refused.
+        try:
             issued = service.sign_in(
-                session, name, password, settings=settings, clock=runtime.clock, kind=service.SESSION
+                runtime.engine,
+                name,
+                password,
+                source=client_address(request),
+                settings=settings,
+                clock=runtime.clock,
+                kind=service.SESSION,
             )
+        except SignInThrottled as exc:
+            errors.add(
+                "name", f"Too many failed sign-ins: wait {exc.retry_after_seconds} seconds and try again"
+            )
+            context = {"next_url": _safe_next(next), "name": name, "errors": errors}
+            return _sign_in_form(request, context, status_code=429)
         if issued is None:
             errors.add("name", SIGN_IN_FAILED)
     if issued is None:
