@@ -1,7 +1,7 @@
 """access: sign-in throttles per source, per account and per (account, source)
 
 Revision ID: 0017rt
-Revises: 0016
+Revises: 0017usab
 Create Date: 2026-12-04 10:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017rt"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017usab"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

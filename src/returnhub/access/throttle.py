@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from returnhub.access.models import SignInThrottle
 from returnhub.access.settings import AccessSettings
-from returnhub.casework.store import utc
 from returnhub.core.errors import DomainError
+from returnhub.core.time import utc
 
 SOURCE = "source"
 ACCOUNT = "account"

@@ -104,12 +104,22 @@ def list_cases(
     session: SessionDep,
     principal: CurrentUser,
     status: str | None = None,
-    nationality: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    nationality: Annotated[
+        str | None, Query(max_length=60, description="A country's name or its alpha-2 or alpha-3 code")
+    ] = None,
     reference: Annotated[str | None, Query(max_length=16)] = None,
-    name: Annotated[str | None, Query(max_length=100)] = None,
+    name: Annotated[
+        str | None,
+        Query(max_length=100, description="Any part of a given or family name; case and accents folded"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     after: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
+    if nationality:
+        # A name ("Egypt") or a code ("EG", "egy"); anything else is a 422 naming what to give.
+        from returnhub.partners.countries import country_code
+
+        nationality = country_code(nationality, "nationality")
     rows = search_cases(
         session,
         status=status,

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import EventType
-from returnhub.casework.store import append_event, utc
+from returnhub.casework.store import append_event
 from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.core.time import utc
 from returnhub.operations.models import Incident
 
 SEVERITIES = ("low", "medium", "high", "critical")

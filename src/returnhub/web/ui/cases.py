@@ -90,7 +90,6 @@ def caseload(
             status=status or None,
             nationality=nationality_code,
             born=born_on,
-            contains=True,
             reference=reference.strip() or None,
             name=name.strip() or None,
             within=case_filter(principal),  # a representative or liaison sees only their scope
