@@ -33,10 +33,9 @@ def _settings(request: Request) -> AccessSettings:
 
 
 def _secure_cookie(request: Request, settings: AccessSettings) -> bool:
-    # A browser on http://127.0.0.1 (``make demo``) would drop a Secure cookie; anywhere else the cookie is
-    # Secure unless the operator switched it off.
-    host = request.url.hostname or ""
-    return settings.session_cookie_secure and host not in ("127.0.0.1", "localhost", "testserver")
+    # Secure unless the operator switched it off (RETURNHUB_SESSION_COOKIE_SECURE=false, as `make demo` does
+    # for plain http). Never guessed from the Host header: behind a reverse proxy that is 127.0.0.1 too.
+    return settings.session_cookie_secure
 
 
 #: Sign-in is a write too (it starts a session), so its form carries a token of its own before any session
@@ -119,8 +118,10 @@ def sign_in(
         status = 401 if name.strip() and password else 422
         return _sign_in_form(request, context, status_code=status)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/ui/sign-in", httponly=True, samesite="strict")
     secure = _secure_cookie(request, settings)
+    response.delete_cookie(
+        SIGN_IN_COOKIE, path="/ui/sign-in", httponly=True, secure=secure, samesite="strict"
+    )
     for cookie, value in ((SESSION_COOKIE, issued.token), (CSRF_COOKIE, issued.csrf_token or "")):
         response.set_cookie(
             cookie,
