@@ -5,7 +5,7 @@ UV := python3 -m uv
 PY := .venv/bin/python
 RH := .venv/bin/returnhub
 
-.PHONY: uv install demo test lint bench serve clean assets
+.PHONY: uv install demo test lint bench serve clean assets fuzz
 
 uv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -21,21 +21,27 @@ demo: install
 	$(RH) db upgrade
 	$(RH) seed --if-empty
 	@# The local mail server (aiosmtpd, Maildir in var/mail; `returnhub notices mailbox` shows it) and the
-	@# outbox sender run beside the web server and stop with it.
+	@# outbox sender run beside the web server and stop with it. The demo is plain http on 127.0.0.1, so the
+	@# session cookie is not marked Secure there (anywhere else it is: RETURNHUB_SESSION_COOKIE_SECURE).
 	$(RH) notices smtpd & smtpd=$$!; \
 	$(RH) notices send --loop & sender=$$!; \
 	trap 'kill $$smtpd $$sender 2>/dev/null' EXIT INT TERM; \
-	$(RH) serve --host 127.0.0.1 --port 8000
+	RETURNHUB_SESSION_COOKIE_SECURE=false $(RH) serve --host 127.0.0.1 --port 8000
 
 test: install
 	.venv/bin/pytest -q -n 2 --dist loadfile
 
 lint: install
-	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/ruff check src tests benchmarks harnesses
 	.venv/bin/mypy
 
 bench: install
 	for b in benchmarks/*.py; do $(PY) $$b; done
+
+# Hypothesis over the MRZ parser, the importer, the API's query parameters and the event payloads; one JSON
+# line (inputs and crashes per target). FUZZ_EXAMPLES inputs per target (default 2,000).
+fuzz: install
+	$(PY) harnesses/fuzz.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
