@@ -5,7 +5,7 @@ UV := python3 -m uv
 PY := .venv/bin/python
 RH := .venv/bin/returnhub
 
-.PHONY: uv install demo test lint bench serve clean assets fuzz
+.PHONY: uv install demo test lint bench serve clean assets fuzz faults
 
 uv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -42,6 +42,12 @@ bench: install
 # line (inputs and crashes per target). FUZZ_EXAMPLES inputs per target (default 2,000).
 fuzz: install
 	$(PY) harnesses/fuzz.py
+
+# kill -9 of a writer 100 times on SQLite and on a PostgreSQL database of its own; one JSON line each
+# (kills, writes acknowledged, writes found, half-written cases, chain verified).
+faults: install
+	$(PY) harnesses/faults.py --kills 100
+	$(PY) harnesses/faults.py --kills 100 --postgres "$${RETURNHUB_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
