@@ -5,7 +5,7 @@ UV := python3 -m uv
 PY := .venv/bin/python
 RH := .venv/bin/returnhub
 
-.PHONY: uv install demo test lint bench serve clean assets fuzz faults
+.PHONY: uv install demo test lint bench serve clean assets fuzz faults load
 
 uv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -48,6 +48,11 @@ fuzz: install
 faults: install
 	$(PY) harnesses/faults.py --kills 100
 	$(PY) harnesses/faults.py --kills 100 --postgres "$${RETURNHUB_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+
+# locust against 127.0.0.1 only, bounded (at most 50 users, 120 s a run): the mix and the bare /health at each
+# user count; one JSON line each. LOAD_ARGS e.g. "--persons 200000 --users 1,10,50 --seconds 60 --workers 2".
+load: install
+	$(PY) harnesses/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
