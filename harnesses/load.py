@@ -1,7 +1,7 @@
 """`make load`: a realistic mix (searches, case pages, eligibility, transfers, appends) against a local
-server, with locust, at a few user counts; bounded in users and time, and only ever against 127.0.0.1. Prints one
-JSON line per user count: throughput, p50/p95/p99, failures, and the ratio of throughput to the same server
-set-up's bare endpoint (``/health``) at the same user count.
+server, with locust, at a few user counts; bounded in users and time, and only ever against 127.0.0.1.
+Prints one JSON line per user count: throughput, p50/p95/p99, failures, and the ratio of throughput to the
+same server set-up's bare endpoint (``/health``) at the same user count.
 
     python harnesses/load.py                                  # 2,000 people, SQLite, 1 and 10 users, 10 s
     python harnesses/load.py --persons 200000 --users 1,10,50 --seconds 60 --workers 2
