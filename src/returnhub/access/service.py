@@ -4,8 +4,8 @@ Never commits, except ``sign_in``, which runs short transactions of its own arou
 Tokens are opaque random strings (256 bits from ``secrets``) of which only the SHA-256 is stored. Chosen
 over signed tokens (itsdangerous, JWT) because a stored token can be revoked at once (sign-out, a new
 password, a leaver, a role change) without a deny-list, and there is no signing key whose leak would let
-anyone mint credentials. A plain SHA-256 suffices for a 256-bit random secret: there is nothing to brute-force, so
-the slow Argon2 is kept for passwords, which are guessable.
+anyone mint credentials. A plain SHA-256 suffices for a 256-bit random secret: there is nothing to brute-
+force, so the slow Argon2 is kept for passwords, which are guessable.
 """
 
 from __future__ import annotations
