@@ -99,3 +99,25 @@ def test_a_success_clears_the_account_but_not_the_source(runtime: Runtime) -> No
     with unit_of_work(runtime.engine, read_only=True) as s:
         scopes = {r.scope: r.failures for r in s.execute(select(SignInThrottle)).scalars()}
     assert scopes == {"source": SETTINGS.sign_in_free_failures_per_account}
+
+
+def test_the_sign_in_page_says_to_wait_in_plain_words(runtime: Runtime) -> None:
+    from tests.web.pages import HTML, sign_in_token
+
+    make_user(runtime, "caseworker", "cw.page")
+    app = create_app(runtime)
+    app.state.access_settings = SETTINGS
+    with TestClient(app, headers=HTML, base_url="https://testserver") as browser:
+        statuses = []
+        for _ in range(SETTINGS.sign_in_free_failures_per_account + 2):
+            answer = browser.post(
+                "/ui/sign-in",
+                data={
+                    "name": "cw.page",
+                    "password": "wrong password!",
+                    "sign_in_token": sign_in_token(browser),
+                },
+            )
+            statuses.append(answer.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429
+    assert "Too many failed sign-ins: wait" in answer.text and "seconds and try again" in answer.text
