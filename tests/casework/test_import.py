@@ -219,3 +219,11 @@ def test_an_import_refuses_implausible_dates(engine: Engine, clock: FixedClock, 
         (5, "claimed_date_of_birth"),
     } <= found
     assert _count(engine, StoredEvent) == 0
+
+
+def test_an_import_refuses_a_nul_character(engine: Engine, clock: FixedClock) -> None:
+    content = (
+        ",".join(HEADER) + "\nS1,P1,Doe,A\x00na,1990-01-02,F,ALB,arrival,2024-01-05,small_boat,\n"
+    ).encode()
+    with pytest.raises(InvalidInput, match="NUL"):
+        read_table(content=content, name="nul.csv")

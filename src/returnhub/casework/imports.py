@@ -103,6 +103,15 @@ def read_table(path: Path | None = None, *, content: bytes | None = None, name: 
             f"the file has no {', '.join(missing)} column (see docs/import.md for the columns)"
         )
     frame = frame.select(pl.all().cast(pl.String))
+    # No database stores a NUL in text (PostgreSQL refuses it); the API refuses it at its boundary, the
+    # importer here, before anything is checked or written.
+    if (
+        frame.height
+        and frame.select(
+            pl.any_horizontal(pl.all().str.contains("\x00", literal=True).fill_null(False)).any()
+        ).item()
+    ):
+        raise InvalidInput("the file contains a NUL character, which no field accepts")
     # An empty cell is no value.
     return frame.with_columns(
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
