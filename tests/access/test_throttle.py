@@ -121,3 +121,48 @@ def test_the_sign_in_page_says_to_wait_in_plain_words(runtime: Runtime) -> None:
             statuses.append(answer.status_code)
     assert statuses[0] == 401 and statuses[-1] == 429
     assert "Too many failed sign-ins: wait" in answer.text and "seconds and try again" in answer.text
+
+
+def test_attempts_at_the_same_moment_cannot_all_pass_one_check(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attempt is counted before its password is checked: a second attempt made while the first is still
+    in Argon2 already sees the first one's count (and so, past the free failures, must wait)."""
+    from returnhub.access import service
+    from returnhub.access.throttle import SignInThrottled
+
+    make_user(runtime, "analyst", "an.race")
+    for _ in range(SETTINGS.sign_in_free_failures_per_account):
+        assert (
+            service.sign_in(
+                runtime.engine, "an.race", "wrong", source=ATTACKER[0], settings=SETTINGS, clock=runtime.clock
+            )
+            is None
+        )
+    real_verify = service.verify_password
+    during: list[object] = []
+
+    def verify_while_another_tries(*args: object) -> bool:
+        if not during:
+            during.append("in flight")
+            try:
+                service.sign_in(
+                    runtime.engine,
+                    "an.race",
+                    "wrong",
+                    source=ATTACKER[0],
+                    settings=SETTINGS,
+                    clock=runtime.clock,
+                )
+            except SignInThrottled as exc:
+                during.append(exc)
+        return real_verify(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "verify_password", verify_while_another_tries)
+    assert (
+        service.sign_in(
+            runtime.engine, "an.race", "wrong", source=ATTACKER[0], settings=SETTINGS, clock=runtime.clock
+        )
+        is None
+    )
+    assert isinstance(during[-1], SignInThrottled)

@@ -289,14 +289,18 @@ def sign_in(
     ``throttle.SignInThrottled``) while the source, the account or the pair must wait.
 
     Unlike the rest of this module it runs its own transactions, so that Argon2 (the slow part, by design)
-    runs between them and no write lock is held meanwhile: a short read (throttles, the account), the
-    verification, then a short write (the failure counted, or the token issued). Every failure, whatever
-    its cause, gives the caller the same None, so that it cannot tell an unknown name from a wrong password.
+    runs between them and no write lock is held meanwhile: a short write that checks the throttles and
+    counts the attempt as a failure until it is proven right (so attempts made at the same moment cannot all
+    slip past one check), the verification, then a short write (the token issued and the count taken back,
+    or the failure left counted). Every failure, whatever its cause, gives the caller the same None, so
+    that it cannot tell an unknown name from a wrong password.
     """
     hasher = password_hasher(settings)
     user_name = name.strip().lower()
-    with unit_of_work(engine, read_only=True) as session:
-        throttle.check(session, user_name, source, now=clock.now())
+    with unit_of_work(engine) as session:
+        now = clock.now()
+        throttle.check(session, user_name, source, now=now)
+        throttle.record_failure(session, user_name, source, now=now, settings=settings)
         found = session.execute(
             select(User.id, User.password_hash, User.active).where(User.name == user_name)
         ).first()
@@ -313,14 +317,13 @@ def sign_in(
         now = clock.now()
         user = session.get(User, found.id) if found is not None else None
         if not right or user is None or not user.active or user.password_hash != stored_hash:
-            # (A password changed between the read and now counts as a failure: try again.)
-            throttle.record_failure(session, user_name, source, now=now, settings=settings)
+            # (A password changed between the two transactions counts as a failure: try again.)
             if user is not None:
                 user.failed_sign_ins += 1
             return None
         if upgraded is not None:
             user.password_hash = upgraded
-        throttle.record_success(session, user_name, source)
+        throttle.record_success(session, user_name, source, settings=settings)
         user.failed_sign_ins = 0
         user.locked_until = None
         user.last_sign_in_at = now

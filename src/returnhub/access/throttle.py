@@ -11,13 +11,15 @@ attempt under that key must wait, the wait doubling with each further failure up
   most: slowed, never locked out.
 
 An attempt made while a key must wait is refused at once (429 with ``Retry-After``), without checking the
-password, so it costs the server nothing and tells nothing. Failures are forgotten after a quiet period;
-a success clears the account's keys (not the source's: an attacker with one account of their own must not
-be able to wipe their source's count by signing in to it).
+password, so it costs the server nothing and tells nothing. Every other attempt is counted as a failure
+before its password is checked, in a short transaction of its own, and taken back if the password was right:
+attempts made at the same moment are counted one after another, so they cannot all pass one check. Failures
+are forgotten after a quiet period; a success clears the account's keys (not the source's: an attacker with
+one account of their own must not be able to wipe their source's count by signing in to it).
 
 The counts are rows (``sign_in_throttles``), so they hold across server workers and restarts. The caller
-verifies the password (Argon2, the slow part) between two short transactions: one that reads the
-throttles and the account, and one that records the outcome; no write lock is held while Argon2 runs.
+verifies the password (Argon2, the slow part) between two short transactions: one that checks and counts
+the attempt, and one that records the outcome; no write lock is held while Argon2 runs.
 """
 
 from __future__ import annotations
@@ -131,10 +133,19 @@ def record_failure(
     session.flush()
 
 
-def record_success(session: Session, name: str, source: str) -> None:
-    """A right password clears the account's counts (from anywhere and from this source)."""
+def record_success(session: Session, name: str, source: str, *, settings: AccessSettings) -> None:
+    """A right password clears the account's counts (from anywhere and from this source), and takes back
+    the failure its attempt was counted as under the source (``record_failure`` ran before the check)."""
     wanted = keys(name, source)
     clear_keys(session, [(ACCOUNT, wanted[ACCOUNT]), (ACCOUNT_SOURCE, wanted[ACCOUNT_SOURCE])])
+    row = session.execute(
+        select(SignInThrottle).where(SignInThrottle.scope == SOURCE, SignInThrottle.key == wanted[SOURCE])
+    ).scalar_one_or_none()
+    if row is not None and row.failures > 0:
+        row.failures -= 1
+        wait = delay(row.failures, policies(settings)[SOURCE])
+        row.retry_after = utc(row.last_failure_at) + wait if wait else None
+    session.flush()
 
 
 def clear_account(session: Session, name: str) -> None:
