@@ -69,6 +69,21 @@ def test_known_at_at_the_edges_of_time_is_invalid_input(world: World, url: str) 
     _refused(world.client.get(url, headers=world.headers(Role.ADMIN)), 422)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/notices?until=9999-12-31",  # found by `make fuzz`: a day was added to the last day
+        "/notices?from=0001-01-01",
+        "/partners?on=9999-12-31",
+        f"/cases/{IN_SCOPE}?as_of=9999-12-31",
+        f"/cases/{IN_SCOPE}/eligibility?as_of=9999-12-31",
+        f"/cases/{IN_SCOPE}/eligibility?known_at=9999-12-31T23:59:59-14:00",
+    ],
+)
+def test_a_date_at_the_end_of_time_is_invalid_input(world: World, url: str) -> None:
+    _refused(world.client.get(url, headers=world.headers(Role.ADMIN)), 422)
+
+
 def test_an_instant_at_the_start_of_time_is_refused_not_overflowed(world: World) -> None:
     admin = world.headers(Role.ADMIN)
     before = _events(world)

@@ -17,7 +17,7 @@ from returnhub.casework.events import EventType
 from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
-from returnhub.core.bounds import MAX_COUNT, PlausibleInstant
+from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.core.errors import InvalidInput
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, SessionDep
@@ -162,7 +162,7 @@ async def get_case(
     principal: CurrentUser,
     response: Response,
     cipher: SpecialCategoryCipher,
-    as_of: date | None = None,
+    as_of: PlausibleDate | None = None,
     known_at: PlausibleInstant | None = None,
 ) -> dict[str, Any]:
     # The busiest read: async so that the answer is checked against CaseDetail on the event loop (about
