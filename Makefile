@@ -5,7 +5,7 @@ UV := python3 -m uv
 PY := .venv/bin/python
 RH := .venv/bin/returnhub
 
-.PHONY: uv install demo test lint bench serve clean assets
+.PHONY: uv install demo test lint bench serve clean assets fuzz faults load
 
 uv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -21,22 +21,39 @@ demo: install
 	$(RH) db upgrade
 	$(RH) seed --if-empty
 	@# The local mail server (aiosmtpd, Maildir in var/mail; `returnhub notices mailbox` shows it) and the
-	@# outbox sender run beside the web server and stop with it.
+	@# outbox sender run beside the web server and stop with it. The demo is plain http on 127.0.0.1, so the
+	@# session cookie is not marked Secure there (anywhere else it is: RETURNHUB_SESSION_COOKIE_SECURE).
 	$(RH) notices smtpd & smtpd=$$!; \
 	$(RH) notices send --loop & sender=$$!; \
 	trap 'kill $$smtpd $$sender 2>/dev/null' EXIT INT TERM; \
-	$(RH) serve --host 127.0.0.1 --port 8000
+	RETURNHUB_SESSION_COOKIE_SECURE=false $(RH) serve --host 127.0.0.1 --port 8000
 
 test: install
 	.venv/bin/pytest -q -n 2 --dist loadfile
 
 lint: install
-	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/ruff check src tests benchmarks harnesses
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
 bench: install
 	for b in benchmarks/*.py; do $(PY) $$b; done
+
+# Hypothesis over the MRZ parser, the importer, the API's query parameters and the event payloads; one JSON
+# line (inputs and crashes per target). FUZZ_EXAMPLES inputs per target (default 2,000).
+fuzz: install
+	$(PY) harnesses/fuzz.py
+
+# kill -9 of a writer 100 times on SQLite and on a PostgreSQL database of its own; one JSON line each
+# (kills, writes acknowledged, writes found, half-written cases, chain verified).
+faults: install
+	$(PY) harnesses/faults.py --kills 100
+	$(PY) harnesses/faults.py --kills 100 --postgres "$${RETURNHUB_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+
+# locust against 127.0.0.1 only, bounded (at most 50 users, 120 s a run): the mix and the bare /health at each
+# user count; one JSON line each. LOAD_ARGS e.g. "--persons 200000 --users 1,10,50 --seconds 60 --workers 2".
+load: install
+	$(PY) harnesses/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

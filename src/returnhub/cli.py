@@ -9,6 +9,7 @@ import importlib
 import json
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -304,6 +305,11 @@ def seed(
         existing = count_cases(session)
     if existing and if_empty:
         err.print(f"database already holds {existing:,} cases; not seeding")
+        # A seed killed after the people but before the users left a demo no one could sign in to: finish
+        # the steps after the people (each does nothing if its part is there).
+        finished = _finish_demo(rt)
+        if finished:
+            err.print("finished what an interrupted seed left undone: " + "; ".join(finished))
         return
     if existing and not append:
         raise InvalidInput(f"database already holds {existing:,} cases; use --append to add more")
@@ -360,6 +366,37 @@ def seed(
         print_json(result)
     else:
         err.print(f"seeded {written[0]:,} people with {written[1]:,} events in {result['seconds']} s")
+
+
+def _finish_demo(rt: Runtime) -> list[str]:
+    from sqlalchemy import func, select
+
+    from returnhub.access.models import User
+    from returnhub.casework.events import EventType
+    from returnhub.casework.models import StoredEvent
+    from returnhub.demo import seed_demo_reviews, seed_demo_users
+    from returnhub.partners.seed import seed_partners
+
+    done: list[str] = []
+    with unit_of_work(rt.engine) as session:
+        seed_partners(session, rt.clock)  # nothing if the register has data
+    with unit_of_work(rt.engine, read_only=True) as session:
+        has_users = bool(session.execute(select(func.count()).select_from(User)).scalar_one())
+        has_reviews = session.execute(
+            select(StoredEvent.id).where(StoredEvent.event_type == EventType.REVIEW_DECIDED).limit(1)
+        ).first()
+    if has_users:
+        return done
+    if has_reviews is None:
+        with unit_of_work(rt.engine) as session:
+            done.append(f"{seed_demo_reviews(session, rt.clock):,} demo reviews")
+    with unit_of_work(rt.engine) as session:
+        users = seed_demo_users(session, rt.clock, environment=rt.settings.environment)
+    if users:
+        done.append(
+            "demo users (password returnhub-demo-<role>, e.g. returnhub-demo-caseworker): " + ", ".join(users)
+        )
+    return done
 
 
 @case_app.command("list")
@@ -566,6 +603,41 @@ def person_add(
             f"registered {result['reference']}: {result['given_name']} {result['family_name']}, "
             f"born {result['date_of_birth']}, {result['nationality_name']}"
         )
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The file to write (it must not exist).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Write a consistent copy of the database while it runs (SQLite online backup; pg_dump)."""
+    from returnhub.core.backup import backup as write_backup
+
+    result = write_backup(runtime().settings.database_url, path)
+    if as_json:
+        print_json(result)
+    else:
+        err.print(
+            f"backed up the {result['database']} database to {result['backup']} ({result['bytes']:,} bytes)"
+        )
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `returnhub backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: the database's content is replaced.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Replace the database's content with a backup (then run `returnhub audit verify`)."""
+    from returnhub.core.backup import restore as read_backup
+
+    if not yes:
+        raise InvalidInput("restore replaces everything in the database: add --yes to confirm")
+    result = read_backup(runtime().settings.database_url, path)
+    if as_json:
+        print_json(result)
+    else:
+        err.print(f"restored the {result['database']} database from {result['restored']}")
 
 
 @audit_app.command("verify")

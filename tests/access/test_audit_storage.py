@@ -78,3 +78,12 @@ def test_an_unlogged_read_is_refused_whatever_the_path(world: World) -> None:
         answer = world.client.get(path, headers=world.headers(Role.CASEWORKER))
         assert answer.status_code == 503, (path, answer.status_code)
     assert audit.ACCESS_LEDGER == "access"
+
+
+def test_a_refused_read_after_a_screening_is_logged(world: World) -> None:
+    """A screening reads the SQLite file through connectorx; a refused read's entry was then written while
+    the request's read snapshot was still open, and SQLite answered "disk I/O error" (so 503)."""
+    admin = world.headers(Role.ADMIN)
+    assert world.client.post("/screenings", json={}, headers=admin).status_code == 201
+    assert world.client.get("/cases?limit=0", headers=admin).status_code == 422
+    assert _verify(world)["ok"] is True

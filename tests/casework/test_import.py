@@ -195,3 +195,35 @@ def test_an_xlsx_export_imports_like_a_csv(engine: Engine, clock: FixedClock, tm
     broken.write_bytes(b"not a workbook")
     with pytest.raises(InvalidInput, match="cannot read the file as XLSX"):
         read_table(broken)
+
+
+def test_an_import_refuses_implausible_dates(engine: Engine, clock: FixedClock, tmp_path: Path) -> None:
+    """Issue 15: a date in law before 1900, a date of birth in the year 9999 or 1850, and a claimed date of
+    birth in the future are named, as by the API, and nothing is written."""
+    path = tmp_path / "implausible.csv"
+    path.write_text(
+        "source_id,person_id,family_name,given_name,date_of_birth,sex,nationality,event_type,occurred_on,"
+        "claimed_date_of_birth"
+        + "\nS1,P1,Doe,Ana,9999-12-31,F,ALB,arrival,2024-01-05,"
+        + "\nS2,P2,Roe,Bo,1850-01-01,M,ALB,arrival,2024-01-05,"
+        + "\nS3,P3,Poe,Cy,1990-01-01,M,ALB,arrival,0001-01-01,"
+        + "\nS4,P3,,,,,,age_dispute_raised,2024-01-06,9999-12-31\n",
+        encoding="utf-8",
+    )
+    report = import_file(engine, read_table(path), clock=clock, dry_run=True)
+    found = {(e["row"], e["column"]) for e in report.errors}
+    assert {
+        (2, "date_of_birth"),
+        (3, "date_of_birth"),
+        (4, "occurred_on"),
+        (5, "claimed_date_of_birth"),
+    } <= found
+    assert _count(engine, StoredEvent) == 0
+
+
+def test_an_import_refuses_a_nul_character(engine: Engine, clock: FixedClock) -> None:
+    content = (
+        ",".join(HEADER) + "\nS1,P1,Doe,A\x00na,1990-01-02,F,ALB,arrival,2024-01-05,small_boat,\n"
+    ).encode()
+    with pytest.raises(InvalidInput, match="NUL"):
+        read_table(content=content, name="nul.csv")

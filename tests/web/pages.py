@@ -55,7 +55,8 @@ def page_client(
         hubs=hubs,
         clients=clients,
     )
-    client = PageClient(app, headers=HTML)
+    # https: the session cookie is Secure, and a client on http would not send it back.
+    client = PageClient(app, headers=HTML, base_url="https://testserver")
     answer = client.post(
         "/ui/sign-in",
         data={"name": name, "password": PASSWORD, "sign_in_token": sign_in_token(client)},

@@ -157,7 +157,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         make_user(runtime, role, name=name, clients=clients)
         users[role] = name
     app = create_app(runtime)
-    app.state.access_settings = CHEAP_HASHING
+    # Plain http, as `make demo` serves: the demo switches the Secure cookie off the same way.
+    app.state.access_settings = CHEAP_HASHING.model_copy(update={"session_cookie_secure": False})
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -68,7 +68,7 @@ def test_sign_in_errors_are_shown_and_the_next_page_is_kept_to_our_own(runtime: 
     make_user(runtime, "caseworker", name="ann")
     app = create_app(runtime)
     app.state.access_settings = CHEAP_HASHING
-    with TestClient(app, headers=HTML) as client:
+    with TestClient(app, headers=HTML, base_url="https://testserver") as client:
         forged = client.post("/ui/sign-in", data={"name": "ann", "password": PASSWORD})
         assert forged.status_code == 403 and "did not come from this service" in forged.text
         assert "returnhub_session" not in client.cookies
@@ -85,7 +85,7 @@ def test_sign_in_errors_are_shown_and_the_next_page_is_kept_to_our_own(runtime: 
         )
         assert away.status_code == 303 and away.headers["location"] == "/ui/"
         cookie = away.headers.get_list("set-cookie")
-        assert all("HttpOnly" in c and "SameSite=strict" in c for c in cookie)
+        assert all("HttpOnly" in c and "SameSite=strict" in c and "Secure" in c for c in cookie)
 
 
 def test_pages_send_a_strict_content_security_policy(runtime: Runtime, people: list[str]) -> None:

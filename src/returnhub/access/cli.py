@@ -127,13 +127,13 @@ def users_represent(
 
 @users_app.command("unlock")
 def users_unlock(name: str) -> None:
-    """Clear a lock-out after failed sign-ins."""
+    """Clear the waits that failed sign-ins put on an account (from every source)."""
     from returnhub.cli import err, runtime
 
     rt = runtime()
     with unit_of_work(rt.engine) as session:
         service.update_user(session, name, settings=AccessSettings(), clock=rt.clock, unlock=True)
-    err.print(f"{name} unlocked")
+    err.print(f"{name}: sign-in waits cleared")
 
 
 @subject_app.command("export")

@@ -257,6 +257,9 @@ class _AccessRecorder:
         database's write lock on SQLite, so a second connection would wait for it forever: the request's
         own work is rolled back first and the entry committed on the same connection instead."""
         if self.request.method in SAFE_METHODS:
+            # End the read's own transaction first, as a served read does: an open read snapshot on SQLite
+            # holds back the WAL the log's commit writes to.
+            session.rollback()
             self.write_separately(outcome, status)
             return
         runtime = self.request.app.state.runtime

@@ -230,6 +230,14 @@ def _install_openapi(app: FastAPI) -> None:
                         responses.setdefault(
                             "401", {"description": "Sign-in failed", "content": _PROBLEM_CONTENT}
                         )
+                        responses.setdefault(
+                            "429",
+                            {
+                                "description": "Too many failed sign-ins from here or for this name: wait "
+                                "the Retry-After seconds (access.throttle)",
+                                "content": _PROBLEM_CONTENT,
+                            },
+                        )
                     continue
                 operation["security"] = [{"bearerToken": []}]
                 operation["x-roles"] = sorted(r.value for r in permission.roles) if permission else []

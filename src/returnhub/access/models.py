@@ -40,6 +40,23 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins counted per source (the client address), per account name and per (account, source),
+    and the time before which the next attempt is refused (``access.throttle``). Keyed by the name as typed
+    (normalised), whether or not an account has it, so the throttle says nothing about which names exist."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_sign_in_throttles_scope_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "source", "account" or "account_source".
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(160))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retry_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ApiToken(Base):
     """An opaque bearer token or web session. Only its SHA-256 is stored, so a database leak yields no
     usable credential; revoking is deleting nothing, just setting ``revoked_at``."""

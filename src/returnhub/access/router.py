@@ -14,7 +14,6 @@ from returnhub.access.deps import SESSION_COOKIE, CurrentUser, NotAuthenticated
 from returnhub.access.models import MonitoringNote
 from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
-from returnhub.core.database import unit_of_work
 from returnhub.core.time import utc
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
@@ -26,7 +25,13 @@ log_router = APIRouter(prefix="/access-log", tags=["access"], responses=PROBLEM_
 notes_router = APIRouter(prefix="/monitoring-notes", tags=["access"], responses=PROBLEM_RESPONSES)
 routers = (auth_router, users_router, log_router, notes_router)
 
-SIGN_IN_FAILED = "sign-in failed: wrong name or password, or the account is locked or inactive"
+SIGN_IN_FAILED = "sign-in failed: wrong name or password, or the account is inactive"
+
+
+def client_address(request: Request) -> str:
+    """Where a sign-in comes from, for throttling: the peer address as the server sees it (behind a reverse
+    proxy, run the server with its forwarded-address headers trusted, or every user shares one source)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _settings(request: Request) -> AccessSettings:
@@ -148,12 +153,17 @@ class NoteOut(BaseModel):
 
 @auth_router.post("/token", response_model=TokenOut)
 def sign_in_for_token(body: SignIn, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
-    """Exchange a name and password for a bearer token. Repeated failures lock the account."""
-    # Its own transaction: a failed attempt is counted (and committed) even though the answer is 401.
-    with unit_of_work(runtime.engine) as session:
-        issued = service.sign_in(
-            session, body.name, body.password, settings=_settings(request), clock=runtime.clock
-        )
+    """Exchange a name and password for a bearer token. Repeated failures make the next attempt from the
+    same place, or for the same account, wait (429 with Retry-After), longer each time; nothing locks."""
+    # Its own transactions (see service.sign_in): a failed attempt is counted even though the answer is 401.
+    issued = service.sign_in(
+        runtime.engine,
+        body.name,
+        body.password,
+        source=client_address(request),
+        settings=_settings(request),
+        clock=runtime.clock,
+    )
     if issued is None:
         raise NotAuthenticated(SIGN_IN_FAILED)
     return {
@@ -171,10 +181,15 @@ def sign_in_for_session(
     """Web sign-in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token that every
     write in the session must send as ``X-CSRF-Token``."""
     settings = _settings(request)
-    with unit_of_work(runtime.engine) as session:
-        issued = service.sign_in(
-            session, body.name, body.password, settings=settings, clock=runtime.clock, kind=service.SESSION
-        )
+    issued = service.sign_in(
+        runtime.engine,
+        body.name,
+        body.password,
+        source=client_address(request),
+        settings=settings,
+        clock=runtime.clock,
+        kind=service.SESSION,
+    )
     if issued is None:
         raise NotAuthenticated(SIGN_IN_FAILED)
     response.set_cookie(

@@ -104,10 +104,17 @@ def at_own_hubs(session: Session, principal: Principal, rows: list[dict[str, Any
 
 
 def require_in_scope(
-    session: Session, principal: Principal, *, case_reference: str | None = None, hub: str | None = None
+    session: Session,
+    principal: Principal,
+    *,
+    case_reference: str | None = None,
+    hub: str | None = None,
+    transfer: str | None = None,
 ) -> None:
     """For references named in a request body: refuse, as not found, what the principal may not touch."""
     if case_reference is not None and not case_in_scope(session, principal, case_reference):
         raise case_not_found(case_reference)
     if hub is not None and not hub_in_scope(session, principal, hub):
         raise NotFound(f"no hub {hub.strip().upper()!r}")
+    if transfer is not None and not transfer_in_scope(session, principal, transfer):
+        raise NotFound(f"no transfer {transfer.strip().upper()!r}")

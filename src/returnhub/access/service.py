@@ -1,10 +1,11 @@
-"""Accounts, sign-in with lock-out, tokens and sessions, record-scope grants. Never commits.
+"""Accounts, sign-in (throttled, never locked out: ``throttle``), tokens and sessions, record-scope grants.
+Never commits, except ``sign_in``, which runs short transactions of its own around the password check.
 
 Tokens are opaque random strings (256 bits from ``secrets``) of which only the SHA-256 is stored. Chosen
-over signed tokens (itsdangerous, JWT) because a stored token can be revoked at once (sign-out, lock-out, a
-leaver, a role change) without a deny-list, and there is no signing key whose leak would let anyone mint
-credentials. A plain SHA-256 suffices for a 256-bit random secret: there is nothing to brute-force, so
-the slow Argon2 is kept for passwords, which are guessable.
+over signed tokens (itsdangerous, JWT) because a stored token can be revoked at once (sign-out, a new
+password, a leaver, a role change) without a deny-list, and there is no signing key whose leak would let
+anyone mint credentials. A plain SHA-256 suffices for a 256-bit random secret: there is nothing to brute-
+force, so the slow Argon2 is kept for passwords, which are guessable.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from returnhub.access import throttle
 from returnhub.access.models import ApiToken, HubAssignment, Representation, User
 from returnhub.access.passwords import decoy_hash, password_hasher, verify_password
 from returnhub.access.roles import Role, parse_role
 from returnhub.access.settings import AccessSettings
 from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
+from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, NotFound, PreconditionFailed, StateConflict
 from returnhub.core.time import utc
 
@@ -205,6 +208,7 @@ def update_user(
     if unlock:
         user.failed_sign_ins = 0
         user.locked_until = None
+        throttle.clear_account(session, user.name)
     if password is not None:
         _check_password(password, settings)
         user.password_hash = password_hasher(settings).hash(password)
@@ -272,43 +276,58 @@ def _decoy(memory: int, time_cost: int, parallelism: int) -> str:
 
 
 def sign_in(
-    session: Session,
+    engine: Engine,
     name: str,
     password: str,
     *,
+    source: str,
     settings: AccessSettings,
     clock: Clock,
     kind: str = BEARER,
 ) -> IssuedToken | None:
-    """Check a password and issue a token, or record the failure and return None.
+    """Check a password and issue a token, or count the failure and return None; refuse at once (429,
+    ``throttle.SignInThrottled``) while the source, the account or the pair must wait.
 
-    Returns None rather than raising so that the caller can commit the failure count (lock-out must
-    survive the refusal); it then answers 401 with one message for every cause, so that a caller cannot
-    tell an unknown name from a wrong password or a locked account.
+    Unlike the rest of this module it runs its own transactions, so that Argon2 (the slow part, by design)
+    runs between them and no write lock is held meanwhile: a short write that checks the throttles and
+    counts the attempt as a failure until it is proven right (so attempts made at the same moment cannot all
+    slip past one check), the verification, then a short write (the token issued and the count taken back,
+    or the failure left counted). Every failure, whatever its cause, gives the caller the same None, so
+    that it cannot tell an unknown name from a wrong password.
     """
     hasher = password_hasher(settings)
-    user = session.execute(select(User).where(User.name == name.strip().lower())).scalar_one_or_none()
-    if user is None:
+    user_name = name.strip().lower()
+    with unit_of_work(engine) as session:
+        now = clock.now()
+        throttle.check(session, user_name, source, now=now)
+        throttle.record_failure(session, user_name, source, now=now, settings=settings)
+        found = session.execute(
+            select(User.id, User.password_hash, User.active).where(User.name == user_name)
+        ).first()
+    if found is None:
         decoy = _decoy(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
         verify_password(hasher, decoy, password)
-        return None
-    now = clock.now()
-    locked = user.locked_until is not None and utc(user.locked_until) > now
-    if not verify_password(hasher, user.password_hash, password) or locked or not user.active:
-        if not locked:
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= settings.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_sign_ins = 0
-        session.flush()
-        return None
-    if hasher.check_needs_rehash(user.password_hash):
-        # The cost settings went up since this password was set: upgrade the hash while we hold it.
-        user.password_hash = hasher.hash(password)
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    user.last_sign_in_at = now
-    return issue_token(session, user, kind=kind, settings=settings, clock=clock)
+        right = False
+    else:
+        right = verify_password(hasher, found.password_hash, password) and bool(found.active)
+    # A hash made with lower cost settings is upgraded while the password is in hand, also before the write.
+    stored_hash = found.password_hash if found is not None else ""
+    upgraded = hasher.hash(password) if right and hasher.check_needs_rehash(stored_hash) else None
+    with unit_of_work(engine) as session:
+        now = clock.now()
+        user = session.get(User, found.id) if found is not None else None
+        if not right or user is None or not user.active or user.password_hash != stored_hash:
+            # (A password changed between the two transactions counts as a failure: try again.)
+            if user is not None:
+                user.failed_sign_ins += 1
+            return None
+        if upgraded is not None:
+            user.password_hash = upgraded
+        throttle.record_success(session, user_name, source, settings=settings)
+        user.failed_sign_ins = 0
+        user.locked_until = None
+        user.last_sign_in_at = now
+        return issue_token(session, user, kind=kind, settings=settings, clock=clock)
 
 
 def issue_token(

@@ -19,9 +19,16 @@ class AccessSettings(FieldKeySettings):
 
     #: Lifetime of a bearer token or a web session, in minutes (a working day by default).
     token_ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
-    #: Consecutive failed sign-ins that lock an account, and for how long.
-    lockout_threshold: int = Field(default=5, ge=1, le=100)
-    lockout_minutes: int = Field(default=15, ge=1)
+    #: Sign-in throttling (``access.throttle``; no lock-out): failures allowed before the next attempt must
+    #: wait, per source (client address), per account from one source and per account from anywhere; the
+    #: wait doubles from 1 s with each further failure up to the ceilings; failures are forgotten after a
+    #: quiet period. The account-wide ceiling is low so that the owner, elsewhere, is never locked out.
+    sign_in_free_failures_per_source: int = Field(default=10, ge=1, le=1000)
+    sign_in_free_failures_per_account: int = Field(default=3, ge=1, le=1000)
+    sign_in_free_failures_per_account_anywhere: int = Field(default=10, ge=1, le=1000)
+    sign_in_max_delay_seconds: int = Field(default=900, ge=1)
+    sign_in_account_max_delay_seconds: int = Field(default=30, ge=1, le=300)
+    sign_in_forget_minutes: int = Field(default=60, ge=1)
     min_password_length: int = Field(default=12, ge=8)
     #: Argon2id cost. The defaults are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane).
     argon2_memory_kib: int = Field(default=19_456, ge=8)

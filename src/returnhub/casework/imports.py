@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ from returnhub.casework.events import (
     DEPARTURE_EVENT_TYPES,
     EVENT_PAYLOADS,
     GATED_EVENT_TYPES,
+    check_plausible_dates,
     sealed_fields_present,
     validate_payload,
 )
 from returnhub.casework.models import ImportedEvent, ImportedPerson
+from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput
 
@@ -100,6 +103,15 @@ def read_table(path: Path | None = None, *, content: bytes | None = None, name: 
             f"the file has no {', '.join(missing)} column (see docs/import.md for the columns)"
         )
     frame = frame.select(pl.all().cast(pl.String))
+    # No database stores a NUL in text (PostgreSQL refuses it); the API refuses it at its boundary, the
+    # importer here, before anything is checked or written.
+    if (
+        frame.height
+        and frame.select(
+            pl.any_horizontal(pl.all().str.contains("\x00", literal=True).fill_null(False)).any()
+        ).item()
+    ):
+        raise InvalidInput("the file contains a NUL character, which no field accepts")
     # An empty cell is no value.
     return frame.with_columns(
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
@@ -108,7 +120,7 @@ def read_table(path: Path | None = None, *, content: bytes | None = None, name: 
 
 
 def _payload_errors(
-    frame: pl.DataFrame, fields: list[str]
+    frame: pl.DataFrame, fields: list[str], today: date
 ) -> tuple[dict[tuple[Any, ...], str], dict[tuple[Any, ...], tuple[str, str]]]:
     """Validate each distinct (event type, payload cells) once: canonical JSON, or (column, message)."""
     good: dict[tuple[Any, ...], str] = {}
@@ -136,6 +148,12 @@ def _payload_errors(
             message = str(exc)
             where = message.split(": ")[1] if message.count(": ") >= 2 else "event_type"
             bad[key] = (where.split(".")[0], message.split(": ", 2)[-1])
+            continue
+        try:
+            check_plausible_dates(event_type, payload, today)
+        except InvalidInput as exc:
+            named = [f for f in data if f.replace("_", " ") in exc.detail]
+            bad[key] = (named[0] if named else "event_type", exc.detail.split(": ", 1)[-1])
             continue
         if sealed := sealed_fields_present(event_type, payload):
             bad[key] = (
@@ -185,9 +203,14 @@ def check(session: Session, frame: pl.DataFrame, clock: Clock) -> tuple[ImportRe
         pl.lit("the date ") + pl.col("occurred_on") + pl.lit(" is not a date written YYYY-MM-DD"),
     )
     flag(occurred > today, "occurred_on", f"the date is after today ({today:%d %B %Y})")
+    flag(
+        occurred < bounds.earliest_date(),
+        "occurred_on",
+        f"the date is before {bounds.EARLIEST_YEAR.value}: check the year",
+    )
 
     # Payloads, once per distinct combination.
-    good, bad = _payload_errors(frame, fields)
+    good, bad = _payload_errors(frame, fields, today)
     keys = frame.select("event_type", *fields).rows()
     canonical = [good.get(k) for k in keys]
     frame = frame.with_columns(pl.Series("data", canonical, dtype=pl.String))
@@ -226,6 +249,13 @@ def check(session: Session, frame: pl.DataFrame, clock: Clock) -> tuple[ImportRe
         is_new & pl.col("date_of_birth").str.to_date("%Y-%m-%d", strict=False).is_null(),
         "date_of_birth",
         "a new person needs a date of birth written YYYY-MM-DD",
+    )
+    born = pl.col("date_of_birth").str.to_date("%Y-%m-%d", strict=False)
+    oldest = date(today.year - bounds.OLDEST_AGE_YEARS.value, 1, 1)
+    flag(
+        is_new & ((born > today) | (born < oldest)).fill_null(False),
+        "date_of_birth",
+        f"the date of birth is in the future or more than {bounds.OLDEST_AGE_YEARS.value} years ago",
     )
     flag(is_new & ~pl.col("sex").is_in(["M", "F"]).fill_null(False), "sex", "sex must be M or F")
     flag(

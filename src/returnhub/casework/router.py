@@ -13,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from returnhub.access.deps import CurrentUser, FieldCipherDep, Forbidden, SpecialCategoryCipher
 from returnhub.access.permissions import may_record
 from returnhub.access.scopes import case_filter
+from returnhub.casework.events import EventType
 from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
-from returnhub.core.bounds import MAX_COUNT, PlausibleInstant
+from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.core.errors import InvalidInput
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, SessionDep
@@ -62,7 +63,13 @@ class EventOut(BaseModel):
 class CaseDetail(BaseModel):
     reference: str
     identity: dict[str, Any]
-    family_unit: list[str]
+    family_unit: list[str] = Field(
+        description="This case and the family members whose cases you may open (a legal representative sees "
+        "only their clients; a hub liaison the people at their hubs)."
+    )
+    family_members_not_shown: int = Field(
+        default=0, description="Family members whose cases you may not open: counted, never named."
+    )
     as_of: date | None
     known_at: datetime | None
     status: str
@@ -133,20 +140,42 @@ def list_cases(
     return {"data": rows, "next_cursor": rows[-1]["reference"] if len(rows) == limit else None}
 
 
+def _case_in_scope(session: Any, principal: Any, reference: str, **kwargs: Any) -> dict[str, Any]:
+    """The case, with its family narrowed to the members the principal may open (the others counted)."""
+    case = show_case(session, reference, **kwargs)
+    within = case_filter(principal)
+    others = [r for r in case["family_unit"] if r != case["reference"]]
+    if within is not None and others:
+        visible = {
+            r["reference"]
+            for r in search_cases(session, limit=MAX_PAGE, among=others[:MAX_PAGE], within=within)
+        }
+        case["family_unit"] = [r for r in case["family_unit"] if r == case["reference"] or r in visible]
+        case["family_members_not_shown"] = len(others) - len(visible)
+    return case
+
+
 @router.get("/{reference}", response_model=CaseDetail)
 async def get_case(
     reference: str,
     session: SessionDep,
+    principal: CurrentUser,
     response: Response,
     cipher: SpecialCategoryCipher,
-    as_of: date | None = None,
+    as_of: PlausibleDate | None = None,
     known_at: PlausibleInstant | None = None,
 ) -> dict[str, Any]:
     # The busiest read: async so that the answer is checked against CaseDetail on the event loop (about
     # 0.1 ms) instead of in a second trip to a worker thread; the database work still runs in one.
     case = await run_in_threadpool(
         functools.partial(
-            show_case, session, reference.upper(), as_of=as_of, known_at=known_at, cipher=cipher
+            _case_in_scope,
+            session,
+            principal,
+            reference.upper(),
+            as_of=as_of,
+            known_at=known_at,
+            cipher=cipher,
         )
     )
     set_etag(response, case["version"])
@@ -179,12 +208,16 @@ def post_event(
     if not may_record(principal.role, body.type):
         raise Forbidden(f"a {principal.role.value} may not record {body.type} events")
     expected = _expected_version(if_match, body.expected_version)
+    data = body.data
+    if body.type == EventType.REVIEW_DECIDED:
+        # Who decided is who is signed in, never a name the client sends.
+        data = {**(data or {}), "decided_by": principal.name}
     result = append_event(
         session,
         reference.upper(),
         body.type,
         body.occurred_on,
-        body.data,
+        data,
         clock=clock,
         recorded_by=principal.name,
         expected_version=expected,

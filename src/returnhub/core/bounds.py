@@ -149,3 +149,17 @@ def _plausible_instant(value: datetime) -> datetime:
 #: A datetime read from a client (a query parameter such as ``known_at``): a 422, not an OverflowError,
 #: when it lies outside the plausible window.
 PlausibleInstant = Annotated[datetime, AfterValidator(_plausible_instant)]
+
+
+def _plausible_date(value: date) -> date:
+    latest_year = date.today().year + INSTANT_HORIZON_YEARS.value
+    if value < earliest_date() or value.year > latest_year:
+        raise ValueError(
+            f"the date {value.isoformat()} is not from {EARLIEST_YEAR.value} to {latest_year}: check the year"
+        )
+    return value
+
+
+#: A date read from a client (a query parameter such as ``from``, ``until``, ``on``, ``as_of``): a 422, not an
+#: OverflowError when a day is added to 9999-12-31, when it lies outside the plausible window.
+PlausibleDate = Annotated[date, AfterValidator(_plausible_date)]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from returnhub.access.deps import CurrentUser
-from returnhub.core.bounds import MAX_COUNT
+from returnhub.core.bounds import MAX_COUNT, PlausibleDate
 from returnhub.notices import service
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -22,8 +21,8 @@ def list_notices(
     principal: CurrentUser,
     unread: bool = False,
     transfer: Annotated[str | None, Query(max_length=24)] = None,
-    since: Annotated[date | None, Query(alias="from")] = None,
-    until: date | None = None,
+    since: Annotated[PlausibleDate | None, Query(alias="from")] = None,
+    until: PlausibleDate | None = None,
 ) -> list[dict[str, Any]]:
     """The caller's own notices, unread first (a representative's only about their current clients)."""
     return service.inbox(

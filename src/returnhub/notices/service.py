@@ -347,9 +347,8 @@ def inbox(
     if since:
         query = query.where(Notice.created_at >= datetime.combine(since, time.min, tzinfo=UTC))
     if until:
-        query = query.where(
-            Notice.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-        )
+        # Through the end of that day (written without adding a day, which 9999-12-31 does not have).
+        query = query.where(Notice.created_at <= datetime.combine(until, time.max, tzinfo=UTC))
     return [_view(n) for n in session.execute(query).scalars()]
 
 

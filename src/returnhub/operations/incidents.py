@@ -15,6 +15,8 @@ from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.core.time import utc
 from returnhub.operations.models import Incident
+from returnhub.operations.transfers import hub_of
+from returnhub.partners.service import hub_on
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -40,6 +42,16 @@ def report_incident(
     occurred_at = bounds.check_instant(occurred_at, "the time of the incident", now=clock.now())
     if utc(occurred_at) > clock.now():
         raise InvalidInput("an incident cannot be reported before it happens")
+    if transfer is not None:
+        # The transfer and the hub named must exist (and agree): an incident about nothing cannot be reviewed.
+        transfer = transfer.strip().upper()
+        goes_to = hub_of(session, transfer)
+        if goes_to is None:
+            raise NotFound(f"no transfer {transfer!r}")
+        if hub is not None and hub.strip().upper() != goes_to:
+            raise InvalidInput(f"transfer {transfer} goes to hub {goes_to}, not {hub.strip().upper()}")
+    if hub is not None:
+        hub = hub_on(session, hub.strip().upper(), occurred_at.date())["reference"]
     row = Incident(
         reference="pending",
         transfer=transfer,

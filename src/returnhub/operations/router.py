@@ -241,8 +241,11 @@ def list_incidents(session: SessionDep) -> list[dict[str, Any]]:
 def report_incident(
     body: IncidentIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
 ) -> dict[str, Any]:
-    # A hub liaison reports only about their hubs and the people at them (404 otherwise, as if unknown).
-    require_in_scope(session, principal, case_reference=body.case_reference, hub=body.hub)
+    # A hub liaison reports only about their hubs, the transfers to them and the people at them (404
+    # otherwise, as if unknown).
+    require_in_scope(
+        session, principal, case_reference=body.case_reference, hub=body.hub, transfer=body.transfer
+    )
     return incidents.report_incident(
         session,
         summary=body.summary,

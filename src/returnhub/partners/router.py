@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from returnhub.access.deps import CurrentUser
-from returnhub.core.bounds import PlausibleInstant
+from returnhub.core.bounds import PlausibleDate, PlausibleInstant
 from returnhub.core.errors import NotFound
 from returnhub.partners import service
 from returnhub.partners.changes import list_changes, verify_changes
@@ -43,7 +43,7 @@ def _actor(principal: CurrentUser) -> str:
 
 #: Who records a change: the authenticated user, never a name the client supplies.
 Actor = Annotated[str, Depends(_actor)]
-OnDate = Annotated[date | None, Query(description="Read as of this date (default: today).")]
+OnDate = Annotated[PlausibleDate | None, Query(description="Read as of this date (default: today).")]
 KnownAt = Annotated[
     PlausibleInstant | None,
     Query(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
-from returnhub.core.bounds import MAX_COUNT
+from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.safeguards import service
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -121,8 +121,8 @@ def get_eligibility(
     runtime: RuntimeDep,
     clock: ClockDep,
     stage: StageName = "hub_referral",
-    as_of: date | None = None,
-    known_at: datetime | None = None,
+    as_of: PlausibleDate | None = None,
+    known_at: PlausibleInstant | None = None,
     pack: Annotated[str | None, Query(max_length=16)] = None,
     include_proposals: Annotated[
         bool, Query(description="Also screen proposals (not law): shown, never deciding a move.")

@@ -81,9 +81,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return _page_error(request, exc.status, exc.title, exc.detail) or problem(
+        response = _page_error(request, exc.status, exc.title, exc.detail) or problem(
             exc.status, exc.title, exc.detail, exc.slug, request.url.path, **exc.extra
         )
+        if "retry_after" in exc.extra:  # 429 and 503 may say when to come back (RFC 9110, 10.2.3)
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

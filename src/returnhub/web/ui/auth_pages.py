@@ -11,14 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from returnhub.access import service
 from returnhub.access.deps import SESSION_COOKIE, CurrentUser
+from returnhub.access.router import client_address
 from returnhub.access.settings import AccessSettings, get_access_settings
-from returnhub.core.database import unit_of_work
+from returnhub.access.throttle import SignInThrottled
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui.templating import CSRF_COOKIE, FormErrors, page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
-SIGN_IN_FAILED = "Enter a correct user name and password (after repeated failures the account is locked)"
+SIGN_IN_FAILED = "Enter a correct user name and password (after repeated failures you must wait to try again)"
 
 
 def _safe_next(value: str) -> str:
@@ -32,10 +33,9 @@ def _settings(request: Request) -> AccessSettings:
 
 
 def _secure_cookie(request: Request, settings: AccessSettings) -> bool:
-    # A browser on http://127.0.0.1 (``make demo``) would drop a Secure cookie; anywhere else the cookie is
-    # Secure unless the operator switched it off.
-    host = request.url.hostname or ""
-    return settings.session_cookie_secure and host not in ("127.0.0.1", "localhost", "testserver")
+    # Secure unless the operator switched it off (RETURNHUB_SESSION_COOKIE_SECURE=false, as `make demo` does
+    # for plain http). Never guessed from the Host header: behind a reverse proxy that is 127.0.0.1 too.
+    return settings.session_cookie_secure
 
 
 #: Sign-in is a write too (it starts a session), so its form carries a token of its own before any session
@@ -93,11 +93,23 @@ def sign_in(
     issued = None
     settings = _settings(request)
     if not errors:
-        # Its own transaction: a failed attempt is counted (and committed) even though it is refused.
-        with unit_of_work(runtime.engine) as session:
+        # Its own transactions (see service.sign_in): a failed attempt is counted even though it is refused.
+        try:
             issued = service.sign_in(
-                session, name, password, settings=settings, clock=runtime.clock, kind=service.SESSION
+                runtime.engine,
+                name,
+                password,
+                source=client_address(request),
+                settings=settings,
+                clock=runtime.clock,
+                kind=service.SESSION,
             )
+        except SignInThrottled as exc:
+            errors.add(
+                "name", f"Too many failed sign-ins: wait {exc.retry_after_seconds} seconds and try again"
+            )
+            context = {"next_url": _safe_next(next), "name": name, "errors": errors}
+            return _sign_in_form(request, context, status_code=429)
         if issued is None:
             errors.add("name", SIGN_IN_FAILED)
     if issued is None:
@@ -106,8 +118,10 @@ def sign_in(
         status = 401 if name.strip() and password else 422
         return _sign_in_form(request, context, status_code=status)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/ui/sign-in", httponly=True, samesite="strict")
     secure = _secure_cookie(request, settings)
+    response.delete_cookie(
+        SIGN_IN_COOKIE, path="/ui/sign-in", httponly=True, secure=secure, samesite="strict"
+    )
     for cookie, value in ((SESSION_COOKIE, issued.token), (CSRF_COOKIE, issued.csrf_token or "")):
         response.set_cookie(
             cookie,
