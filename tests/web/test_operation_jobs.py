@@ -99,7 +99,14 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
         )
         assert approved.status_code == 303
         assert approved.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
-        assert "The plan was approved" in planner.get(approved.headers["location"]).text
+        shown = planner.get(approved.headers["location"]).text
+        assert "The plan was approved" in shown
+        # Drill-down from a week's row: the people planned on one transfer, by name, and where it went.
+        assert f"/ui/plans/{plan_id}?transfer={world}#drill" in html.unescape(shown)
+        drill = planner.get(f"/ui/plans/{plan_id}", params={"transfer": world}).text
+        section = drill.split('id="drill"')[1].split("Back to the whole plan")[0]
+        assert f'href="/ui/transfers/{world}"' in section
+        assert all(f"Test Person</a> ({p})" in section for p in PEOPLE), section[:800]
         assert _plan_status(runtime, plan_id) == "approved"
         after = _events(runtime)
         assert after > before  # the people were listed through the gate: their allocation events
