@@ -100,7 +100,6 @@ def test_kill_minus_nine_loses_nothing_and_delivers_each_once(
         "RETURNHUB_NOTICES_LEASE_SECONDS": "1",
     }
     args = ["send", "--loop", "--interval", "0.05", "--batch", "4"]
-    started = time.perf_counter()
     rng = random.Random(20)
     kills = 0
     # The command as an operator runs it, in a fresh interpreter, killed once it is in its loop.
@@ -172,4 +171,3 @@ def test_kill_minus_nine_loses_nothing_and_delivers_each_once(
     assert box["deliveries"] - MESSAGES <= kills
     assert kills >= 50
     print(f"kills {kills}, deliveries {box['deliveries']}, stored {box['stored']}")
-    assert time.perf_counter() - started < 90

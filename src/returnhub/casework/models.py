@@ -1,4 +1,5 @@
-"""Tables owned by casework: the append-only event store, the chain heads and the case projection."""
+"""Tables owned by casework: the append-only event store and the case projection (the chain heads are
+``core.ledger``'s)."""
 
 from __future__ import annotations
 
@@ -72,20 +73,6 @@ class SealedValue(Base):
     ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
     sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class LedgerHead(Base):
-    """The head of a hash chain. Appends lock this row, so the chain has one order on every database."""
-
-    __tablename__ = "ledger_heads"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
-    count: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-GENESIS_HASH = "0" * 64
 
 
 def _column_type(annotation: Any) -> TypeEngine[Any] | None:

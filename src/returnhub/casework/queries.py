@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import open_events
 from returnhub.casework.state import CASE_STATUSES, fold_as_of
-from returnhub.casework.store import get_person, load_events, to_legal_event, utc
+from returnhub.casework.store import get_person, load_events, to_legal_event
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
+from returnhub.core.time import utc
 from returnhub.people.models import Person
 from returnhub.people.names import fold
 
@@ -41,6 +42,27 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+_LAST_CODE_POINT = 0x10FFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, in code-point order (SQLite's
+    binary collation compares UTF-8 bytes, which keeps that order), or None if there is none.
+
+    The last character is bumped by one; a last character that is already the last code point (U+10FFFF)
+    cannot be, so it is dropped and the one before it bumped; the surrogates are skipped, as no string
+    can hold them.
+    """
+    text = prefix.rstrip(chr(_LAST_CODE_POINT))
+    if not text:
+        return None
+    following = ord(text[-1]) + 1
+    if following in _SURROGATES:
+        following = _SURROGATES.stop
+    return text[:-1] + chr(following)
 
 
 def search_cases(
@@ -77,8 +99,9 @@ def search_cases(
         if session.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE ignores case, so it cannot use the reference index; a range over the binary
             # collation can: every reference starting with "RH012" lies in ["RH012", "RH013").
-            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            query = query.where(p.reference >= prefix, p.reference < following)
+            query = query.where(p.reference >= prefix)
+            if (following := prefix_upper_bound(prefix)) is not None:
+                query = query.where(p.reference < following)
         else:
             query = query.where(p.reference.startswith(prefix, autoescape=True))
     if born is not None:

@@ -33,10 +33,11 @@ from returnhub.casework.store import (
     AppendResult,
     append_event,
     get_person,
-    utc,
 )
+from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.core.time import utc
 from returnhub.notices import service as notices
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
@@ -253,7 +254,7 @@ def create_transfer(
         raise InvalidInput(f"min_load must be between 1 and the seats ({seats}), not {min_load}")
     if escorts < 0:
         raise InvalidInput("escorts cannot be negative")
-    departs_at = utc(departs_at)
+    departs_at = bounds.check_departure(departs_at, clock.now())
     if departs_at <= clock.now():
         raise InvalidInput("a transfer must be planned for a time in the future")
     site = hub_on(session, hub.upper(), departs_at.date())

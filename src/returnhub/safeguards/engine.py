@@ -342,6 +342,26 @@ def _compile(plan: Plan, trace: bool) -> _Compiled:
     return compiled
 
 
+def fact_columns(plan: Plan) -> frozenset[str] | None:
+    """The base facts the plan reads (fact column pruning): every column its derived facts, rules and
+    exceptions read, every fact a rule declares (a review's fingerprint covers those) and the case's
+    identity and review decisions. ``None`` (read everything) if an expression names columns by pattern.
+    """
+    from returnhub.safeguards.facts import FACTS_SCHEMA
+
+    compiled = _compile(plan, trace=False)
+    derived = {d.name for d in plan.pack.derived}
+    reads: set[str] = {"case_id", "reference", "review_decisions"}
+    for expr in (*(e for layer in compiled.derived for e in layer), *compiled.codes):
+        reads.update(expr.meta.root_names())
+    for rule in plan.rules:
+        reads.update(rule.facts)
+    unknown = reads - set(FACTS_SCHEMA) - derived
+    if unknown:
+        return None  # a pattern or a name the facts do not have: prune nothing rather than guess
+    return frozenset(reads & set(FACTS_SCHEMA))
+
+
 #: Frames up to this many rows skip Polars' query optimiser: for one case it costs more than it saves.
 _SMALL = 64
 

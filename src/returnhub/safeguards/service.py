@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -22,15 +22,18 @@ from sqlalchemy.orm import Session, object_session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.state import LegalEvent, fold_as_of
-from returnhub.casework.store import AppendResult, append_event, case_state, utc
+from returnhub.casework.store import AppendResult, append_event, case_state
+from returnhub.core import bounds
 from returnhub.core.clock import Clock, SystemClock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.core.time import utc
 from returnhub.safeguards.default_terms import YamlTermsProvider
 from returnhub.safeguards.engine import (
     Evaluation,
     applicable_terms,
     eligible_agreements_evaluation,
     evaluate,
+    fact_columns,
     facts_fingerprint,
     make_plan,
     rule_facts,
@@ -365,6 +368,9 @@ def record_review_decision(
 _PROJECTED = [
     name for name in FACTS_SCHEMA if name not in ("review_decisions", "family_youngest_other_date_of_birth")
 ]
+#: Read whatever facts are asked for: the identity (a refold rebuilds it) and the latest legal date (which
+#: says whether a case must be refolded at an earlier date).
+_ALWAYS_READ = frozenset({*IDENTITY_SCHEMA, "last_occurred_on"})
 
 
 def _load_events(session: Session, case_ids: Sequence[int]) -> dict[int, list[LegalEvent]]:
@@ -388,19 +394,23 @@ def _load_events(session: Session, case_ids: Sequence[int]) -> dict[int, list[Le
     return grouped
 
 
-def caseload_facts(session: Session, as_of: date) -> pl.DataFrame:
+def caseload_facts(session: Session, as_of: date, *, columns: Collection[str] | None = None) -> pl.DataFrame:
     """Every case's base facts on ``as_of``, one row per case, in reference order.
 
-    Read from the ``case_projection`` table (the current fold of every case). A case with an event after
-    ``as_of`` is folded again from its events at ``as_of``, so the frame is exact for any date. The result
-    has the same schema as :func:`case_facts`.
+    Read column-wise from the ``case_projection`` table (the current fold of every case;
+    :func:`returnhub.core.columnar.read_columns`). A case with an event after ``as_of`` is folded again
+    from its events at ``as_of``, so the frame is exact for any date. The result has the schema of
+    :func:`case_facts`; with ``columns`` (e.g. :func:`~returnhub.safeguards.engine.fact_columns` of a plan)
+    only those facts and the case's identity are read, and the others are left out of the frame (the
+    engine treats a missing fact as unknown, so a plan must be given every fact it reads).
     """
-    p = case_projection.c
-    columns = [p[name] for name in _PROJECTED]
-    rows = session.execute(select(*columns).order_by(p.reference)).all()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows], schema={n: FACTS_SCHEMA[n] for n in _PROJECTED}, orient="row"
+    from returnhub.core.columnar import read_columns
+
+    wanted = [n for n in _PROJECTED if columns is None or n in columns or n in _ALWAYS_READ]
+    frame = read_columns(
+        session, case_projection, {n: FACTS_SCHEMA[n] for n in wanted}, order_by=["reference"]
     )
+    p = case_projection.c
     decided = session.execute(
         select(p.case_id, p.review_decisions).where(
             p.review_decisions.is_not(None), cast(p.review_decisions, Text) != "[]"
@@ -413,11 +423,12 @@ def caseload_facts(session: Session, as_of: date) -> pl.DataFrame:
         }
     )
     family = family_youngest_other(frame.select("case_id", "family_unit_id", "date_of_birth"))
+    kept = set(wanted) | {"family_youngest_other_date_of_birth", "review_decisions"}
     frame = (
         frame.join(family, on="case_id", how="left")
         .join(decisions, on="case_id", how="left")
         .with_columns(pl.col("review_decisions").fill_null(pl.lit(EMPTY_DECISIONS).first()))
-        .select(list(FACTS_SCHEMA))
+        .select([n for n in FACTS_SCHEMA if n in kept])
     )
     stale = frame.filter(pl.col("last_occurred_on") > as_of)
     if stale.height:
@@ -433,7 +444,7 @@ def _refold(session: Session, frame: pl.DataFrame, stale: pl.DataFrame, as_of: d
     for ident in stale.select(list(IDENTITY_SCHEMA)).iter_rows(named=True):
         state = fold_as_of(events[ident["case_id"]], as_of=as_of)
         rows.append(facts_row(state, **ident))
-    refolded = facts_frame(rows)
+    refolded = facts_frame(rows).select(frame.columns)
     kept = frame.filter(~pl.col("case_id").is_in(ids))
     return pl.concat([kept, refolded]).sort("reference")
 
@@ -486,7 +497,7 @@ def screen(
         _terms(session, rule_pack, as_of, terms_provider),
         include_proposals=include_proposals,
     )
-    facts = caseload_facts(session, as_of)
+    facts = caseload_facts(session, as_of, columns=fact_columns(plan))
     facts_seconds = time.perf_counter() - started
     evaluation = evaluate(facts, plan)
     results = screen_evaluation(evaluation)
@@ -522,7 +533,8 @@ def caseload_eligible_agreements(
     """Per case, the agreements and hubs the person may go to on ``as_of`` (for the allocation optimiser)."""
     rule_pack = _pack(pack)
     plan = make_plan(rule_pack, stage, as_of, _terms(session, rule_pack, as_of, terms_provider))
-    return eligible_agreements_evaluation(evaluate(caseload_facts(session, as_of), plan))
+    facts = caseload_facts(session, as_of, columns=fact_columns(plan))
+    return eligible_agreements_evaluation(evaluate(facts, plan))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -555,14 +567,21 @@ def run_screening(
 
     A caller that must not hold a write lock while the caseload is read (a page job on SQLite) calls
     ``screen`` in a read-only transaction and ``store_screening`` in a short write transaction instead."""
+    bounds.check_screening_day(as_of, clock.today())
     run = screen(session, pack=pack, stage=stage, as_of=as_of, terms_provider=terms_provider)
-    return store_screening(session, run, as_of=as_of, clock=clock, created_by=created_by)
+    return store_screening(session, run, clock=clock, created_by=created_by)
 
 
 def store_screening(
-    session: Session, run: ScreeningRun, *, as_of: date, clock: Clock, created_by: str
+    session: Session, run: ScreeningRun, *, clock: Clock, created_by: str, as_of: date | None = None
 ) -> Screening:
-    """Store a finished screening (``screen``'s result) with its pack's version (caller's transaction)."""
+    """Store a screening's per-case outcomes (Parquet) and summary as one row (in the caller's transaction).
+
+    ``as_of``, when given, must be the day the run screened (a page job passes it back)."""
+    if as_of is not None and as_of != run.as_of:
+        raise InvalidInput(f"the screening was run as of {run.as_of.isoformat()}, not {as_of.isoformat()}")
+    as_of = run.as_of
+    bounds.check_screening_day(as_of, clock.today())
     buffer = io.BytesIO()
     run.results.write_parquet(buffer, compression="zstd")
     rule_ids = {r.id for r in run.pack.rules_for(run.stage)}

@@ -16,6 +16,7 @@ from returnhub.access.deps import CurrentUser
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs
 from returnhub.casework import queries
+from returnhub.core import bounds
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
@@ -339,7 +340,7 @@ def _gate_action(
     """Lock or depart as a page job: done within two seconds, the page answers as before; otherwise the
     transfer's page shows the progress and refreshes itself until the outcome is there."""
     reference = reference.upper()
-    version = int(expected_version) if expected_version.isdigit() else None
+    version = bounds.parse_count(expected_version, "The version of the transfer")
     job = jobs.submit(
         principal.name,
         LOCKING if action == "lock" else DEPARTING,

@@ -1,0 +1,173 @@
+"""Benchmark: screen the caseload from the database: read the facts, screen every rule for every agreement,
+store the screening (what `returnhub screen --store` and the home page's "Screen the caseload" do).
+
+    .venv/bin/python benchmarks/screen_db.py --persons 200000 --database sqlite
+    .venv/bin/python benchmarks/screen_db.py --persons 200000 --database postgresql
+
+Target: under 3 s at 1,000,000 people on each database. The reference (the limit for the read) is the raw
+read of the same columns into Arrow by a driver (connectorx, the fastest driver measured
+into Arrow on both databases), with no typing, joining or screening. The database is made once (seed 11)
+and reused: ``var/bench-N.db`` on SQLite, ``rh_bench_N`` on PostgreSQL.
+
+The screening runs at the departure stage (the stage every UK rule guards) against the three synthetic
+agreements, in one write transaction that is committed, as the command does. Prints one JSON line with the
+phases (facts, screen, store), CPU seconds and the load average beside wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import time
+
+import _common
+from sqlalchemy import func, select, text
+
+from returnhub.casework.models import case_projection
+from returnhub.core.database import create_engine, unit_of_work
+from returnhub.safeguards.engine import fact_columns, make_plan
+from returnhub.safeguards.packs import get_pack
+from returnhub.safeguards.service import caseload_facts, screen, store_screening
+from returnhub.safeguards.synthetic import synthetic_terms
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+STAGE = "departure"
+
+
+class Terms:
+    def __init__(self) -> None:
+        self.terms = synthetic_terms(_common.CLOCK.today())
+
+    def terms_on(self, on: object) -> list[object]:
+        return list(self.terms)
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def postgres_database(persons: int) -> str:
+    """A PostgreSQL database holding ``persons`` synthetic people (seed 11), made once and reused."""
+    from returnhub.casework.bulk import load_population
+    from returnhub.core.migrate import upgrade
+    from returnhub.synthetic import generate_population
+
+    name = f"rh_bench_{persons}"
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    admin = create_engine(PG_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if exists is not None:
+            engine = create_engine(url)
+            with engine.connect() as c:
+                held = c.execute(select(func.count()).select_from(case_projection)).scalar_one()
+            engine.dispose()
+            if held == persons:
+                upgrade(url)
+                return url
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    population = generate_population(persons, 11, today=_common.CLOCK.today())
+    load_population(engine, population.persons, population.events, clock=_common.CLOCK)
+    engine.dispose()
+    return url
+
+
+def raw_read_seconds(url: str, columns: list[str]) -> float:
+    """The limit: the driver's read of the same columns, in the same order, into an Arrow table."""
+    import connectorx as cx
+
+    sql = f"SELECT {', '.join(columns)} FROM case_projection"
+    if url.startswith("sqlite"):
+        source = "sqlite://" + url.removeprefix("sqlite:///")
+    else:
+        source = url.replace("postgresql+psycopg://", "postgresql://")
+    started = time.perf_counter()
+    table = cx.read_sql(source, sql, return_type="arrow")
+    seconds = time.perf_counter() - started
+    assert table.num_rows > 0
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=200_000)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=3, help="Timed runs; the median is reported.")
+    parser.add_argument("--url", help="An existing, populated database instead of the benchmark's own.")
+    args = parser.parse_args()
+
+    if args.url:
+        url = args.url
+    elif args.database == "sqlite":
+        url = _common.sqlite_database(args.persons)
+    else:
+        url = postgres_database(args.persons)
+    engine = create_engine(url)
+    terms = Terms()
+    plan = make_plan(get_pack("uk"), STAGE, _common.CLOCK.today(), terms.terms)
+    read = fact_columns(plan)
+    projected = [c.name for c in case_projection.columns]
+    columns = [c for c in projected if read is None or c in read or c == "last_occurred_on"]
+
+    runs: list[dict[str, float]] = []
+    cases = 0
+    for _ in range(args.runs + 1):  # the first run warms the caches (page cache, compiled plan)
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        with unit_of_work(engine) as session:
+            run = screen(session, pack="uk", stage=STAGE, as_of=_common.CLOCK.today(), terms_provider=terms)
+            stored_at = time.perf_counter()
+            row = store_screening(session, run, clock=_common.CLOCK, created_by="bench")
+            cases = row.cases
+        done = time.perf_counter()
+        runs.append(
+            {
+                "seconds": done - wall,
+                "cpu_seconds": cpu_seconds() - cpu,
+                "facts_seconds": float(run.summary["facts_seconds"]),
+                "screen_seconds": float(run.summary["screen_seconds"]),
+                "store_seconds": done - stored_at,
+            }
+        )
+    timed = runs[1:]
+    median = {k: statistics.median(r[k] for r in timed) for k in timed[0]}
+    reference = statistics.median(raw_read_seconds(url, columns) for _ in range(args.runs))
+    # How the facts frame alone compares with the raw read (same columns, typed and joined).
+    with unit_of_work(engine, read_only=True) as session:
+        started = time.perf_counter()
+        caseload_facts(session, _common.CLOCK.today(), columns=read)
+        facts_only = time.perf_counter() - started
+    with engine.begin() as conn:  # leave the database as it was made
+        conn.execute(text("DELETE FROM screenings WHERE created_by = 'bench'"))
+    engine.dispose()
+    _common.emit(
+        "screen_db",
+        cases,
+        median["seconds"],
+        "raw_driver_read_into_arrow",
+        reference,
+        database=create_engine(url).dialect.name,
+        target_seconds_at_1m=3.0,
+        extrapolated_seconds_at_1m=round(median["seconds"] * 1_000_000 / cases, 2),
+        cpu_seconds=round(median["cpu_seconds"], 3),
+        facts_seconds=round(median["facts_seconds"], 3),
+        facts_only_seconds=round(facts_only, 3),
+        screen_seconds=round(median["screen_seconds"], 3),
+        store_seconds=round(median["store_seconds"], 3),
+        columns_read=len(columns),
+        columns_projected=len(projected),
+        rules=len(plan.rules),
+        agreements=len(plan.terms),
+        runs=args.runs,
+        load_average=[round(x, 2) for x in os.getloadavg()],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Column-wise reads of a table into a typed Polars frame (Arrow underneath), for bulk work.
+
+Reading a million rows through SQLAlchemy builds a Python tuple per row and a Python object per value
+(about 50 µs a row for the case projection); bulk work wants columns. One function, :func:`read_columns`,
+reads only the columns asked for and picks the fastest path that still sees what the caller's transaction
+sees:
+
+* **PostgreSQL**: ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` on the session's own connection (psycopg), so
+  the rows are those of the caller's transaction, parsed by Polars' multi-threaded CSV reader. Dates travel
+  as day numbers and booleans as 0/1, so no text date parsing and no dependence on ``DateStyle``.
+* **SQLite, a file, nothing written yet in this transaction**: connectorx reads the file into Arrow in Rust
+  (its own read connection; under WAL it sees the last committed state, which is the caller's too, since
+  the caller has not written).
+* **SQLite otherwise** (an in-memory database, or rows written but not committed): the session's own
+  sqlite3 cursor, transposed into columns and typed by Polars; slower, but it sees the uncommitted rows.
+
+Measured on the 200,000-person projection (2 cores, 40 of 98 columns): connectorx 0.7 s of CPU, the ADBC
+SQLite driver 0.8 s (its dates come back as text), the sqlite3 cursor 2.2 s.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+#: The column types this module reads (those of the case projection's facts).
+_SUPPORTED = (pl.Date, pl.Boolean, pl.Int64, pl.Int32, pl.String)
+
+#: Recorded at each SQLite BEGIN by ``core.database``: the connection's ``total_changes`` then, so a reader
+#: can tell whether the transaction has written anything since.
+SQLITE_CHANGES_AT_BEGIN = "returnhub_changes_at_begin"
+
+
+def read_columns(
+    bind: Session | Connection,
+    table: Table,
+    schema: Mapping[str, pl.DataType],
+    *,
+    order_by: Sequence[str] = (),
+) -> pl.DataFrame:
+    """The columns named by ``schema`` of every row of ``table``, typed as ``schema`` says, sorted by
+    ``order_by`` (by Polars: text in byte order, which for codes and references is the database's order).
+
+    Reads in the caller's transaction (see the module's notes for SQLite's connectorx path).
+    """
+    for name, dtype in schema.items():
+        if name not in table.c:
+            raise ValueError(f"{table.name} has no column {name!r}")
+        if not isinstance(dtype, _SUPPORTED):
+            raise ValueError(f"column {name!r}: cannot read {dtype} column-wise")
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        frame = _postgres_copy(connection, table, schema)
+    elif dialect == "sqlite":
+        path = _sqlite_file_untouched(connection)
+        if path is not None:
+            frame = _sqlite_connectorx(path, table, schema)
+        else:
+            frame = _sqlite_cursor(connection, table, schema)
+    else:
+        raise ValueError(f"no column-wise reader for {dialect}")
+    return frame.sort(list(order_by)) if order_by else frame
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _select(table: Table, expressions: Sequence[str]) -> str:
+    # No ORDER BY: the rows are sorted by Polars (in parallel) after the read. SQLite would walk an index
+    # and fetch each row from its page out of order; PostgreSQL would sort on one core.
+    return f"SELECT {', '.join(expressions)} FROM {_quote(table.name)}"
+
+
+def _typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Cast the wire types (day numbers, 0/1, text) to ``schema``."""
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+
+
+# ----------------------------------------------------------------------------------------------------------
+# PostgreSQL
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _postgres_copy(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    expressions = []
+    wire: dict[str, pl.DataType] = {}
+    for name, dtype in schema.items():
+        column = _quote(name)
+        if isinstance(dtype, pl.Date):
+            expressions.append(f"({column} - DATE '1970-01-01')")
+            wire[name] = pl.Int32()
+        elif isinstance(dtype, pl.Boolean):
+            expressions.append(f"{column}::int")
+            wire[name] = pl.Int8()
+        else:
+            expressions.append(column)
+            wire[name] = dtype
+    sql = f"COPY ({_select(table, expressions)}) TO STDOUT (FORMAT csv)"
+    raw: Any = connection.connection.dbapi_connection
+    chunks = []
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        for chunk in copy:
+            chunks.append(bytes(chunk))
+    data = b"".join(chunks)
+    if not data:
+        return pl.DataFrame(schema=dict(schema))
+    # In PostgreSQL's CSV an unquoted empty field is NULL and a quoted one ("") the empty string, which is
+    # how Polars reads them too (``empty_string_is_null`` applies to unquoted fields only).
+    frame = pl.read_csv(
+        data, has_header=False, new_columns=list(schema), schema_overrides=wire, infer_schema=False
+    )
+    return _typed(frame, schema)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# SQLite
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _sqlite_file_untouched(connection: Connection) -> str | None:
+    """The database file, when another connection would see exactly what this transaction sees.
+
+    That is a file (not ``:memory:``) and a transaction that has written nothing yet. Under WAL a new
+    reader sees the last committed state; a read-only transaction that already read may hold an older
+    snapshot, which differs only by what others committed meanwhile (a screening is of "now" either way).
+    """
+    raw: Any = connection.connection.dbapi_connection
+    if not isinstance(raw, sqlite3.Connection):
+        return None
+    rows = raw.execute("PRAGMA database_list").fetchall()
+    path = next((r[2] for r in rows if r[1] == "main"), "")
+    if not path:
+        return None  # in memory, or a temporary database
+    began = connection.info.get(SQLITE_CHANGES_AT_BEGIN)
+    if began is None or raw.total_changes != began:
+        return None
+    return str(path)
+
+
+def _sqlite_connectorx(path: str, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    import connectorx as cx
+
+    sql = _select(table, [_quote(n) for n in schema])
+    arrow = cx.read_sql(f"sqlite://{path}", sql, return_type="arrow")
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height == 0:
+        return pl.DataFrame(schema=dict(schema))
+    # connectorx types a column by its declared type; an all-null column of a type it does not know may
+    # come back as text, so cast by name whatever came back.
+    return frame.select(
+        (
+            pl.col(n).str.to_date("%Y-%m-%d")
+            if isinstance(d, pl.Date) and frame.schema[n] == pl.String()
+            else pl.col(n).cast(d)
+        )
+        for n, d in schema.items()
+    )
+
+
+def _sqlite_cursor(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    raw: Any = connection.connection.dbapi_connection
+    rows = raw.execute(_select(table, [_quote(n) for n in schema])).fetchall()
+    if not rows:
+        return pl.DataFrame(schema=dict(schema))
+    columns = list(zip(*rows, strict=True))
+    series = []
+    for (name, dtype), values in zip(schema.items(), columns, strict=True):
+        if isinstance(dtype, pl.Date):
+            # SQLAlchemy stores a date as ISO text in SQLite.
+            series.append(pl.Series(name, values, dtype=pl.String()).str.to_date("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Boolean):
+            series.append(pl.Series(name, values, dtype=pl.Int8()).cast(pl.Boolean()))
+        else:
+            series.append(pl.Series(name, values, dtype=dtype))
+    return pl.DataFrame(series)
