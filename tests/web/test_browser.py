@@ -419,6 +419,15 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     monitor.wait_for_url("**/ui/monitor/verify*")
     assert "Both chains are intact" in monitor.locator("#verification-result").inner_text()
     _axe(world, monitor, "monitor-verified")
+    # The access log, filtered to one person, records what the caseworker saw: the refused form as refused.
+    monitor.goto("/ui/monitor")
+    monitor.fill("#reference", ON_LOCKED)
+    monitor.click("button:has-text('Filter')")
+    log = monitor.locator("main table").inner_text()
+    assert world.users["caseworker"] in log and "Refused: the form had a problem" in log, log[:600]
+    rows = [row for row in log.splitlines() if "\t" in row][1:]  # the table's rows, under its header
+    assert rows and all(ON_LOCKED in row for row in rows), log[:600]
+    _axe(world, monitor, "monitor-filtered")
 
     # --- a legal representative opens their client, and fails to open someone else's case.
     lawyer = _sign_in(world, browser, "legal_representative")
