@@ -402,8 +402,13 @@ def _finish_demo(rt: Runtime) -> list[str]:
 @case_app.command("list")
 def case_list(
     status: Annotated[str | None, typer.Option("--status")] = None,
-    nationality: Annotated[str | None, typer.Option("--nationality")] = None,
+    nationality: Annotated[
+        str | None, typer.Option("--nationality", help="A country's name or its code (Egypt, EG, EGY).")
+    ] = None,
     reference: Annotated[str | None, typer.Option("--reference")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Any part of a name, case and accents folded.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit")] = 20,
     after: Annotated[
         str | None, typer.Option("--after", help="Cursor: the last reference of the previous page.")
@@ -414,10 +419,18 @@ def case_list(
     from rich.table import Table
 
     from returnhub.casework.queries import search_cases
+    from returnhub.partners.countries import country_code
 
+    code = country_code(nationality, "nationality") if nationality else None
     with unit_of_work(runtime().engine, read_only=True) as session:
         rows = search_cases(
-            session, status=status, nationality=nationality, reference=reference, limit=limit, after=after
+            session,
+            status=status,
+            nationality=code,
+            reference=reference,
+            name=name,
+            limit=limit,
+            after=after,
         )
     if as_json:
         print_json(rows)

@@ -61,6 +61,16 @@ def test_case_list_json(one_case: Runtime, capsys: pytest.CaptureFixture[str]) -
     assert len(err.strip().splitlines()) == 1
 
 
+def test_case_list_by_part_of_a_name_and_a_nationality_by_name(
+    one_case: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (["--name", "ERSO"], ["--name", "tést person"], ["--nationality", "Eritrea"]):
+        code, out, _ = run(one_case, capsys, "case", "list", *args, "--json")
+        assert code == 0 and [r["reference"] for r in json.loads(out)] == ["RH0000001"], args
+    code, out, err = run(one_case, capsys, "case", "list", "--nationality", "Atlantis")
+    assert code != 0 and out == "" and len(err.strip().splitlines()) == 1 and "nationality" in err
+
+
 def test_case_show_as_of(one_case: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(one_case, capsys, "case", "show", "RH0000001", "--as-of", "2024-03-01", "--json")
     assert code == 0

@@ -33,7 +33,7 @@ from returnhub.core.database import create_engine, unit_of_work
 from returnhub.core.migrate import upgrade
 from returnhub.core.runtime import Runtime
 from returnhub.core.settings import Settings
-from returnhub.operations.transfers import add_to_manifest, create_transfer, lock_manifest
+from returnhub.operations.transfers import add_to_manifest, create_transfer, lock_manifest, show_transfer
 from returnhub.partners.seed import seed_partners
 from returnhub.synthetic import generate_population
 from returnhub.web.app import create_app
@@ -185,11 +185,15 @@ def browser() -> Iterator[Browser]:
 
 
 def _plain_and_narrow(world: World, page: Page, name: str) -> None:
-    """The page speaks words, and at 375 px nothing makes the page itself scroll sideways."""
+    """The page speaks words, and at 1,280 or 375 px nothing makes the page itself scroll sideways."""
     problems = plain_words_problems(page.locator("body").inner_text())
     if problems:
         world.code_on_pages.append(f"{name} ({page.url}): {sorted(set(problems))[:8]}")
     size = page.viewport_size or {"width": 1280, "height": 900}
+    # Nor at its own width (a case page with its review forms was once 1,338 px wide at 1,280).
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > size["width"]:
+        world.wide_pages.append(f"{name} ({page.url}): {width} px wide at {size['width']}")
     page.set_viewport_size({"width": 375, "height": 800})
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > 375:
@@ -256,6 +260,11 @@ def _case_state(world: World, reference: str) -> tuple[str, str | None]:
             )
         ).one()
     return row.status, row.allocated_transfer
+
+
+def _transfer_status(world: World, reference: str) -> str:
+    with unit_of_work(world.runtime.engine, read_only=True) as s:
+        return str(show_transfer(s, reference)["status"])
 
 
 def _events(world: World, reference: str) -> int:
@@ -379,6 +388,29 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert "listed" in planner.locator("main").inner_text()
     placed = [r for r in TO_PLAN if _case_state(world, r)[0] == "allocated"]
     assert placed, "approving the plan listed no one"
+    # The planned code links to the transfer it became; the planner locks it, then it departs, each after
+    # checking their answers, and the record changes: locked, then one departure event per person.
+    filled = _case_state(world, placed[0])[1]
+    assert filled is not None
+    assert planner.locator(f"a[href='/ui/transfers/{filled}']").count() >= 1
+    planner.goto(f"/ui/transfers/{filled}")
+    planner.click("#lock-check")
+    assert "Check before you lock the manifest" in planner.locator("#check").inner_text()
+    _axe(world, planner, "transfer-lock-check")
+    planner.click("#lock")
+    planner.wait_for_url("**done=locked")
+    assert _transfer_status(world, filled) == "locked"
+    _axe(world, planner, "transfer-locked")
+    on_board = [r for r in placed if _case_state(world, r)[1] == filled]
+    before = sum(_events(world, r) for r in on_board)
+    planner.click("#depart-check")
+    _axe(world, planner, "transfer-depart-check-filled")
+    planner.click("#depart")
+    planner.wait_for_url("**done=departed")
+    assert _transfer_status(world, filled) == "departed"
+    assert sum(_events(world, r) for r in on_board) == before + len(on_board)  # one departure each
+    assert all(_case_state(world, r)[0] == "in_transit" for r in on_board), on_board
+    _axe(world, planner, "transfer-departed")
 
     # --- the monitor verifies both hash chains.
     monitor = _sign_in(world, browser, "independent_monitor")
@@ -388,6 +420,15 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     monitor.wait_for_url("**/ui/monitor/verify*")
     assert "Both chains are intact" in monitor.locator("#verification-result").inner_text()
     _axe(world, monitor, "monitor-verified")
+    # The access log, filtered to one person, records what the caseworker saw: the refused form as refused.
+    monitor.goto("/ui/monitor")
+    monitor.fill("#reference", ON_LOCKED)
+    monitor.click("button:has-text('Filter')")
+    log = monitor.locator("main table").inner_text()
+    assert world.users["caseworker"] in log and "Refused: the form had a problem" in log, log[:600]
+    rows = [row for row in log.splitlines() if "\t" in row][1:]  # the table's rows, under its header
+    assert rows and all(ON_LOCKED in row for row in rows), log[:600]
+    _axe(world, monitor, "monitor-filtered")
 
     # --- a legal representative opens their client, and fails to open someone else's case.
     lawyer = _sign_in(world, browser, "legal_representative")
@@ -471,5 +512,18 @@ def test_a_caseworker_registers_a_person(world: World, browser: Browser) -> None
     worker.click("button:has-text('Register the person')")
     worker.wait_for_url("**done=registered")
     assert reference not in worker.url
+    # Search finds them by any part of a name, in any case, and a nationality by name; a bad filter shows
+    # the error summary in place (htmx swaps the results, refused filter included).
+    worker.goto("/ui/cases")
+    worker.fill("#name", "HOXH")
+    worker.fill("#nationality", "Albania")
+    worker.click("button:has-text('Search')")
+    worker.wait_for_selector(f"#results a:has-text('{reference}')")
+    _axe(world, worker, "caseload-by-name")
+    worker.fill("#nationality", "Atlantis")
+    worker.click("button:has-text('Search')")
+    worker.wait_for_selector("#results .govuk-error-summary")
+    assert "There is no country called" in worker.locator("#results .govuk-error-summary").inner_text()
+    _axe(world, worker, "caseload-bad-filter")
     assert world.axe_violations[before:] == [], "\n".join(world.axe_violations[before:])
     assert world.csp_violations == []

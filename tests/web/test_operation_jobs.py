@@ -99,7 +99,14 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
         )
         assert approved.status_code == 303
         assert approved.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
-        assert "The plan was approved" in planner.get(approved.headers["location"]).text
+        shown = planner.get(approved.headers["location"]).text
+        assert "The plan was approved" in shown
+        # Drill-down from a week's row: the people planned on one transfer, by name, and where it went.
+        assert f"/ui/plans/{plan_id}?transfer={world}#drill" in html.unescape(shown)
+        drill = planner.get(f"/ui/plans/{plan_id}", params={"transfer": world}).text
+        section = drill.split('id="drill"')[1].split("Back to the whole plan")[0]
+        assert f'href="/ui/transfers/{world}"' in section
+        assert all(f"Test Person</a> ({p})" in section for p in PEOPLE), section[:800]
         assert _plan_status(runtime, plan_id) == "approved"
         after = _events(runtime)
         assert after > before  # the people were listed through the gate: their allocation events
@@ -399,3 +406,25 @@ def test_the_departure_check_warns_of_a_load_under_the_minimum_and_departing_acc
         assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
         assert _events(runtime) == before + 2
     assert _transfer(runtime, world)["status"] == "departed"
+
+
+def test_overdue_clocks_name_people_and_how_long_they_are_overdue(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    from returnhub.operations import transfers
+
+    _listed(runtime, world, clock)
+    with unit_of_work(runtime.engine) as s:
+        transfers.lock_manifest(s, world, clock=clock, recorded_by="planner")
+    clock.advance(timedelta(days=3))
+    with unit_of_work(runtime.engine) as s:
+        transfers.depart(s, world, clock=clock, recorded_by="planner")
+    with unit_of_work(runtime.engine) as s:
+        transfers.arrive(s, world, clock=clock, recorded_by="liaison")
+    clock.advance(timedelta(days=200))  # past the agreement's longest stay (180 days)
+    with page_client(runtime, "caseworker") as worker:
+        home = html.unescape(worker.get("/ui/").text)
+    queue = home.split("Overdue clocks")[1].split("</table>")[0]
+    assert all(f"Test Person</a> ({p})" in queue for p in PEOPLE), queue[:800]
+    assert "Overdue by" in queue and " days</td>" in queue
+    assert 'href="/ui/cases?clock=overdue"' in home

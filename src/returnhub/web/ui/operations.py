@@ -130,6 +130,7 @@ def plan_page(
     principal: CurrentUser,
     confirm: Annotated[str, Query(max_length=8)] = "",
     job: JobId = "",
+    transfer: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     running = jobs.find(job, principal.name, f"plan:{plan_id}") if job else None
     if running is not None and running.done:
@@ -146,9 +147,31 @@ def plan_page(
         "confirm": confirm == "approve",
         "by_hub": _by_week_and_hub(view),
     }
+    if transfer:
+        context["drill"] = _planned_on(session, view, transfer)
     if running is not None:
         context["job"] = jobs.progress(running)
     return page(request, "operations/plan.html", context, title=f"Plan {plan_id}")
+
+
+def _planned_on(session: Any, view: dict[str, Any], code: str) -> dict[str, Any]:
+    """The drill-down from a week's row: the people the plan puts on one planned transfer, by name."""
+    people = [a for a in view["assignments"] if a["transfer_id"] == code]
+    names = {
+        r["reference"]: f"{r['given_name']} {r['family_name']}"
+        for start in range(0, len(people), queries.MAX_AMONG)
+        for r in queries.search_cases(
+            session,
+            limit=queries.MAX_PAGE,
+            among=[a["person_id"] for a in people[start : start + queries.MAX_AMONG]],
+        )
+    }
+    became = ((view.get("approval") or {}).get("transfers_created") or {}).get(code)
+    return {
+        "code": code,
+        "became": became or (code if code.startswith("TR") else None),
+        "people": [{**a, "name": names.get(a["person_id"])} for a in people],
+    }
 
 
 #: Families listed per write transaction when a page job approves a plan.
