@@ -23,6 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import polars as pl
 from sqlalchemy import Table
@@ -149,13 +150,13 @@ def _sqlite_connectorx(path: str, table: Table, schema: Mapping[str, pl.DataType
     import connectorx as cx
 
     sql = _select(table, [_quote(n) for n in schema])
-    arrow = cx.read_sql(f"sqlite://{path}", sql, return_type="arrow")
-    frame = pl.from_arrow(arrow)
-    assert isinstance(frame, pl.DataFrame)
+    # Percent-encoded, so that a path with a space, "#" or "?" stays a path in the URL.
+    arrow = cx.read_sql(f"sqlite://{quote(path)}", sql, return_type="arrow")
+    frame = pl.DataFrame(arrow)
     if frame.height == 0:
         return pl.DataFrame(schema=dict(schema))
-    # connectorx types a column by its declared type; an all-null column of a type it does not know may
-    # come back as text, so cast by name whatever came back.
+    # connectorx types a column by its declared type (DATE as a date, BOOLEAN as a boolean); a date column
+    # declared as text would come back as ISO text, so parse that rather than trust the declaration.
     return frame.select(
         (
             pl.col(n).str.to_date("%Y-%m-%d")
