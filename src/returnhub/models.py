@@ -2,6 +2,7 @@
 
 from returnhub.access import models as access_models  # noqa: F401  (registers the tables)
 from returnhub.casework import models as casework_models
+from returnhub.core import ledger as ledger_models  # noqa: F401  (registers ledger_heads)
 from returnhub.core.database import Base
 from returnhub.notices import models as notices_models  # noqa: F401  (registers the tables)
 from returnhub.operations import models as operations_models  # noqa: F401  (registers the tables)

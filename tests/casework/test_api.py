@@ -74,3 +74,28 @@ def test_post_event_and_conflicts(client: TestClient) -> None:
 def test_missing_case_is_problem_404(client: TestClient) -> None:
     r = client.get("/cases/RH9999999")
     assert r.status_code == 404 and r.json()["title"] == "Not found"
+
+
+def test_search_by_any_part_of_a_name_and_a_nationality_by_name(client: TestClient, runtime: Runtime) -> None:
+    """Any part of a given or family name, case and accents folded on both sides; a nationality by name."""
+    from returnhub.people.models import Person
+
+    with unit_of_work(runtime.engine) as s:
+        person = add_person(s, "RH0000009", nationality="EGY")
+        person.given_name, person.family_name = "Tāriq", "IBRĀHĪM"
+        from returnhub.casework.state import fold
+        from returnhub.casework.store import upsert_projection
+
+        upsert_projection(s, person, fold([]), person.created_at)
+        assert isinstance(person, Person)
+    for name in ("Tariq Ibrahim", "ibrah", "IBRĀHĪM", "tāriq", "ibrahim tariq", "Ibrahim,"):
+        found = client.get("/cases", params={"name": name}).json()["data"]
+        assert [c["reference"] for c in found] == ["RH0000009"], name
+    assert client.get("/cases", params={"name": "Tariq Person"}).json()["data"] == []
+    assert client.get("/cases", params={"name": "%"}).status_code == 200  # no pattern: every case
+    for nationality in ("Egypt", "egypt", "EG", "egy"):
+        found = client.get("/cases", params={"nationality": nationality}).json()["data"]
+        assert [c["reference"] for c in found] == ["RH0000009"], nationality
+    refused = client.get("/cases", params={"nationality": "Atlantis"})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert "nationality" in refused.json()["detail"]

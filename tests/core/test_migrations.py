@@ -28,3 +28,30 @@ def test_models_match_migrations(database_url: str) -> None:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_name_folded_is_filled_for_existing_cases(database_url: str) -> None:
+    """0017usab folds the names of cases written before it, as the application folds new ones."""
+    from sqlalchemy import select, update
+
+    from returnhub.casework.models import case_projection
+    from returnhub.core.database import unit_of_work
+    from tests.casework.helpers import add_person
+
+    engine = create_engine(database_url)
+    with unit_of_work(engine) as s:
+        add_person(s, "RH0170001")
+        s.execute(
+            update(case_projection)
+            .where(case_projection.c.reference == "RH0170001")
+            .values(given_name="Tāriq", family_name="IBRĀHĪM-Nour")
+        )
+    downgrade(database_url, "0016")
+    upgrade(database_url)
+    with unit_of_work(engine) as s:
+        folded = s.execute(
+            select(case_projection.c.name_folded).where(case_projection.c.reference == "RH0170001")
+        ).scalar_one()
+        s.execute(case_projection.delete().where(case_projection.c.reference == "RH0170001"))
+    engine.dispose()
+    assert folded == "tariq ibrahim nour"

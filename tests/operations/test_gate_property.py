@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from returnhub.casework.store import get_person, load_events, utc
+from returnhub.casework.store import get_person, load_events
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import create_engine, unit_of_work
 from returnhub.core.errors import DomainError
 from returnhub.core.migrate import upgrade
+from returnhub.core.time import utc
 from returnhub.operations import transfers as ops
 from returnhub.partners.seed import seed_partners
 from returnhub.safeguards import evaluate_case

@@ -100,3 +100,33 @@ def test_empty_register_gives_an_empty_plan_with_a_reason(
             s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=False
         )
     assert result["people_placed"] == 0 and result["reason"]
+
+
+def test_an_approval_in_steps_refuses_a_second_and_is_carried_on_once_stopped(
+    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]], transfer: str
+) -> None:
+    """The page job's steps: while a plan is being approved a second approval is refused; one cut off part
+    way (untouched for ten minutes) is carried on by approving again, listing only the families left."""
+    import pytest
+
+    from returnhub.core.errors import StateConflict
+
+    make_people(6)
+    with unit_of_work(engine) as s:
+        plan_id = planning.compute_plan(
+            s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+        )["plan_id"]
+    with unit_of_work(engine) as s:
+        families = planning.begin_approval(s, plan_id, clock=clock, approved_by="planner")
+    assert len(families) == 6
+    with unit_of_work(engine) as s:
+        planning.list_families(s, plan_id, families[:2], clock=clock)
+    with unit_of_work(engine) as s, pytest.raises(StateConflict, match="being approved"):
+        planning.approve_plan(s, plan_id, clock=clock, approved_by="someone else")
+    later = FixedClock(clock.now() + planning.APPROVAL_STALE_AFTER)
+    with unit_of_work(engine) as s:
+        approval = planning.approve_plan(s, plan_id, clock=later, approved_by="someone else")
+    assert len(approval["listed"]) == 6 and approval["refused"] == []
+    assert approval["approved_by"] == "planner"  # the approval carried on is the first one's
+    with unit_of_work(engine, read_only=True) as s:
+        assert planning.plan_view(s, plan_id)["status"] == "approved"

@@ -44,6 +44,7 @@ def test_summary_holds_the_main_outputs() -> None:
     removals = (
         result.series["voluntary_returns"]
         + result.series["enforced_returns"]
+        + result.series["withdrawn_departed"]
         + result.series["hub_onward_returns"]
     ).sum(axis=1)
     per_removal = result.series["cost_total"].sum(axis=1) / removals

@@ -3,7 +3,7 @@ a form built from its model whose errors are sentences naming the field."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from starlette.datastructures import FormData
 
@@ -21,6 +21,9 @@ def test_codes_read_as_words() -> None:
     assert labels.when(datetime(2026, 12, 9, 18, tzinfo=UTC)) == "9 December 2026 at 6pm"
     assert labels.when("2026-12-09T18:30:00+00:00") == "9 December 2026 at 6:30pm"
     assert labels.money(1234) == "£1,234" and labels.money("12.5") == "£12.50"
+    assert labels.money(90, "EUR") == "€90" and labels.money(1200, "ALL") == "1,200 ALL"
+    assert labels.days_ago(date(2026, 12, 1), date(2026, 12, 4)) == "3 days"
+    assert labels.days_ago(date(2026, 12, 4), date(2026, 12, 4)) == "today"
     assert labels.label(["ALB", "BGD"], "nationalities") == "Albania, Bangladesh"
     assert labels.label(True) == "Yes" and labels.label(None) == "–"
     assert labels.audit_action("GET", "/ui/cases/{reference}", "RH0000001") == "Viewed the case of RH0000001"

@@ -21,7 +21,7 @@ from returnhub.operations.transfers import add_to_manifest, create_transfer, sho
 from returnhub.partners.seed import seed_partners
 from tests.operations.conftest import HUB, eligible_person
 
-from .pages import held, outcome, page_client
+from .pages import held, outcome, page_client, settled
 
 PEOPLE = [f"RH{i:07d}" for i in range(1, 6)]
 
@@ -50,6 +50,16 @@ def world(runtime: Runtime, clock: FixedClock) -> str:
         return transfer.reference
 
 
+@pytest.fixture(params=["inline", "behind its progress page"])
+def inline_wait(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways a page job can end: within the request's wait, or (as on a loaded machine) after it,
+    behind its progress page. The tests follow either to the same outcome."""
+    from returnhub.web.ui import jobs
+
+    if request.param != "inline":
+        monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.0)
+
+
 def _events(runtime: Runtime) -> int:
     with unit_of_work(runtime.engine, read_only=True) as s:
         return int(s.execute(select(func.count()).select_from(StoredEvent)).scalar_one())
@@ -72,7 +82,7 @@ def _listed(runtime: Runtime, reference: str, clock: FixedClock) -> None:
 
 
 def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_writes_nothing(
-    runtime: Runtime, clock: FixedClock, world: str
+    runtime: Runtime, clock: FixedClock, world: str, inline_wait: None
 ) -> None:
     with unit_of_work(runtime.engine) as s:
         plan_id = planning.compute_plan(
@@ -82,20 +92,27 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
     with page_client(runtime, "operations_planner") as planner:
         # Check your answers is still the step before.
         assert "Check before you approve the plan" in planner.get(f"/ui/plans/{plan_id}?confirm=approve").text
-        approved = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False)
+        # Followed to its outcome whether it ended within the inline wait or behind a progress page.
+        approved = settled(
+            planner,
+            planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False),
+        )
         assert approved.status_code == 303
         assert approved.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
         assert "The plan was approved" in planner.get(approved.headers["location"]).text
         assert _plan_status(runtime, plan_id) == "approved"
         after = _events(runtime)
         assert after > before  # the people were listed through the gate: their allocation events
-        again = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}))
+        again = settled(
+            planner,
+            planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False),
+        )
         assert again.status_code == 409 and "approved" in again.text
         assert _events(runtime) == after
 
 
 def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
-    runtime: Runtime, clock: FixedClock, world: str
+    runtime: Runtime, clock: FixedClock, world: str, inline_wait: None
 ) -> None:
     _listed(runtime, world, clock)
     with page_client(runtime, "operations_planner") as planner:
@@ -104,16 +121,24 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         version = int(str(_transfer(runtime, world)["version"]))
         # A stale version is refused on the transfer page, with its message, and nothing is written.
         before = _events(runtime)
-        stale = planner.post(
-            f"/ui/transfers/{world}/lock", data=planner.form({"expected_version": str(version - 1)})
+        stale = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/lock",
+                data=planner.form({"expected_version": str(version - 1)}),
+                follow_redirects=False,
+            ),
         )
         assert stale.status_code == 409 and "govuk-error-summary" in stale.text
         assert "someone else changed it" in stale.text
         assert _transfer(runtime, world)["status"] == "planned" and _events(runtime) == before
-        locked = planner.post(
-            f"/ui/transfers/{world}/lock",
-            data=planner.form({"expected_version": str(version)}),
-            follow_redirects=False,
+        locked = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/lock",
+                data=planner.form({"expected_version": str(version)}),
+                follow_redirects=False,
+            ),
         )
         assert (
             locked.status_code == 303 and locked.headers["location"] == f"/ui/transfers/{world}?done=locked"
@@ -121,13 +146,19 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         assert "The manifest was locked." in planner.get(locked.headers["location"]).text
         assert _transfer(runtime, world)["status"] == "locked"
         # Locking twice is refused: only a planned manifest can be locked.
-        twice = planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}))
+        twice = settled(
+            planner,
+            planner.post(f"/ui/transfers/{world}/lock", data=planner.form({}), follow_redirects=False),
+        )
         assert twice.status_code == 409 and "only a planned manifest can be locked" in twice.text
         before = _events(runtime)
-        departed = planner.post(
-            f"/ui/transfers/{world}/depart",
-            data=planner.form({"expected_version": str(_transfer(runtime, world)["version"])}),
-            follow_redirects=False,
+        departed = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/depart",
+                data=planner.form({"expected_version": str(_transfer(runtime, world)["version"])}),
+                follow_redirects=False,
+            ),
         )
         assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
         assert _transfer(runtime, world)["status"] == "departed"
@@ -203,6 +234,7 @@ def test_the_review_queue_names_the_rule_each_case_waits_on(
             # The id with its title: "R12P: Hub country unsafe for a profile …".
             assert rule_label(rule) in html.unescape(queue) and rule_label(rule) != rule
         assert "a rule needs a senior caseworker" not in queue
+        assert "waiting since today" in queue  # how long: its latest fact was recorded today
 
 
 def test_a_slow_approval_shows_its_progress_on_the_plan_page(
@@ -227,3 +259,143 @@ def test_a_slow_approval_shows_its_progress_on_the_plan_page(
         done = outcome(planner, started.headers["location"])
         assert done.headers["location"] == f"/ui/plans/{plan_id}?done=approved"
         assert _plan_status(runtime, plan_id) == "approved"
+
+
+def _someone_else_writes(runtime: Runtime, clock: FixedClock, reference: str) -> None:
+    """Another user registers a person and records an event: on SQLite this needs the write lock at once."""
+    from datetime import date
+
+    from tests.casework.helpers import add_person, record
+
+    with unit_of_work(runtime.engine) as s:
+        add_person(s, reference)
+        record(s, clock, reference, "asylum_claim_lodged", date(2024, 1, 5))
+
+
+def _paused_after(work: object, reached: threading.Event, release: threading.Event) -> object:
+    """The work done, then held: the job stops between its steps until the test lets it go on."""
+
+    def _pause(*args: object, **kwargs: object) -> object:
+        result = work(*args, **kwargs)  # type: ignore[operator]
+        reached.set()
+        release.wait(timeout=60)
+        return result
+
+    return _pause
+
+
+def _paused_before(work: object, reached: threading.Event, release: threading.Event) -> object:
+    def _pause(*args: object, **kwargs: object) -> object:
+        reached.set()
+        release.wait(timeout=60)
+        return work(*args, **kwargs)  # type: ignore[operator]
+
+    return _pause
+
+
+@pytest.mark.parametrize("job", ["screening", "approval", "lock"])
+def test_other_users_write_while_a_page_job_runs(
+    runtime: Runtime, clock: FixedClock, world: str, monkeypatch: pytest.MonkeyPatch, job: str
+) -> None:
+    """A page job holds no write lock while it reads and judges (SQLite has one): screening judges the
+    caseload read-only, approval writes a batch of families at a time, a lock judges its manifest before
+    it writes. Held between its steps, the job lets another user's write through, then ends as before."""
+    from returnhub.operations import transfers
+    from returnhub.safeguards import service as safeguards
+    from returnhub.web.ui import jobs
+
+    reached, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(jobs, "INLINE_SECONDS", 0.0)
+    if job == "screening":
+        monkeypatch.setattr(safeguards, "screen", _paused_after(safeguards.screen, reached, release))
+        role, path = "senior_caseworker", "/ui/screenings"
+    elif job == "approval":
+        monkeypatch.setattr(
+            planning, "list_families", _paused_before(planning.list_families, reached, release)
+        )
+        with unit_of_work(runtime.engine) as s:
+            plan_id = planning.compute_plan(
+                s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+            )["plan_id"]
+        role, path = "operations_planner", f"/ui/plans/{plan_id}/approve"
+    else:
+        _listed(runtime, world, clock)
+        monkeypatch.setattr(
+            transfers, "prepare_check", _paused_after(transfers.prepare_check, reached, release)
+        )
+        role, path = "operations_planner", f"/ui/transfers/{world}/lock"
+    with page_client(runtime, role) as user:
+        started = user.post(path, data=user.form({}), follow_redirects=False)
+        assert reached.wait(timeout=60), "the job never reached its pause"
+        before = _events(runtime)
+        _someone_else_writes(runtime, clock, "RH0000077")  # would wait for the lock if the job held it
+        assert _events(runtime) == before + 1
+        release.set()
+        done = settled(user, started)
+        assert done.status_code == 303 and "done=" in done.headers["location"], done.text[:300]
+    if job == "approval":
+        assert _plan_status(runtime, plan_id) == "approved"
+    elif job == "lock":
+        assert _transfer(runtime, world)["status"] == "locked"
+
+
+def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    """A judgement made ahead of the write is used only while the family's record is unchanged."""
+    from returnhub.operations import transfers
+    from tests.casework.helpers import record
+
+    _listed(runtime, world, clock)
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        prepared = transfers.prepare_check(s, world, "manifest_lock", clock=clock)
+    assert {o.outcome for _, o in prepared.outcomes.values()} == {"eligible"}
+    # Pretend the read found two people barred; one of them then has a (harmless) fact recorded.
+    fake = transfers.GateOutcome(PEOPLE[0], "barred", ["R4"], "judged barred before the write")
+    stale = transfers.PreparedCheck(
+        prepared.transfer,
+        prepared.stage,
+        {
+            **prepared.outcomes,
+            PEOPLE[0]: (prepared.outcomes[PEOPLE[0]][0], fake),
+            PEOPLE[1]: (prepared.outcomes[PEOPLE[1]][0], fake),
+        },
+    )
+    with unit_of_work(runtime.engine) as s:
+        record(s, clock, PEOPLE[1], "fitness_to_fly_assessed", clock.today(), {"fit": True})
+    with unit_of_work(runtime.engine) as s:
+        result = transfers.lock_manifest(s, world, clock=clock, recorded_by="planner", prepared=stale)
+    # The unchanged judgement stood; the changed record was judged again, on the latest facts.
+    assert [r["reference"] for r in result.removed] == [PEOPLE[0]]
+    assert PEOPLE[1] in {
+        e["reference"] for e in _transfer(runtime, world)["manifest"] if e["state"] == "listed"
+    }  # type: ignore[attr-defined]
+
+
+def test_the_departure_check_warns_of_a_load_under_the_minimum_and_departing_accepts_it(
+    runtime: Runtime, clock: FixedClock, world: str
+) -> None:
+    from returnhub.operations.transfers import lock_manifest
+
+    with unit_of_work(runtime.engine) as s:
+        for person in PEOPLE[:2]:  # two people; the transfer's minimum is four
+            add_to_manifest(s, world, person, clock=clock, recorded_by="planner")
+    with unit_of_work(runtime.engine) as s:
+        lock_manifest(s, world, clock=clock, recorded_by="planner")
+    with page_client(runtime, "operations_planner") as planner:
+        check = planner.get(f"/ui/transfers/{world}?confirm=depart").text
+        warning = check.split('id="under-minimum"')[1].split("</div>")[0]
+        assert "Only 2 people are on the manifest, under this transfer" in html.unescape(warning)
+        assert "minimum of 4" in warning and "Accept the lower load and depart" in check
+        before = _events(runtime)
+        departed = settled(
+            planner,
+            planner.post(
+                f"/ui/transfers/{world}/depart",
+                data=planner.form({"accept_under_minimum": "yes"}),
+                follow_redirects=False,
+            ),
+        )
+        assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
+        assert _events(runtime) == before + 2
+    assert _transfer(runtime, world)["status"] == "departed"

@@ -65,6 +65,8 @@ def test_agreement_page_shows_the_terms_on_a_date_and_every_version(
         after = browser.get(f"/ui/agreements/{AGREEMENT}", params={"on": "2026-04-01"})
         default = browser.get(f"/ui/agreements/{AGREEMENT.lower()}")
     assert before.status_code == after.status_code == default.status_code == 200
+    # Money in its currency (pounds here), not a bare decimal.
+    assert "£95" in after.text and "£20,000,000" in after.text and "95.00" not in after.text
 
     def in_scope(html: str) -> str:
         found = re.search(r"Nationalities in scope that day:\s*(.*?)\.</p>", html, flags=re.S)

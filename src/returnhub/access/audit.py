@@ -1,26 +1,24 @@
 """The access log: one hash-chained row per request that reads or writes person records.
 
-The chain is the event store's mechanism with its own ledger name ("access" in ``ledger_heads``): each row
-carries the previous row's hash and the SHA-256 of its own canonical content, and the head keeps the count
-and last hash, so an edited, inserted, reordered or deleted row (even the last one) is detected by
-``verify_access_log`` (``returnhub audit verify --log access``).
+The chain is ``core.ledger``'s under its own name ("access" in ``ledger_heads``); this module gives an
+entry's canonical body. Each row carries the previous row's hash and the SHA-256 of its own canonical
+content, and the head keeps the count and last hash, so an edited, inserted, reordered or deleted row (even
+the last one) is detected by ``verify_access_log`` (``returnhub audit verify --log access``).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, String, insert, select
 from sqlalchemy.orm import Session
 
 from returnhub.access.models import AccessLogEntry
-from returnhub.casework.models import GENESIS_HASH, LedgerHead
-from returnhub.casework.store import canonical_time, utc
+from returnhub.core import ledger
 from returnhub.core.clock import Clock
+from returnhub.core.time import canonical_stored_time, canonical_time, utc
 
 ACCESS_LEDGER = "access"
 GRANTED = "granted"
@@ -44,41 +42,29 @@ class AccessRecord:
     status: int
 
 
+def access_body(occurred_at: str, record: AccessRecord) -> dict[str, Any]:
+    """The canonical body of an access-log entry in the ledger (``occurred_at`` as ``canonical_time``)."""
+    return {
+        "at": occurred_at,
+        "user": record.user_name,
+        "role": record.role,
+        "method": record.method,
+        "route": record.route,
+        "path": record.path,
+        "query": record.query,
+        "case": record.case_reference,
+        "client": record.client,
+        "outcome": record.outcome,
+        "status": record.status,
+    }
+
+
 def access_digest(prev_hash: str, occurred_at: datetime, record: AccessRecord) -> str:
-    body = orjson.dumps(
-        {
-            "at": canonical_time(occurred_at),
-            "user": record.user_name,
-            "role": record.role,
-            "method": record.method,
-            "route": record.route,
-            "path": record.path,
-            "query": record.query,
-            "case": record.case_reference,
-            "client": record.client,
-            "outcome": record.outcome,
-            "status": record.status,
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
-    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+    return ledger.digest(prev_hash, access_body(canonical_time(occurred_at), record))
 
 
-_heads: Table = LedgerHead.__table__  # type: ignore[assignment]
-_log: Table = AccessLogEntry.__table__  # type: ignore[assignment]
-
-
-# Built once: this runs on every request that touches a person, and building and keying a statement
-# costs about as much as executing it.
-_LOCK_HEAD = (
-    select(_heads.c.last_hash, _heads.c.count).where(_heads.c.name == ACCESS_LEDGER).with_for_update()
-)
-_INSERT_ENTRY = insert(_log)
-_ADVANCE_HEAD = (
-    update(_heads)
-    .where(_heads.c.name == ACCESS_LEDGER)
-    .values(last_id=bindparam("entry_id"), last_hash=bindparam("digest"), count=bindparam("new_count"))
-)
+# Built once: this runs on every request that touches a person.
+_INSERT_ENTRY = insert(AccessLogEntry)
 
 
 def append_access(connection: Connection, record: AccessRecord, *, clock: Clock) -> int:
@@ -86,70 +72,60 @@ def append_access(connection: Connection, record: AccessRecord, *, clock: Clock)
 
     Core statements rather than the ORM: this runs once per request on a person's record, and the ORM's
     unit-of-work bookkeeping cost several times the database work (see benchmarks/audit_overhead.py).
-    The head row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock covers it), so entries
-    get one order on every database, exactly as ``casework.store.lock_ledger`` does for the events.
+    The head row is locked first (``core.ledger.lock_head``), so entries get one order on every database.
     """
-    head = connection.execute(_LOCK_HEAD).first()
-    if head is None:
-        _create_head(connection)
-        head = connection.execute(_LOCK_HEAD).one()
-    prev_hash, count = head
+    head = ledger.lock_head(connection, ACCESS_LEDGER)
     occurred_at = clock.now()
-    digest = access_digest(prev_hash, occurred_at, record)
+    record = as_stored(record)
+    digest = access_digest(head.last_hash, occurred_at, record)
     inserted = connection.execute(
         _INSERT_ENTRY,
         {
+            **{name: getattr(record, name) for name in _RECORD_FIELDS},
             "occurred_at": occurred_at,
-            "user_name": record.user_name[:64],
-            "role": record.role[:32],
-            "method": record.method[:8],
-            "route": record.route[:200],
-            "path": record.path[:500],
-            "query": record.query[:500],
-            "case_reference": record.case_reference,
-            "client": record.client[:64],
-            "outcome": record.outcome,
-            "status": record.status,
-            "prev_hash": prev_hash,
+            "prev_hash": head.last_hash,
             "hash": digest,
         },
     )
     key = inserted.inserted_primary_key
     assert key is not None
     entry_id = int(key[0])
-    connection.execute(_ADVANCE_HEAD, {"entry_id": entry_id, "digest": digest, "new_count": count + 1})
+    ledger.advance_head(connection, ACCESS_LEDGER, ledger.Head(entry_id, digest, head.count + 1))
     return entry_id
 
 
-def _create_head(connection: Connection) -> None:
-    # Two first entries racing on PostgreSQL must not both insert the head: insert-if-absent.
-    values = {"name": ACCESS_LEDGER, "last_id": 0, "last_hash": GENESIS_HASH, "count": 0}
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+_RECORD_FIELDS = tuple(f.name for f in fields(AccessRecord))
+#: Each text column's length: a value is cut to it BEFORE it is hashed, so the hash covers exactly what is
+#: stored (a longer path or query once broke the chain at its entry, and hid every later change).
+_LENGTHS: dict[str, int] = {
+    c.name: int(c.type.length)
+    for c in AccessLogEntry.__table__.columns
+    if isinstance(c.type, String) and c.type.length
+}
 
-        connection.execute(pg_insert(_heads).values(values).on_conflict_do_nothing(index_elements=["name"]))
-    else:
-        connection.execute(insert(_heads).values(values))
+
+def _storable(value: str, length: int) -> str:
+    # No database stores a NUL in text (PostgreSQL refuses it) and UTF-8 has no lone surrogates: both
+    # are replaced, so that what a request carried can always be logged.
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "\ufffd")[:length]
+
+
+def as_stored(record: AccessRecord) -> AccessRecord:
+    """The record as the log stores it: each text cut to its column's length, unstorable characters
+    replaced. Hashing this (not the request's own values) is what makes the chain verify."""
+    changes: dict[str, Any] = {}
+    for name, length in _LENGTHS.items():
+        value = getattr(record, name, None)
+        if isinstance(value, str) and (len(value) > length or not value.isascii() or "\x00" in value):
+            changes[name] = _storable(value, length)
+    return replace(record, **changes) if changes else record
 
 
 def record_access(session: Session, record: AccessRecord, *, clock: Clock) -> int:
     """Append one entry to the access log in the session's transaction (the caller commits)."""
     return append_access(session.connection(), record, clock=clock)
-
-
-def _record_of(row: Any) -> AccessRecord:
-    return AccessRecord(
-        user_name=row.user_name,
-        role=row.role,
-        method=row.method,
-        route=row.route,
-        path=row.path,
-        query=row.query,
-        case_reference=row.case_reference,
-        client=row.client,
-        outcome=row.outcome,
-        status=row.status,
-    )
 
 
 @dataclass(frozen=True)
@@ -166,50 +142,32 @@ class AccessLogReport:
         return out
 
 
-def verify_access_log(session: Session, *, batch: int = 50_000) -> AccessLogReport:
-    """Recompute every hash in order and compare the end of the chain with its head."""
-    head = session.execute(select(LedgerHead).where(LedgerHead.name == ACCESS_LEDGER)).scalar_one_or_none()
-    prev = GENESIS_HASH
-    count = 0
-    last_id = 0
-    while True:
-        rows = (
-            session.execute(
-                select(AccessLogEntry)
-                .where(AccessLogEntry.id > last_id)
-                .order_by(AccessLogEntry.id)
-                .limit(batch)
-            )
-            .scalars()
-            .all()
+ACCESS_WORDS = ledger.Words("an entry", "entries")
+
+
+def verify_access_log(session: Session, *, batch: int = 20_000) -> AccessLogReport:
+    """Recompute every hash in order and compare the end of the chain with its head (``core.ledger``)."""
+    head = ledger.read_head(session.connection(), ACCESS_LEDGER)
+    rows = ledger.stream(
+        session,
+        "SELECT id, occurred_at, user_name, role, method, route, path, query, case_reference, client, "
+        "outcome, status, prev_hash, hash FROM access_log ORDER BY id",
+        batch=batch,
+    )
+    links = (
+        (
+            r[0],
+            r[12],
+            r[13],
+            ledger.encode(access_body(canonical_stored_time(r[1]), AccessRecord(*r[2:12]))),
         )
-        if not rows:
-            break
-        for row in rows:
-            if row.prev_hash != prev:
-                return AccessLogReport(
-                    count,
-                    False,
-                    row.id,
-                    "previous-hash link broken (an entry before it was removed or changed)",
-                )
-            if access_digest(prev, utc(row.occurred_at), _record_of(row)) != row.hash:
-                return AccessLogReport(count, False, row.id, "content does not match its hash")
-            prev = row.hash
-            count += 1
-        last_id = rows[-1].id
-        session.expunge_all()
-    if head is not None and (head.count != count or head.last_hash != prev):
-        return AccessLogReport(
-            count,
-            False,
-            None,
-            f"chain head records {head.count} entries ending {head.last_hash[:12]}…, "
-            f"found {count} ending {prev[:12]}… (entries removed from the end)",
-        )
-    if head is None and count:
-        return AccessLogReport(count, False, None, "entries exist but the chain head is missing")
-    return AccessLogReport(count, True)
+        for r in rows
+    )
+    try:
+        verdict = ledger.verify(links, head, ACCESS_WORDS)
+    finally:
+        rows.close()
+    return AccessLogReport(verdict.rows, verdict.ok, verdict.first_broken_id, verdict.problem)
 
 
 def entry_view(row: AccessLogEntry) -> dict[str, Any]:

@@ -352,10 +352,9 @@ def guard(
     try:
         yield
     except Exception as exc:
-        try:
-            recorder.write_refusal(session, audit.FAILED, _status_of(exc))
-        except AccessLogUnavailable:
-            pass  # the request has failed already; its own error is the one to report
+        # If the failure cannot be logged either, the answer is the log's 503, not the request's own
+        # error: an attempt on a person's record that left no entry must not look like an ordinary one.
+        recorder.write_refusal(session, audit.FAILED, _status_of(exc))
         raise
     route = request.scope.get("route")
     # A page that answered a refused form (422) or a conflict (409) says so on request.state: the log

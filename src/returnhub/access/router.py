@@ -14,8 +14,8 @@ from returnhub.access.deps import SESSION_COOKIE, CurrentUser, NotAuthenticated
 from returnhub.access.models import MonitoringNote
 from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
-from returnhub.casework.store import utc
 from returnhub.core.database import unit_of_work
+from returnhub.core.time import utc
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES

@@ -26,9 +26,10 @@ from returnhub.access.models import ApiToken, HubAssignment, Representation, Use
 from returnhub.access.passwords import decoy_hash, password_hasher, verify_password
 from returnhub.access.roles import Role, parse_role
 from returnhub.access.settings import AccessSettings
-from returnhub.casework.store import get_person, utc
+from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, PreconditionFailed, StateConflict
+from returnhub.core.time import utc
 
 TOKEN_PREFIX = "rh_"
 BEARER = "bearer"

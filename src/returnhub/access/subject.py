@@ -21,9 +21,10 @@ from returnhub.access.crypto import FieldCipher
 from returnhub.access.models import MonitoringNote
 from returnhub.casework.queries import show_case
 from returnhub.casework.sealed import erase_sealed, sealed_rows
-from returnhub.casework.store import get_person, utc
+from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
+from returnhub.core.time import utc
 
 EXPORT_FORMAT = "returnhub-subject-export/1"
 #: Columns that hold a person's case reference under another name.

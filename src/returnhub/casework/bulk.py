@@ -28,16 +28,17 @@ from typing import Any, NamedTuple
 
 import orjson
 import polars as pl
-from sqlalchemy import JSON, Date, DateTime, insert, select, text
+from sqlalchemy import JSON, Date, DateTime, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
-from returnhub.casework.models import GENESIS_HASH, LedgerHead
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
-from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS
+from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, event_body
+from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput
+from returnhub.people.names import folded_name
 
 Progress = Callable[[int], None]
 
@@ -170,19 +171,8 @@ def _load_chunk(
     if late.height:
         raise InvalidInput(f"bulk load refused: an event occurs after today ({late['occurred_on'][0]})")
     # Lock the chain head first: on PostgreSQL this serialises us with every other writer.
-    head = conn.execute(
-        select(LedgerHead.last_id, LedgerHead.last_hash, LedgerHead.count)
-        .where(LedgerHead.name == EVENTS_LEDGER)
-        .with_for_update()
-    ).first()
-    if head is None:
-        conn.execute(
-            insert(LedgerHead).values(name=EVENTS_LEDGER, last_id=0, last_hash=GENESIS_HASH, count=0)
-        )
-        head_last_id, prev_hash, count = 0, GENESIS_HASH, 0
-    else:
-        # A Row is a tuple, so ``head.count`` would be tuple.count: unpack instead.
-        head_last_id, prev_hash, count = int(head[0]), str(head[1]), int(head[2])
+    head = ledger.lock_head(conn, EVENTS_LEDGER)
+    prev_hash = head.last_hash
 
     first_person_id = _next_id(conn, "persons")
     first_family_id = _next_id(conn, "family_units")
@@ -228,31 +218,38 @@ def _load_chunk(
     folded: Future[list[tuple[Any, ...]]] | None = None
     if fold_pool is not None:
         folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
-    # The same canonical bytes as ``event_digest`` (orjson, sorted keys, compact), built column-wise.
-    bodies = frame.select(
-        pl.concat_str(
-            pl.lit('{"case":"RH'),
-            pl.col("case_id").cast(pl.String).str.zfill(7),
-            pl.lit('","data":'),
-            pl.col("data"),
-            pl.lit(',"occurred_on":"'),
-            pl.col("occurred_on").dt.to_string("%Y-%m-%d"),
-            pl.lit('","recorded_at":"'),
-            pl.col("recorded_at").dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6f"),
-            pl.lit('Z","recorded_by":"' + recorded_by + '","sequence":'),
-            pl.col("sequence").cast(pl.String),
-            pl.lit(',"type":"'),
-            pl.col("event_type"),
-            pl.lit('"}'),
-        ).alias("body")
-    )["body"].to_list()
-
-    sha256 = hashlib.sha256
+    # The ledger's own encoder over each event's canonical body, as ``append_event`` hashes it; the
+    # column-wise parts are the texts ``event_body`` takes; each payload is embedded as its canonical JSON.
+    references = frame["case_id"].cast(pl.String).str.zfill(7).to_list()
+    occurred_text = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
+    recorded_text = (
+        frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ").to_list()
+    )
+    encode, sha256, fragment = ledger.encode, hashlib.sha256, orjson.Fragment
     prevs: list[str] = []
     hashes: list[str] = []
-    for body in bodies:
+    for number, sequence, event_type, occurred, recorded, data in zip(
+        references,
+        frame["sequence"].to_list(),
+        frame["event_type"].to_list(),
+        occurred_text,
+        recorded_text,
+        canonical,
+        strict=True,
+    ):
+        body = encode(
+            event_body(
+                case_reference="RH" + number,
+                sequence=sequence,
+                event_type=event_type,
+                occurred_on=occurred,
+                recorded_at=recorded,
+                recorded_by=recorded_by,
+                data=fragment(data),
+            )
+        )
         prevs.append(prev_hash)
-        prev_hash = sha256((prev_hash + body).encode()).hexdigest()
+        prev_hash = sha256(prev_hash.encode("ascii") + body).hexdigest()
         hashes.append(prev_hash)
 
     case_ids = frame["case_id"].to_list()
@@ -285,11 +282,8 @@ def _load_chunk(
     rows = folded.result() if folded is not None else _fold_frame(frame, identities, now, dialect)
     _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
 
-    last_id = first_event_id + n_events - 1 if n_events else head_last_id
-    conn.execute(
-        text("UPDATE ledger_heads SET last_id = :last_id, last_hash = :h, count = :c WHERE name = :n"),
-        {"last_id": last_id, "h": prev_hash, "c": count + n_events, "n": EVENTS_LEDGER},
-    )
+    last_id = first_event_id + n_events - 1 if n_events else head.last_id
+    ledger.advance_head(conn, EVENTS_LEDGER, ledger.Head(last_id, prev_hash, head.count + n_events))
     if dialect == "postgresql":
         for table in ("persons", "family_units", "case_events"):
             conn.execute(
@@ -315,6 +309,7 @@ _IDENTITY_COLUMNS = (
 
 _PROJECTION_COLUMNS = (
     *_IDENTITY_COLUMNS,
+    "name_folded",
     *STATE_COLUMNS,
     "review_decisions",
     "retracted_sequences",
@@ -345,6 +340,7 @@ def projection_rows(
                 p.family_unit_id,
                 p.family_name,
                 p.given_name,
+                folded_name(p.given_name, p.family_name),
                 *state_values(state),
                 review_decisions_json(state.review_decisions),
                 list(state.retracted_sequences),
@@ -449,7 +445,7 @@ def _events_by_case(rows: Sequence[Any], dialect: str) -> dict[int, list[LegalEv
         recorded = list(map(_sqlite_utc, recorded_raw))
         payloads = _memo(data, orjson.loads)
     else:
-        from returnhub.casework.store import utc
+        from returnhub.core.time import utc
 
         occurred = occurred_raw
         recorded = list(map(utc, recorded_raw))

@@ -9,17 +9,21 @@ events: ``review_decided`` (a senior caseworker's decision on a rule marked for 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from returnhub.core import bounds
 from returnhub.core.errors import InvalidInput
+
+#: The longest free text any field of any event takes (a field may set a lower maximum of its own).
+MAX_TEXT_LENGTH = 4000
 
 
 class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_TEXT_LENGTH)
 
 
 class Empty(Payload):
@@ -502,3 +506,28 @@ def validate_payload(event_type: str, data: dict[str, Any] | None) -> dict[str, 
         if out[name] in ([], ""):
             del out[name]
     return out
+
+
+def check_plausible_dates(event_type: str, payload: Mapping[str, Any], today: date) -> None:
+    """Every date in a validated payload is plausible (``core.bounds``): a date of birth is neither in the
+    future nor beyond the oldest age; any other date (an expiry, a departure day) is not before 1900 and
+    not beyond the horizon of any instant."""
+    model = EVENT_PAYLOADS[event_type].model_validate(payload)
+    _check_dates(model, today, event_type)
+
+
+def _check_dates(model: BaseModel, today: date, where: str) -> None:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            _check_dates(value, today, f"{where}.{name}")
+        elif isinstance(value, datetime):
+            bounds.check_instant(value, f"{where}: {name.replace('_', ' ')}")
+        elif isinstance(value, date):
+            what = f"{where}: {name.replace('_', ' ')}"
+            if name.endswith("date_of_birth"):
+                bounds.check_birth_date(value, today, what)
+            else:
+                horizon = today.year + bounds.INSTANT_HORIZON_YEARS.value
+                if value < bounds.earliest_date() or value.year > horizon:
+                    raise InvalidInput(f"{what} {value.isoformat()} is not a plausible date: check the year")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.casework.state import fold
 from returnhub.casework.store import case_state, get_person, upsert_projection
+from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, StateConflict
 from returnhub.people.models import FamilyUnit, IdentityDocument, Person
@@ -196,6 +197,7 @@ def register_person(session: Session, body: PersonIn, *, clock: Clock) -> dict[s
     nationality = _country(body.nationality, "nationality")
     if body.date_of_birth > today:
         raise InvalidInput(f"the date of birth {body.date_of_birth} is in the future")
+    bounds.check_birth_date(body.date_of_birth, today)
     documents = [_document(i, d, body, nationality, today) for i, d in enumerate(body.documents, start=1)]
     family = [get_person(session, r.strip().upper()) for r in dict.fromkeys(body.family)]
     units = {p.family_unit_id for p in family if p.family_unit_id is not None}

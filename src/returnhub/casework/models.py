@@ -1,4 +1,5 @@
-"""Tables owned by casework: the append-only event store, the chain heads and the case projection."""
+"""Tables owned by casework: the append-only event store and the case projection (the chain heads are
+``core.ledger``'s)."""
 
 from __future__ import annotations
 
@@ -74,20 +75,6 @@ class SealedValue(Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class LedgerHead(Base):
-    """The head of a hash chain. Appends lock this row, so the chain has one order on every database."""
-
-    __tablename__ = "ledger_heads"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
-    count: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-GENESIS_HASH = "0" * 64
-
-
 def _column_type(annotation: Any) -> TypeEngine[Any] | None:
     """Map a ``CaseState`` field's type to a column type; tuples (decisions, retractions) go to JSON."""
     if get_origin(annotation) is tuple:
@@ -133,6 +120,9 @@ case_projection = Table(
     Column("family_unit_id", Integer, nullable=True),
     Column("family_name", String(100), nullable=False),
     Column("given_name", String(100), nullable=False),
+    # Given and family name folded (``people.names.folded_name``): search by any part of a name, whatever its
+    # case or accents. Empty only for rows written before migration 0017usab filled it.
+    Column("name_folded", String(201), nullable=False, server_default=""),
     *_projection_columns(),
     Column("review_decisions", JSON, nullable=True),
     Column("retracted_sequences", JSON, nullable=True),

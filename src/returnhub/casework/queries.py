@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import open_events
 from returnhub.casework.state import CASE_STATUSES, fold_as_of
-from returnhub.casework.store import get_person, load_events, to_legal_event, utc
+from returnhub.casework.store import get_person, load_events, to_legal_event
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
+from returnhub.core.time import utc
+from returnhub.people.models import Person
+from returnhub.people.names import fold
 
 SUMMARY_COLUMNS = (
     "reference",
@@ -42,10 +44,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _fold(text: str) -> str:
-    """Case and accents folded: ``Ibrāhīm`` -> ``ibrahim``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+_LAST_CODE_POINT = 0x10FFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, in code-point order (SQLite's
+    binary collation compares UTF-8 bytes, which keeps that order), or None if there is none.
+
+    The last character is bumped by one; a last character that is already the last code point (U+10FFFF)
+    cannot be, so it is dropped and the one before it bumped; the surrogates are skipped, as no string
+    can hold them.
+    """
+    text = prefix.rstrip(chr(_LAST_CODE_POINT))
+    if not text:
+        return None
+    following = ord(text[-1]) + 1
+    if following in _SURROGATES:
+        following = _SURROGATES.stop
+    return text[:-1] + chr(following)
 
 
 def search_cases(
@@ -60,7 +77,6 @@ def search_cases(
     after: str | None = None,
     within: ColumnElement[bool] | None = None,
     among: Collection[str] | None = None,
-    contains: bool = False,
 ) -> list[dict[str, Any]]:
     """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen).
 
@@ -83,28 +99,19 @@ def search_cases(
         if session.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE ignores case, so it cannot use the reference index; a range over the binary
             # collation can: every reference starting with "RH012" lies in ["RH012", "RH013").
-            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            query = query.where(p.reference >= prefix, p.reference < following)
+            query = query.where(p.reference >= prefix)
+            if (following := prefix_upper_bound(prefix)) is not None:
+                query = query.where(p.reference < following)
         else:
             query = query.where(p.reference.startswith(prefix, autoescape=True))
     if born is not None:
         query = query.where(p.date_of_birth == born)
-    if name and (" " in name.strip() or contains):
-        # Any part of a name: every word typed must appear in the given or the family name (case and
-        # accents folded on the words typed; "Tariq Ibrahim", "ibrah" and "Ibrāhīm" all find him).
-        for word in _fold(name).split():
-            like = f"%{word.replace('%', '').replace('_', '')}%"
-            query = query.where(
-                or_(func.lower(p.given_name).like(like), func.lower(p.family_name).like(like))
-            )
-    elif name:
-        lowered = _fold(name)
-        if session.get_bind().dialect.name == "sqlite":
-            # A range over lower(family_name) uses its expression index; ILIKE would read every row.
-            following = lowered[:-1] + chr(ord(lowered[-1]) + 1)
-            query = query.where(func.lower(p.family_name) >= lowered, func.lower(p.family_name) < following)
-        else:
-            query = query.where(func.lower(p.family_name).startswith(lowered, autoescape=True))
+    if name:
+        # Any part of a name: every word typed must appear in the given or the family name, case and accents
+        # folded on both sides ("Tariq Ibrahim", "ibrah" and "IBRĀHĪM" all find Ibrāhīm). Folded text holds
+        # no "%" or "_", so each word is a plain substring pattern.
+        for word in fold(name).split():
+            query = query.where(p.name_folded.contains(word))
     if after:
         query = query.where(p.reference > after)
     if within is not None:
@@ -115,6 +122,22 @@ def search_cases(
         query = query.where(p.reference.in_(list(among)))
     rows = session.execute(query).mappings().all()
     return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+
+
+def last_recorded(session: Session, references: Collection[str]) -> dict[str, datetime]:
+    """When the system last learnt something about each case (its latest event's ``recorded_at``): how long
+    a case in a queue has waited with nothing new. At most ``MAX_AMONG`` references."""
+    if not references:
+        return {}
+    if len(references) > MAX_AMONG:
+        raise InvalidInput(f"at most {MAX_AMONG} references at a time")
+    rows = session.execute(
+        select(Person.reference, func.max(StoredEvent.recorded_at))
+        .join(StoredEvent, StoredEvent.case_id == Person.id)
+        .where(Person.reference.in_(list(references)))
+        .group_by(Person.reference)
+    ).all()
+    return {reference: utc(at) for reference, at in rows if at is not None}
 
 
 def event_to_dict(row: StoredEvent) -> dict[str, Any]:

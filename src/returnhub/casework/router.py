@@ -16,6 +16,7 @@ from returnhub.access.scopes import case_filter
 from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
+from returnhub.core.bounds import MAX_COUNT, PlausibleInstant
 from returnhub.core.errors import InvalidInput
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, SessionDep
@@ -84,6 +85,7 @@ class EventIn(BaseModel):
     expected_version: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_COUNT,
         description="The case version you last read; a stale one gets 409. The `If-Match` header (the "
         "case's ETag) says the same; if both are given they must agree (422).",
     )
@@ -102,12 +104,22 @@ def list_cases(
     session: SessionDep,
     principal: CurrentUser,
     status: str | None = None,
-    nationality: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    nationality: Annotated[
+        str | None, Query(max_length=60, description="A country's name or its alpha-2 or alpha-3 code")
+    ] = None,
     reference: Annotated[str | None, Query(max_length=16)] = None,
-    name: Annotated[str | None, Query(max_length=100)] = None,
+    name: Annotated[
+        str | None,
+        Query(max_length=100, description="Any part of a given or family name; case and accents folded"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     after: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
+    if nationality:
+        # A name ("Egypt") or a code ("EG", "egy"); anything else is a 422 naming what to give.
+        from returnhub.partners.countries import country_code
+
+        nationality = country_code(nationality, "nationality")
     rows = search_cases(
         session,
         status=status,
@@ -128,7 +140,7 @@ async def get_case(
     response: Response,
     cipher: SpecialCategoryCipher,
     as_of: date | None = None,
-    known_at: datetime | None = None,
+    known_at: PlausibleInstant | None = None,
 ) -> dict[str, Any]:
     # The busiest read: async so that the answer is checked against CaseDetail on the event loop (about
     # 0.1 ms) instead of in a second trip to a worker thread; the database work still runs in one.

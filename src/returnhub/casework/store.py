@@ -5,10 +5,10 @@ Service functions take a ``Session`` and never commit: the caller's unit of work
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import orjson
@@ -16,14 +16,24 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from returnhub.casework.events import GATED_EVENT_TYPES, EventType, sealed_fields_present, validate_payload
-from returnhub.casework.models import GENESIS_HASH, LedgerHead, StoredEvent, case_projection
+from returnhub.casework.events import (
+    GATED_EVENT_TYPES,
+    EventType,
+    check_plausible_dates,
+    sealed_fields_present,
+    validate_payload,
+)
+from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import seal_payload, store_sealed
 from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of, review_decisions_json
+from returnhub.core import bounds, ledger
 from returnhub.core.clock import Clock
 from returnhub.core.crypto import FieldCipher, default_field_cipher
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.core.ledger import LedgerHead
+from returnhub.core.time import canonical_stored_time, canonical_time, utc
 from returnhub.people.models import Person
+from returnhub.people.names import folded_name
 
 EVENTS_LEDGER = "events"
 
@@ -56,14 +66,34 @@ def _load_hooks() -> None:
         _hooks_loaded = True
 
 
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def event_body(
+    *,
+    case_reference: str,
+    sequence: int,
+    event_type: str,
+    occurred_on: str,
+    recorded_at: str,
+    recorded_by: str,
+    data: Any,
+    occurred_at: str | None = None,
+) -> dict[str, Any]:
+    """The canonical body of an event in the ledger (dates ISO, instants ``core.time.canonical_time``).
 
-
-def canonical_time(value: datetime) -> str:
-    # isoformat is several times faster than strftime, and this runs once per event in bulk work.
-    return utc(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    ``occurred_at`` is covered when present and left out when absent, so the events recorded before it
+    existed (and the bulk loader's, which have none) keep their hashes. ``data`` is the payload as stored
+    (with ``$sealed`` markers), or an ``orjson.Fragment`` of its canonical JSON (the bulk loader)."""
+    body: dict[str, Any] = {
+        "case": case_reference,
+        "sequence": sequence,
+        "type": event_type,
+        "occurred_on": occurred_on,
+        "recorded_at": recorded_at,
+        "recorded_by": recorded_by,
+        "data": data,
+    }
+    if occurred_at is not None:
+        body["occurred_at"] = occurred_at
+    return body
 
 
 def event_digest(
@@ -78,23 +108,18 @@ def event_digest(
     data: dict[str, Any],
     occurred_at: datetime | None = None,
 ) -> str:
-    """SHA-256 over the previous hash and a canonical encoding of every stored field.
-
-    ``occurred_at`` is covered when present and left out when absent, so the events recorded before it
-    existed (and the bulk loader's, which have none) keep their hashes."""
-    fields: dict[str, Any] = {
-        "case": case_reference,
-        "sequence": sequence,
-        "type": event_type,
-        "occurred_on": occurred_on.isoformat(),
-        "recorded_at": canonical_time(recorded_at),
-        "recorded_by": recorded_by,
-        "data": data,
-    }
-    if occurred_at is not None:
-        fields["occurred_at"] = canonical_time(occurred_at)
-    body = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+    """The ledger hash of an event: over the previous hash and the canonical body of every stored field."""
+    body = event_body(
+        case_reference=case_reference,
+        sequence=sequence,
+        event_type=event_type,
+        occurred_on=occurred_on.isoformat(),
+        recorded_at=canonical_time(recorded_at),
+        recorded_by=recorded_by,
+        data=data,
+        occurred_at=None if occurred_at is None else canonical_time(occurred_at),
+    )
+    return ledger.digest(prev_hash, body)
 
 
 @dataclass(frozen=True)
@@ -104,18 +129,6 @@ class AppendResult:
     hash: str
     state: CaseState
     event_type: str = ""
-
-
-def lock_ledger(session: Session, name: str) -> LedgerHead:
-    """Take the chain head for update (a row lock on PostgreSQL; SQLite's write lock covers it)."""
-    head = session.execute(
-        select(LedgerHead).where(LedgerHead.name == name).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = LedgerHead(name=name, last_id=0, last_hash=GENESIS_HASH, count=0)
-        session.add(head)
-        session.flush()
-    return head
 
 
 def get_person(session: Session, reference: str) -> Person:
@@ -205,9 +218,11 @@ def append_event(
     today = clock.today()
     if occurred_on > today:
         raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future (today is {today})")
+    bounds.check_legal_date(occurred_on, today, "occurred_on")
+    check_plausible_dates(event_type, payload, today)
     occurred_at = _instant(occurred_at, occurred_on, clock)
     person = get_person(session, reference)
-    head = lock_ledger(session, EVENTS_LEDGER)
+    head = ledger.lock(session, EVENTS_LEDGER)
     current_version = session.execute(
         select(func.coalesce(func.max(StoredEvent.sequence), 0)).where(StoredEvent.case_id == person.id)
     ).scalar_one()
@@ -287,6 +302,7 @@ def _instant(occurred_at: datetime | None, occurred_on: date, clock: Clock) -> d
         raise InvalidInput(
             f"the time {occurred_at.isoformat()} has no time zone: give its offset, like 21:30+01:00"
         )
+    bounds.check_instant(occurred_at, "the time", now=clock.now())
     if occurred_at.date() != occurred_on:
         raise InvalidInput(
             f"the time {occurred_at.isoformat()} is not on the event's date {occurred_on.isoformat()}"
@@ -345,6 +361,7 @@ def projection_row(person: PersonLike, state: CaseState, updated_at: datetime) -
         family_unit_id=person.family_unit_id,
         family_name=person.family_name,
         given_name=person.given_name,
+        name_folded=folded_name(person.given_name, person.family_name),
         updated_at=updated_at,
     )
     return row
@@ -363,6 +380,7 @@ STATE_COLUMNS = [
         "family_unit_id",
         "family_name",
         "given_name",
+        "name_folded",
         "updated_at",
         "review_decisions",
         "retracted_sequences",
@@ -407,74 +425,70 @@ class ChainReport:
         return out
 
 
-def verify_chain(session: Session, *, batch: int = 50_000) -> ChainReport:
-    """Recompute every hash in chain order. Detects an edited, deleted, reordered or inserted event."""
-    references: dict[int, str] = {r[0]: r[1] for r in session.execute(select(Person.id, Person.reference))}
-    head = session.execute(select(LedgerHead).where(LedgerHead.name == EVENTS_LEDGER)).scalar_one_or_none()
-    prev = GENESIS_HASH
-    count = 0
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(
-                StoredEvent.id,
-                StoredEvent.case_id,
-                StoredEvent.sequence,
-                StoredEvent.event_type,
-                StoredEvent.occurred_on,
-                StoredEvent.recorded_at,
-                StoredEvent.recorded_by,
-                StoredEvent.data,
-                StoredEvent.occurred_at,
-                StoredEvent.prev_hash,
-                StoredEvent.hash,
-            )
-            .where(StoredEvent.id > last_id)
-            .order_by(StoredEvent.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        for r in rows:
-            reference = references.get(r.case_id, f"#{r.case_id}")
-            if r.prev_hash != prev:
-                return ChainReport(
-                    count,
-                    False,
-                    r.id,
-                    reference,
-                    r.sequence,
-                    "previous-hash link broken (an event before it was removed or changed)",
+EVENT_WORDS = ledger.Words("an event", "events")
+
+
+def verify_chain(session: Session, *, batch: int = 20_000) -> ChainReport:
+    """Recompute every hash in chain order. Detects an edited, deleted, reordered or inserted event.
+
+    Rows come straight from the driver (``ledger.stream``) and their bodies are rebuilt from the stored
+    text: the same bytes ``event_digest`` hashes, without SQLAlchemy's per-row conversions."""
+    references: dict[int, str] = dict(
+        ledger.stream(session, "SELECT id, reference FROM persons", batch=batch)
+    )
+    head = ledger.read_head(session.connection(), EVENTS_LEDGER)
+    data = "data::text" if session.get_bind().dialect.name == "postgresql" else "data"
+    rows = ledger.stream(
+        session,
+        "SELECT id, case_id, sequence, event_type, occurred_on, recorded_at, recorded_by, "
+        f"{data}, occurred_at, prev_hash, hash FROM case_events ORDER BY id",
+        batch=batch,
+    )
+    links = (
+        (
+            r[0],
+            r[9],
+            r[10],
+            ledger.encode(
+                event_body(
+                    case_reference=references.get(r[1], f"#{r[1]}"),
+                    sequence=r[2],
+                    event_type=r[3],
+                    occurred_on=r[4] if type(r[4]) is str else r[4].isoformat(),
+                    recorded_at=canonical_stored_time(r[5]),
+                    recorded_by=r[6],
+                    data=_stored_json(r[7]),
+                    occurred_at=None if r[8] is None else canonical_stored_time(r[8]),
                 )
-            expected = event_digest(
-                prev,
-                case_reference=reference,
-                sequence=r.sequence,
-                event_type=r.event_type,
-                occurred_on=r.occurred_on,
-                recorded_at=r.recorded_at,
-                recorded_by=r.recorded_by,
-                data=r.data,
-                occurred_at=r.occurred_at,
-            )
-            if expected != r.hash:
-                return ChainReport(
-                    count, False, r.id, reference, r.sequence, "content does not match its hash"
-                )
-            prev = r.hash
-            count += 1
-        last_id = rows[-1].id
-    if head is not None and (head.count != count or head.last_hash != prev):
-        return ChainReport(
-            count,
-            False,
-            None,
-            None,
-            None,
-            f"chain head records {head.count} events ending {head.last_hash[:12]}…, "
-            f"found {count} ending {prev[:12]}… (events removed from the end)",
+            ),
         )
-    return ChainReport(count, True)
+        for r in rows
+    )
+    try:
+        verdict = ledger.verify(links, head, EVENT_WORDS)
+    finally:
+        rows.close()  # a verify that stops early closes its server-side cursor now, not at collection
+    if verdict.ok or verdict.first_broken_id is None:
+        return ChainReport(verdict.rows, verdict.ok, problem=verdict.problem)
+    case_id, sequence = session.execute(
+        select(StoredEvent.case_id, StoredEvent.sequence).where(StoredEvent.id == verdict.first_broken_id)
+    ).one()
+    return ChainReport(
+        verdict.rows,
+        False,
+        verdict.first_broken_id,
+        references.get(case_id, f"#{case_id}"),
+        sequence,
+        verdict.problem,
+    )
+
+
+def _stored_json(text: Any) -> Any:
+    """A payload as stored (JSON text); the values SQLAlchemy's JSON type would give, for the hash."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # what orjson refuses (NaN, integers beyond 64 bits): the standard reader
 
 
 def iter_case_events(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from returnhub.access.deps import CurrentUser
+from returnhub.core.bounds import MAX_COUNT
 from returnhub.notices import service
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -38,7 +39,10 @@ def list_notices(
 
 @router.post("/notices/{notice_id}/read")
 def read_notice(
-    notice_id: int, session: SessionDep, clock: ClockDep, principal: CurrentUser
+    notice_id: Annotated[int, Path(ge=1, le=MAX_COUNT)],
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
 ) -> dict[str, Any]:
     return service.open_notice(session, principal.user_id, principal.role, notice_id, clock=clock)
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from returnhub.access import service as access
 from returnhub.access.models import User
 from returnhub.access.roles import Role
-from returnhub.casework.store import get_person, utc
+from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
 from returnhub.core.errors import NotFound
+from returnhub.core.time import utc
 from returnhub.notices.models import Notice, OutboxMessage
 from returnhub.notices.settings import NoticesSettings, get_notices_settings
 from returnhub.notices.templates import render

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import EventType
-from returnhub.casework.store import append_event, utc
+from returnhub.casework.store import append_event
+from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.core.time import utc
 from returnhub.operations.models import Incident
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -35,6 +37,7 @@ def report_incident(
         raise InvalidInput("an incident needs a summary")
     if transfer is None and hub is None:
         raise InvalidInput("an incident happens on a transfer or in a hub: give one")
+    occurred_at = bounds.check_instant(occurred_at, "the time of the incident", now=clock.now())
     if utc(occurred_at) > clock.now():
         raise InvalidInput("an incident cannot be reported before it happens")
     row = Incident(

@@ -462,34 +462,69 @@ def explain_plan_person(session: Session, plan_id: int, reference: str) -> dict[
     raise NotFound(f"{reference} was not among the people eligible when plan {plan_id} was computed")
 
 
+#: A plan whose approval is under way; its progress is in ``approval`` and it is touched at every step.
+APPROVING = "approving"
+#: An approval untouched for this long was cut off (its process stopped): asking again carries it on.
+APPROVAL_STALE_AFTER = timedelta(minutes=10)
+
+
 def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: str) -> dict[str, Any]:
     """Turn a plan into manifests through the departure gate: every family is re-checked as it is listed.
 
     People whose case changed since the plan was computed are re-checked like everyone else (the gate always
     re-checks) and reported; a family the gate refuses is left off and reported, never forced.
+
+    All in the caller's transaction. A caller that must not hold a write lock for the whole approval (a page
+    job on SQLite) runs the same three steps, ``begin_approval``, ``list_families`` per batch and
+    ``finish_approval``, each in a short transaction of its own.
     """
-    from returnhub.operations.transfers import add_to_manifest, create_transfer
+    families = begin_approval(session, plan_id, clock=clock, approved_by=approved_by)
+    list_families(session, plan_id, families, clock=clock)
+    return finish_approval(session, plan_id, clock=clock)
+
+
+def begin_approval(session: Session, plan_id: int, *, clock: Clock, approved_by: str) -> list[str]:
+    """Claim a computed plan for approval (status ``approving``, so a second approval is refused) and create
+    the candidate transfers it uses; return the families still to list, in listing order.
+
+    A plan left ``approving`` by an approval that stopped (untouched for ``APPROVAL_STALE_AFTER``) is carried
+    on from where it stopped: what was listed stays listed, through the gate that listed it."""
+    from returnhub.operations.transfers import create_transfer
 
     record = _record(session, plan_id)
-    if record.status != "computed":
-        raise StateConflict(f"plan {plan_id} is {record.status}; only a computed plan can be approved")
-    p = case_projection.c
-    assignments = record.plan["assignments"]
-    references = [a["person_id"] for a in assignments]
-    current = (
-        dict(session.execute(select(p.reference, p.version).where(p.reference.in_(references))).all())
-        if references
-        else {}
+    progress = dict(record.approval or {})
+    stopped = (
+        record.status == APPROVING
+        and clock.now() - datetime.fromisoformat(str(progress.get("touched_at"))) >= APPROVAL_STALE_AFTER
     )
-    changed = sorted(r for r in references if current.get(r) != record.input_versions.get(r))
-    created: dict[str, str] = {}
-    listed: list[str] = []
-    refused: list[dict[str, str]] = []
-    done_families: set[str] = set()
+    if record.status != "computed" and not stopped:
+        if record.status == APPROVING:
+            raise StateConflict(f"plan {plan_id} is being approved; wait for that approval to finish")
+        raise StateConflict(f"plan {plan_id} is {record.status}; only a computed plan can be approved")
+    assignments = record.plan["assignments"]
+    if not stopped:
+        p = case_projection.c
+        references = [a["person_id"] for a in assignments]
+        current = (
+            dict(session.execute(select(p.reference, p.version).where(p.reference.in_(references))).all())
+            if references
+            else {}
+        )
+        progress = {
+            "approved_by": approved_by,
+            "listed": [],
+            "refused": [],
+            "changed_since_computed": sorted(
+                r for r in references if current.get(r) != record.input_versions.get(r)
+            ),
+            "transfers_created": {},
+            "families_done": [],
+        }
+    created: dict[str, str] = dict(progress["transfers_created"])
+    families: list[str] = []
     for a in sorted(assignments, key=lambda x: (x["transfer_id"], x["family_id"])):
-        if a["family_id"] in done_families:
-            continue
-        done_families.add(a["family_id"])
+        if a["family_id"] not in families:
+            families.append(a["family_id"])
         tid = a["transfer_id"]
         if tid in record.candidates and tid not in created:
             c = record.candidates[tid]
@@ -502,26 +537,63 @@ def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: s
                 seats=c["seats"],
                 min_load=c["min_load"],
                 clock=clock,
-                created_by=approved_by,
+                created_by=str(progress["approved_by"]),
             )
             created[tid] = t.reference
-        target = created.get(tid, tid)
+    record.status = APPROVING
+    record.approval = {**progress, "transfers_created": created, "touched_at": clock.now().isoformat()}
+    done = set(progress["families_done"])
+    return [f for f in families if f not in done]
+
+
+def list_families(session: Session, plan_id: int, families: list[str], *, clock: Clock) -> None:
+    """List these families of a plan being approved, each through the departure gate, and keep the progress
+    in the plan (in the same transaction as the listings, so the two always agree)."""
+    from returnhub.operations.transfers import add_to_manifest
+
+    record = _record(session, plan_id)
+    if record.status != APPROVING:
+        raise StateConflict(f"plan {plan_id} is {record.status}, not being approved")
+    progress = dict(record.approval or {})
+    created: dict[str, str] = progress["transfers_created"]
+    wanted = set(families)
+    listed, refused = list(progress["listed"]), list(progress["refused"])
+    for a in sorted(record.plan["assignments"], key=lambda x: (x["transfer_id"], x["family_id"])):
+        if a["family_id"] not in wanted:
+            continue
+        wanted.discard(a["family_id"])  # a family is listed once, with its first member's assignment
+        target = created.get(a["transfer_id"], a["transfer_id"])
         try:
             with session.begin_nested():
                 outcomes = add_to_manifest(
-                    session, target, a["person_id"], clock=clock, recorded_by=approved_by
+                    session, target, a["person_id"], clock=clock, recorded_by=str(progress["approved_by"])
                 )
             listed.extend(o.reference for o in outcomes)
         except DomainError as exc:
             refused.append({"reference": a["person_id"], "transfer": target, "reason": exc.detail})
-    record.status = "approved"
     record.approval = {
-        "approved_by": approved_by,
-        "approved_at": clock.now().isoformat(),
+        **progress,
         "listed": listed,
         "refused": refused,
-        "changed_since_computed": changed,
-        "transfers_created": created,
+        "families_done": [*progress["families_done"], *families],
+        "touched_at": clock.now().isoformat(),
+    }
+
+
+def finish_approval(session: Session, plan_id: int, *, clock: Clock) -> dict[str, Any]:
+    """Mark a plan whose families are all listed as approved; return what approving it did."""
+    record = _record(session, plan_id)
+    if record.status != APPROVING:
+        raise StateConflict(f"plan {plan_id} is {record.status}, not being approved")
+    progress = dict(record.approval or {})
+    record.status = "approved"
+    record.approval = {
+        "approved_by": progress["approved_by"],
+        "approved_at": clock.now().isoformat(),
+        "listed": progress["listed"],
+        "refused": progress["refused"],
+        "changed_since_computed": progress["changed_since_computed"],
+        "transfers_created": progress["transfers_created"],
     }
     return {"plan_id": plan_id, **record.approval}
 
@@ -577,6 +649,9 @@ def what_if_plan(session: Session, plan_id: int, changes: list[dict[str, Any]]) 
 
 __all__ = [
     "approve_plan",
+    "begin_approval",
+    "finish_approval",
+    "list_families",
     "build_problem",
     "compute_plan",
     "explain_plan_person",

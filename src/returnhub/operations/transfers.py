@@ -26,16 +26,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.events import EventType
+from returnhub.casework.models import case_projection
 from returnhub.casework.store import (
     POST_APPEND_HOOKS,
     PRE_APPEND_HOOKS,
     AppendResult,
     append_event,
     get_person,
-    utc,
 )
+from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.core.time import utc
 from returnhub.notices import service as notices
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
@@ -252,7 +254,7 @@ def create_transfer(
         raise InvalidInput(f"min_load must be between 1 and the seats ({seats}), not {min_load}")
     if escorts < 0:
         raise InvalidInput("escorts cannot be negative")
-    departs_at = utc(departs_at)
+    departs_at = bounds.check_departure(departs_at, clock.now())
     if departs_at <= clock.now():
         raise InvalidInput("a transfer must be planned for a time in the future")
     site = hub_on(session, hub.upper(), departs_at.date())
@@ -417,6 +419,80 @@ def _flag_if_under_minimum(session: Session, transfer: Transfer, clock: Clock) -
     return False
 
 
+@dataclass(frozen=True)
+class PreparedCheck:
+    """The gate's judgement of everyone listed on a transfer, made in a read-only transaction ahead of the
+    write (lock or depart), so that a page job on SQLite holds the single write lock only for the writes.
+
+    Each judgement is keyed by the case versions of the person's whole family unit (a family member's facts
+    can bar them too). In the write transaction a judgement is used only if those versions are unchanged;
+    anyone whose family's record changed meanwhile, or who was listed meanwhile, is judged again there, so
+    the write still acts on the latest facts. A change to the register (an agreement, a country
+    assessment) re-checks listed people in its own transaction (``recheck_after_register_change``)."""
+
+    transfer: str
+    stage: str
+    outcomes: dict[str, tuple[tuple[tuple[str, int], ...], GateOutcome]]
+
+
+def _family_versions(session: Session, references: Sequence[str]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each reference, the (reference, case version) of everyone in its family unit, itself included."""
+    if not references:
+        return {}
+    p = case_projection.c
+    own = session.execute(
+        select(p.reference, p.family_unit_id, p.version).where(p.reference.in_(list(references)))
+    ).all()
+    units = {r.family_unit_id for r in own if r.family_unit_id is not None}
+    members: dict[int, list[tuple[str, int]]] = {}
+    if units:
+        for r in session.execute(
+            select(p.family_unit_id, p.reference, p.version).where(p.family_unit_id.in_(units))
+        ):
+            members.setdefault(r.family_unit_id, []).append((r.reference, r.version))
+    return {
+        r.reference: tuple(sorted(members[r.family_unit_id]))
+        if r.family_unit_id is not None
+        else ((r.reference, r.version),)
+        for r in own
+    }
+
+
+def prepare_check(session: Session, transfer_reference: str, stage: str, *, clock: Clock) -> PreparedCheck:
+    """Judge everyone listed on the transfer at ``stage`` (reads only): see ``PreparedCheck``."""
+    transfer = _transfer(session, transfer_reference)
+    if transfer.status != {"manifest_lock": "planned", "departure": "locked"}.get(stage, transfer.status):
+        return PreparedCheck(transfer.reference, stage, {})  # the write refuses it: judge no one for nothing
+    references = [e.reference for e in _entries(session, transfer)]
+    versions = _family_versions(session, references)
+    return PreparedCheck(
+        transfer.reference,
+        stage,
+        {
+            r: (versions.get(r, ()), gate_check(session, r, stage=stage, transfer=transfer, clock=clock))
+            for r in references
+        },
+    )
+
+
+def _still_valid(
+    session: Session,
+    prepared: PreparedCheck | None,
+    transfer: Transfer,
+    stage: str,
+    references: Sequence[str],
+) -> dict[str, GateOutcome]:
+    """The prepared judgements that still hold: same transfer and stage, no change to the family's cases."""
+    if prepared is None or prepared.transfer != transfer.reference or prepared.stage != stage:
+        return {}
+    current = _family_versions(session, references)
+    return {
+        r: outcome
+        for r, (versions, outcome) in prepared.outcomes.items()
+        if versions and current.get(r) == versions
+    }
+
+
 def _recheck_all(
     session: Session,
     transfer: Transfer,
@@ -425,13 +501,18 @@ def _recheck_all(
     clock: Clock,
     recorded_by: str,
     trigger: str,
+    prepared: PreparedCheck | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     checked: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
-    for entry in _entries(session, transfer):
+    entries = _entries(session, transfer)
+    judged = _still_valid(session, prepared, transfer, stage, [e.reference for e in entries])
+    for entry in entries:
         if entry.state != "listed":
             continue  # a family member already taken off in this pass
-        outcome = gate_check(session, entry.reference, stage=stage, transfer=transfer, clock=clock)
+        outcome = judged.get(entry.reference) or gate_check(
+            session, entry.reference, stage=stage, transfer=transfer, clock=clock
+        )
         checked.append(outcome.as_dict())
         if outcome.outcome != "eligible":
             removed.extend(
@@ -452,7 +533,10 @@ def lock_manifest(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
+    prepared: PreparedCheck | None = None,
 ) -> GateResult:
+    """Lock a planned manifest, re-checking everyone at the ``manifest_lock`` stage (with ``prepared``, the
+    judgements made ahead of this transaction that still hold: see ``PreparedCheck``)."""
     transfer = _transfer(session, transfer_reference, for_update=True)
     _check_version(transfer, expected_version)
     if transfer.status != "planned":
@@ -461,7 +545,13 @@ def lock_manifest(
         )
     transfer.status = "locked"
     checked, removed = _recheck_all(
-        session, transfer, "manifest_lock", clock=clock, recorded_by=recorded_by, trigger="lock"
+        session,
+        transfer,
+        "manifest_lock",
+        clock=clock,
+        recorded_by=recorded_by,
+        trigger="lock",
+        prepared=prepared,
     )
     flagged = _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
@@ -488,11 +578,13 @@ def depart(
     recorded_by: str,
     expected_version: int | None = None,
     accept_under_minimum: bool = False,
+    prepared: PreparedCheck | None = None,
 ) -> GateResult:
     """Re-check everyone at the ``departure`` stage, then record ``departed`` for those who pass.
 
     If the load has fallen under the minimum, nothing departs and the transfer is flagged, unless a planner
     has decided to go ahead (``accept_under_minimum``). Removals made by the check are kept either way.
+    ``prepared``: judgements made ahead of this transaction that still hold (``PreparedCheck``).
     """
     transfer = _transfer(session, transfer_reference, for_update=True)
     _check_version(transfer, expected_version)
@@ -501,7 +593,13 @@ def depart(
             f"transfer {transfer.reference} is {transfer.status}; only a locked manifest departs"
         )
     checked, removed = _recheck_all(
-        session, transfer, "departure", clock=clock, recorded_by=recorded_by, trigger="depart"
+        session,
+        transfer,
+        "departure",
+        clock=clock,
+        recorded_by=recorded_by,
+        trigger="depart",
+        prepared=prepared,
     )
     load = _load(session, transfer)
     if load == 0 or (load < transfer.min_load and not accept_under_minimum):

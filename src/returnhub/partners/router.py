@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from returnhub.access.deps import CurrentUser
+from returnhub.core.bounds import PlausibleInstant
 from returnhub.core.errors import NotFound
 from returnhub.partners import service
 from returnhub.partners.changes import list_changes, verify_changes
@@ -44,7 +45,7 @@ def _actor(principal: CurrentUser) -> str:
 Actor = Annotated[str, Depends(_actor)]
 OnDate = Annotated[date | None, Query(description="Read as of this date (default: today).")]
 KnownAt = Annotated[
-    datetime | None,
+    PlausibleInstant | None,
     Query(
         description="Read as the register knew it at this time (ISO 8601; UTC if no offset). "
         "Default: everything recorded so far."

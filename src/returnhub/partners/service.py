@@ -27,9 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from returnhub.casework.store import lock_ledger, utc
+from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict, VersionConflict
+from returnhub.core.time import utc
 from returnhub.partners.changes import PARTNERS_LEDGER, Provenance, record_change
 from returnhub.partners.countries import all_country_codes, country_code, country_codes, country_name, region
 from returnhub.partners.hooks import RegisterChange, announce
@@ -86,7 +87,7 @@ HUB_TRANSITIONS: dict[str, frozenset[str]] = {
 
 def _lock(session: Session) -> None:
     # One partners writer at a time: per-record sequences stay gapless and the change log has one order.
-    lock_ledger(session, PARTNERS_LEDGER)
+    ledger.lock(session, PARTNERS_LEDGER)
 
 
 def _provenance(body: SourcedIn) -> Provenance:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
+from returnhub.core.bounds import MAX_COUNT
 from returnhub.safeguards import service
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -174,7 +175,7 @@ def get_screening_cases(
     outcome: Literal["eligible", "review", "barred"] | None = None,
     rule: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 0,
 ) -> list[dict[str, Any]]:
     row = service.get_screening(session, screening_id)
     return service.screening_cases(row, outcome=outcome, rule=rule, limit=limit, offset=offset)

@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session, object_session
 
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.state import LegalEvent, fold_as_of
-from returnhub.casework.store import AppendResult, append_event, case_state, utc
+from returnhub.casework.store import AppendResult, append_event, case_state
+from returnhub.core import bounds
 from returnhub.core.clock import Clock, SystemClock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.core.time import utc
 from returnhub.safeguards.default_terms import YamlTermsProvider
 from returnhub.safeguards.engine import (
     Evaluation,
@@ -561,14 +563,25 @@ def run_screening(
     created_by: str,
     terms_provider: AgreementTermsProvider | None = None,
 ) -> Screening:
-    """Screen the caseload and store the result with the pack's version (in the caller's transaction)."""
+    """Screen the caseload and store the result with the pack's version (in the caller's transaction).
+
+    A caller that must not hold a write lock while the caseload is read (a page job on SQLite) calls
+    ``screen`` in a read-only transaction and ``store_screening`` in a short write transaction instead."""
+    bounds.check_screening_day(as_of, clock.today())
     run = screen(session, pack=pack, stage=stage, as_of=as_of, terms_provider=terms_provider)
     return store_screening(session, run, clock=clock, created_by=created_by)
 
 
-def store_screening(session: Session, run: ScreeningRun, *, clock: Clock, created_by: str) -> Screening:
-    """Store a screening's per-case outcomes (Parquet) and summary as one row (in the caller's transaction)."""
+def store_screening(
+    session: Session, run: ScreeningRun, *, clock: Clock, created_by: str, as_of: date | None = None
+) -> Screening:
+    """Store a screening's per-case outcomes (Parquet) and summary as one row (in the caller's transaction).
+
+    ``as_of``, when given, must be the day the run screened (a page job passes it back)."""
+    if as_of is not None and as_of != run.as_of:
+        raise InvalidInput(f"the screening was run as of {run.as_of.isoformat()}, not {as_of.isoformat()}")
     as_of = run.as_of
+    bounds.check_screening_day(as_of, clock.today())
     buffer = io.BytesIO()
     run.results.write_parquet(buffer, compression="zstd")
     rule_ids = {r.id for r in run.pack.rules_for(run.stage)}

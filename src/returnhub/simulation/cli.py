@@ -275,17 +275,19 @@ def calibrate_command(
         if json_output:
             _print_json({"out": str(out), **calibration.to_yaml_data()})
             return
-        table = Table(title="Back-test: simulated against published", title_justify="left")
-        for column in ("year", "series", "published", "simulated p5", "p50", "p95", "note"):
+        table = Table(title="Back-test: simulated (median) against published", title_justify="left")
+        for column in ("period", "series", "simulated", "published", "error", "bound", "within", "note"):
             table.add_column(column)
         for row in calibration.backtest.iter_rows(named=True):
+            within = abs(row["relative_error_p50"]) <= row["bound"]
             table.add_row(
-                str(row["year"]),
+                row["period"],
                 row["series"],
-                _number(row["published"]),
-                _number(row["simulated_p5"]),
                 _number(row["simulated_p50"]),
-                _number(row["simulated_p95"]),
+                _number(row["published"]),
+                f"{row['relative_error_p50']:+.1%}",
+                f"±{row['bound']:.0%} ({'fitted' if row['fitted'] else 'not fitted'})",
+                "yes" if within else "NO",
                 row["note"],
             )
         _stdout.print(table)
@@ -353,3 +355,90 @@ def sweep_command(
         for row in table.iter_rows(named=True):
             view.add_row(*(str(row[c]) if c in grid else _number(row[c]) for c in columns))
         _stdout.print(view)
+
+
+#: Where `frontier` writes its answer; the simulations pages read it from there.
+DEFAULT_FRONTIER_OUT = Path("var") / "simulation-results" / "frontier"
+
+
+@app.command("frontier")
+def frontier_command(
+    target_file: Path = typer.Argument(..., help="Target YAML (see scenarios/targets/)."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool), serial or ray."),
+    workers: int | None = typer.Option(None, "--workers"),
+    reps: int | None = typer.Option(None, "--reps", help="Replications per mix (default: the target's)."),
+    seed: int | None = typer.Option(None, "--seed"),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N mixes (for timing a subset)."),
+    out: Path = typer.Option(DEFAULT_FRONTIER_OUT, "--out", help="Folder for <target>.json."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Search mixes of levers for the least expected cost that reaches a target, and how surely."""
+    from returnhub.simulation.frontier import load_target, search
+
+    with _one_line_errors():
+        if reps is not None and reps < 10:
+            raise ScenarioError(f"--reps must be at least 10, got {reps}")
+        if limit is not None and limit < 1:
+            raise ScenarioError(f"--limit must be at least 1, got {limit}")
+        target, scenario = load_target(target_file)
+        with _progress("searching", not json_output) as progress:
+            frontier = search(
+                target,
+                scenario,
+                backend=backend,
+                max_workers=workers,
+                reps=reps,
+                seed=seed,
+                limit=limit,
+                on_chunk_done=progress,
+            )
+        data = frontier.to_data()
+        out.mkdir(parents=True, exist_ok=True)
+        written = out / f"{target_file.stem}.json"
+        written.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+        if json_output:
+            _print_json({"out": str(written), **data})
+            return
+        chosen = data["chosen"]
+        base = data["baseline"]
+        _stdout.print(
+            f"[bold]{target.name}[/bold]: {len(frontier.rows):,} mixes x {data['reps']} replications "
+            f"x {target.months} months in {data['seconds']:,.1f} s ({backend})"
+        )
+        _stdout.print(
+            f"baseline: median {base['effect_p50']:,}, chance {base['chance_of_success']:.0%}, "
+            f"expected total cost £{base['expected_total_cost']:,}"
+        )
+        if chosen is None:
+            _stdout.print(" ".join(data["notes"]))
+        else:
+            _stdout.print(
+                f"least expected cost reaching it: {chosen['mix']}; chance {chosen['chance_of_success']:.0%} "
+                f"(at least {chosen['chance_lower_95']:.0%} at 95%); levers "
+                f"£{chosen['lever_spend_per_year']:,} a year; expected total cost "
+                f"£{chosen['expected_total_cost']:,}"
+            )
+            plain = data["chosen_without_deterrence"]
+            if plain is not None and plain["mix"] != chosen["mix"]:
+                _stdout.print(
+                    f"without counting on deterrence: {plain['mix']}; "
+                    f"chance {plain['chance_of_success']:.0%}; "
+                    f"levers £{plain['lever_spend_per_year']:,} a year; expected total cost "
+                    f"£{plain['expected_total_cost']:,}"
+                )
+        table = Table(
+            title="Is there a silver bullet? Each lever alone, then the best mixes", title_justify="left"
+        )
+        for column in ("", "levers", "effect (median)", "chance", "levers a year", "total cost"):
+            table.add_column(column)
+        for row in data["silver_bullet"]:
+            table.add_row(
+                row["kind"],
+                row["mix"],
+                _number(row["effect_p50"]),
+                f"{row['chance_of_success']:.0%}",
+                f"£{row['lever_spend_per_year']:,}",
+                f"£{row['expected_total_cost']:,}",
+            )
+        _stdout.print(table)
+        _stdout.print(f"written to {written}")

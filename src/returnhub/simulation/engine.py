@@ -40,12 +40,17 @@ from returnhub.simulation.parameters import (
 )
 from returnhub.simulation.scenario import Scenario, add_months
 
-PROCESSES = ("arrivals", "decisions", "appeals", "eligibility", "returns", "hubs")
+# "levers" comes last: SeedSequence.spawn gives child i the same stream whatever the count, so
+# adding it left the other processes' streams as they were.
+PROCESSES = ("arrivals", "decisions", "appeals", "eligibility", "returns", "hubs", "levers")
 DEFAULT_BLOCK_SIZE = 500
 
 FLOWS = (
     "arrivals",
     "claims_withdrawn",
+    "withdrawn_reentered",
+    "withdrawn_departed",
+    "withdrawn_absconded",
     "initial_decisions",
     "initial_grants",
     "initial_refusals",
@@ -55,6 +60,7 @@ FLOWS = (
     "appeals_dismissed",
     "voluntary_returns",
     "enforced_returns",
+    "capacity_enforced_returns",
     "absconds",
     "hub_transfers",
     "hub_onward_returns",
@@ -78,9 +84,13 @@ MONEY_SERIES = (
     "cost_hub_payments",
     "cost_total",
 )
-# Ways of leaving the system for good; "hub_returned_to_sending_state" is not one (people come back).
+# "capacity_enforced_returns" is the part of "enforced_returns" made by extra enforcement capacity
+# (a lever), not a separate exit.
+# Ways of leaving the system for good; "hub_returned_to_sending_state" and "withdrawn_reentered"
+# are not (people come back).
 EXITS = (
-    "claims_withdrawn",
+    "withdrawn_departed",
+    "withdrawn_absconded",
     "initial_grants",
     "appeals_allowed",
     "voluntary_returns",
@@ -339,9 +349,18 @@ def _simulate_block(
     eligibility_rng = streams["eligibility"]
     returns_rng = streams["returns"]
     hubs_rng = streams["hubs"]
+    levers_rng = streams["levers"]
     n = len(c.nationalities)
     h = len(c.hubs)
     months = c.months
+    # Lever effects differ by replication (each drawn from its stated range); without levers the
+    # compiled values apply to every row.
+    fx = c.row_effects(levers_rng, rows, c) if c.row_effects is not None else None
+    voluntary_rate = c.voluntary_return_rate if fx is None else fx.voluntary_return_rate
+    enforced_rate = c.enforced_return_rate if fx is None else fx.enforced_return_rate
+    reentry = np.float64(c.withdrawal_reentry) if fx is None else fx.withdrawal_reentry[:, None]
+    onward_rate = c.hub_onward_rate if fx is None else fx.hub_onward_rate
+    returnable = enforced_rate > 0
 
     def fill(vector: IntArray) -> IntArray:
         return np.repeat(vector[None, :], rows, axis=0).astype(np.int64)
@@ -353,6 +372,9 @@ def _simulate_block(
     # could never be used, and the zero cells cost nothing to draw.
     covered = c.hub_scope.any(axis=0) if h else np.zeros(n, dtype=np.bool_)
     eligible_share = np.where(covered, c.eligible_share, 0.0)
+    if fx is not None:
+        # Legal attrition at the hub's gate: only a share of the eligible get through.
+        eligible_share = eligible_share[None, :] * fx.eligible_factor[:, None]
     are = fill(c.initial_appeal_rights_exhausted)
     if c.initial_hub_eligible is None:
         eligible = eligibility_rng.binomial(are, eligible_share)
@@ -376,22 +398,42 @@ def _simulate_block(
     hub_occupancy = np.zeros((rows, months, h), dtype=np.int64)
     hub_transfers = np.zeros((rows, months, h), dtype=np.int64)
 
-    enforced_given_not_voluntary = _conditional(c.enforced_return_rate, c.voluntary_return_rate)
-    abscond_given_neither = _conditional(
-        np.full(n, c.absconding_rate), c.voluntary_return_rate + c.enforced_return_rate
-    )
-    hub_exit = c.hub_onward_rate + c.hub_sending_state_rate + c.hub_absconding_rate
-    onward_given_exit = np.where(hub_exit > 0, c.hub_onward_rate / np.where(hub_exit > 0, hub_exit, 1.0), 0.0)
+    enforced_given_not_voluntary = _conditional(enforced_rate, voluntary_rate)
+    abscond_given_neither = _conditional(np.full(n, c.absconding_rate), voluntary_rate + enforced_rate)
+    departure_given_not_reentered = _conditional(np.asarray(c.withdrawal_departure), np.asarray(reentry))
+    # Chances for the (rows, eligible or not, nationality) cells of the appeal-rights-exhausted.
+    if fx is None:
+        voluntary_cells, enforced_cells, abscond_cells = (
+            voluntary_rate,
+            enforced_given_not_voluntary,
+            abscond_given_neither,
+        )
+    else:
+        voluntary_cells = voluntary_rate[:, None, :]
+        enforced_cells = enforced_given_not_voluntary[:, None, :]
+        abscond_cells = abscond_given_neither[:, None, :]
+    hub_exit = onward_rate + c.hub_sending_state_rate + c.hub_absconding_rate
+    onward_given_exit = np.where(hub_exit > 0, onward_rate / np.where(hub_exit > 0, hub_exit, 1.0), 0.0)
     sending_given_not_onward = _conditional(
         np.where(hub_exit > 0, c.hub_sending_state_rate / np.where(hub_exit > 0, hub_exit, 1.0), 0.0),
         onward_given_exit,
     )
-    hub_exit_cells = hub_exit[None, :, None, None]
+    # Hub chances as (rows or 1, hubs) so one expression serves per-replication and shared rates.
+    if fx is None:
+        hub_exit, onward_given_exit, sending_given_not_onward = (
+            hub_exit[None, :],
+            onward_given_exit[None, :],
+            sending_given_not_onward[None, :],
+        )
+    hub_exit_cells = hub_exit[:, :, None, None]
     scope_columns = [np.flatnonzero(c.hub_scope[j]).tolist() for j in range(h)]
 
     for t in range(months):
         # Arrivals: Poisson, optionally damped by the deterrence assumption.
         mean = np.broadcast_to(c.arrival_mean[t][None, :], (rows, n))
+        if fx is not None and c.small_boat_mean is not None:
+            cut = c.small_boat_mean[t][None, :] * fx.small_boat_cut[:, None]
+            mean = (c.arrival_mean[t][None, :] - cut) * fx.arrivals_factor[:, None]
         if c.deterrence_elasticity > 0 and t > 0:
             window = slice(max(0, t - c.deterrence_window), t)
             seen = out["arrivals"][:, window].sum(axis=1)
@@ -401,12 +443,19 @@ def _simulate_block(
         arrivals = arrivals_rng.poisson(mean).astype(np.int64)
 
         # Claims concluded: the month's capacity, taken at random from the queue; some withdrawn.
-        capacity = np.minimum(awaiting.sum(axis=1), c.decision_capacity[t])
+        capacity = np.minimum(
+            awaiting.sum(axis=1),
+            c.decision_capacity[t] if fx is None else c.decision_capacity[t] + fx.decision_capacity_extra,
+        )
         concluded = multivariate_hypergeometric(decisions_rng, awaiting, capacity)
         withdrawn = decisions_rng.binomial(concluded, c.withdrawal_share[t])
         decided = concluded - withdrawn
         grants = decisions_rng.binomial(decided, c.grant_rate[t])
         refusals = decided - grants
+        # A withdrawal has a route: back into the queue, a departure, or lost contact.
+        reentered = decisions_rng.binomial(withdrawn, reentry)
+        departed = decisions_rng.binomial(withdrawn - reentered, departure_given_not_reentered)
+        withdrawn_absconded = withdrawn - reentered - departed
 
         # Appeal window, then the tribunal.
         settled = appeals_rng.binomial(refused, c.appeal_window_exit)
@@ -420,12 +469,22 @@ def _simulate_block(
 
         # Appeal rights exhausted: competing monthly chances of leaving, for both eligibility groups.
         exhausted = np.stack((eligible, not_eligible), axis=1)
-        voluntary = returns_rng.binomial(exhausted, c.voluntary_return_rate)
+        voluntary = returns_rng.binomial(exhausted, voluntary_cells)
         left = exhausted - voluntary
-        enforced = returns_rng.binomial(left, enforced_given_not_voluntary)
+        enforced = returns_rng.binomial(left, enforced_cells)
         left = left - enforced
-        absconded = returns_rng.binomial(left, abscond_given_neither)
+        absconded = returns_rng.binomial(left, abscond_cells)
         left = left - absconded
+        # Extra enforcement capacity (detention places and flights, a lever) removes up to its
+        # monthly number, chosen at random among returnable people still here.
+        capacity_removed = np.zeros((rows, n), dtype=np.int64)
+        if fx is not None and fx.enforcement_capacity.any():
+            pool = (left * np.broadcast_to(returnable, (rows, n))[:, None, :]).reshape(rows, 2 * n)
+            taken = multivariate_hypergeometric(
+                levers_rng, pool, np.minimum(fx.enforcement_capacity, pool.sum(axis=1))
+            ).reshape(rows, 2, n)
+            left = left - taken
+            capacity_removed = taken.sum(axis=1)
         candidates = left[:, 0]
         still_not_eligible = left[:, 1]
 
@@ -440,9 +499,9 @@ def _simulate_block(
             leaving = hubs_rng.binomial(in_hub, hub_exit_cells)
             in_hub -= leaving
             leaving_by_nationality = leaving.sum(axis=3)
-            onward_by_hub = hubs_rng.binomial(leaving_by_nationality, onward_given_exit[None, :, None])
+            onward_by_hub = hubs_rng.binomial(leaving_by_nationality, onward_given_exit[:, :, None])
             rest = leaving_by_nationality - onward_by_hub
-            sent_by_hub = hubs_rng.binomial(rest, sending_given_not_onward[None, :, None])
+            sent_by_hub = hubs_rng.binomial(rest, sending_given_not_onward[:, :, None])
             hub_absconded = (rest - sent_by_hub).sum(axis=1)
             onward = onward_by_hub.sum(axis=1)
             occupancy_by_nationality -= leaving_by_nationality
@@ -470,7 +529,7 @@ def _simulate_block(
             hub_by_nationality = occupancy_by_nationality.sum(axis=1)
             hub_occupancy[:, t, :] = occupancy
 
-        awaiting = awaiting - concluded + arrivals
+        awaiting = awaiting - concluded + arrivals + reentered
         refused = refused - settled + refusals
         pending = pending - determined + lodged
         eligible = candidates + newly_eligible
@@ -481,6 +540,9 @@ def _simulate_block(
         month = {
             "arrivals": arrivals,
             "claims_withdrawn": withdrawn,
+            "withdrawn_reentered": reentered,
+            "withdrawn_departed": departed,
+            "withdrawn_absconded": withdrawn_absconded,
             "initial_decisions": decided,
             "initial_grants": grants,
             "initial_refusals": refusals,
@@ -489,7 +551,8 @@ def _simulate_block(
             "appeals_allowed": allowed,
             "appeals_dismissed": dismissed,
             "voluntary_returns": voluntary.sum(axis=1),
-            "enforced_returns": enforced.sum(axis=1),
+            "enforced_returns": enforced.sum(axis=1) + capacity_removed,
+            "capacity_enforced_returns": capacity_removed,
             "absconds": absconded.sum(axis=1),
             "hub_transfers": transfers,
             "hub_onward_returns": onward,

@@ -155,6 +155,6 @@ def run_view(engine: Engine, run_id: int) -> dict[str, Any]:
 
 
 def _iso(value: datetime) -> str:
-    from returnhub.casework.store import utc
+    from returnhub.core.time import utc
 
     return utc(value).isoformat()

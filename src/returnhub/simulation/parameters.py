@@ -7,7 +7,7 @@ difference between them is a difference in how people flow, never in how the YAM
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -102,6 +102,8 @@ class CompiledScenario:
     arrival_mean: FloatArray  # (months, N): expected arrivals before any deterrence effect
     decision_capacity: IntArray  # (months,)
     withdrawal_share: FloatArray  # (months,)
+    withdrawal_reentry: float  # of the withdrawn: back in the queue the next month
+    withdrawal_departure: float  # of the withdrawn: leave the UK (asylum-related voluntary return)
     grant_rate: FloatArray  # (months, N)
     appeal_rate: FloatArray  # (N,)
     appeal_allowed_rate: FloatArray  # (N,)
@@ -134,6 +136,10 @@ class CompiledScenario:
     initial_hub_eligible: IntArray | None  # (N,) or None: split at random
     initial_in_hub: IntArray  # (H, N)
     assumptions: tuple[str, ...]
+    # Small-boat route's share of `arrival_mean` (months, N); zero if the scenario has no such route.
+    small_boat_mean: FloatArray | None = None
+    # Per-replication lever effects; None runs the scenario as compiled.
+    row_effects: RowEffectsSampler | None = None
 
     @property
     def initial_people(self) -> IntArray:
@@ -148,6 +154,27 @@ class CompiledScenario:
 
 
 UNLIMITED = np.int64(2**40)
+
+
+@dataclass(frozen=True)
+class RowEffects:
+    """Parameters that differ by replication: the levers' effects, each drawn per replication from
+    its stated range (`levers.py`). Shapes: (rows,), (rows, N) or (rows, H). With every lever at
+    zero they equal the compiled scenario's own values exactly, so a run is the baseline run."""
+
+    decision_capacity_extra: IntArray  # (rows,) claims concluded a month on top of the scenario's
+    voluntary_return_rate: FloatArray  # (rows, N)
+    enforced_return_rate: FloatArray  # (rows, N)
+    withdrawal_reentry: FloatArray  # (rows,)
+    small_boat_cut: FloatArray  # (rows,) share of small-boat arrivals prevented
+    arrivals_factor: FloatArray  # (rows,) multiplies every route's arrivals
+    enforcement_capacity: IntArray  # (rows,) extra enforced removals a month (detention and flights)
+    eligible_factor: FloatArray  # (rows,) share of hub-eligible people who pass the legal gate
+    hub_onward_rate: FloatArray  # (rows, H)
+
+
+# Draws a block's RowEffects from the block's "levers" stream: (generator, rows, compiled) -> effects.
+RowEffectsSampler = Callable[[np.random.Generator, int, "CompiledScenario"], RowEffects]
 
 
 def compile_scenario(
@@ -190,16 +217,20 @@ def compile_scenario(
             grant_base[start:, index[name]] = rate
 
     arrival_mean = np.zeros((horizon, n))
+    small_boat_mean = np.zeros((horizon, n))
     default_season = np.asarray(scenario.arrivals.seasonality, dtype=np.float64)
-    for route in scenario.arrivals.routes.values():
+    for route_name, route in scenario.arrivals.routes.items():
         season = (
             default_season if route.seasonality is None else np.asarray(route.seasonality, dtype=np.float64)
         )
         season = season / season.mean()
         for name, mean in route.monthly_mean.items():
             arrival_mean[:, index[name]] += mean * season[calendar_month]
+            if route_name == "small_boat":
+                small_boat_mean[:, index[name]] += mean * season[calendar_month]
     growth = (1.0 + scenario.arrivals.annual_growth) ** (np.arange(horizon) / 12.0)
     arrival_mean *= (scenario.arrivals.scale * growth * arrivals_scale)[:, None]
+    small_boat_mean *= (scenario.arrivals.scale * growth * arrivals_scale)[:, None]
 
     grant_rate = np.clip(grant_base * grant_scale[:, None], 0.0, 1.0)
 
@@ -225,6 +256,7 @@ def compile_scenario(
         in_scope = names if hub.nationalities == "all" else hub.nationalities
         for name in in_scope:
             hub_scope[j, index[name]] = True
+        fixed_payments[opening:] += hub.fixed_cost_per_month
         for payment in hub.fixed_payments:
             when = month_index(scenario.start_month, payment.month)
             if 0 <= when < horizon:
@@ -292,6 +324,8 @@ def compile_scenario(
         arrival_mean=arrival_mean,
         decision_capacity=capacity,
         withdrawal_share=withdrawal,
+        withdrawal_reentry=scenario.decisions.withdrawal_reentry_share,
+        withdrawal_departure=scenario.decisions.withdrawal_departure_share,
         grant_rate=grant_rate,
         appeal_rate=np.array([r.appeal_rate for r in resolved]),
         appeal_allowed_rate=np.array([r.appeal_allowed_rate for r in resolved]),
@@ -324,6 +358,7 @@ def compile_scenario(
         initial_hub_eligible=initial_hub_eligible,
         initial_in_hub=initial_in_hub,
         assumptions=tuple(scenario.assumptions()),
+        small_boat_mean=small_boat_mean,
     )
 
 

@@ -119,6 +119,16 @@ class ReferenceRun:
                 self.leave(AWAITING, person)
                 if rnd.random() < c.withdrawal_share[self.month_now()]:
                     self.count("claims_withdrawn", person)
+                    route = rnd.random()
+                    if route < c.withdrawal_reentry:
+                        # A new claim or further submissions: back in the queue for next month.
+                        self.count("withdrawn_reentered", person)
+                        self.enter(AWAITING, person)
+                        continue
+                    if route < c.withdrawal_reentry + c.withdrawal_departure:
+                        self.count("withdrawn_departed", person)
+                    else:
+                        self.count("withdrawn_absconded", person)
                     return
                 self.count("initial_decisions", person)
                 if rnd.random() < c.grant_rate[self.month_now(), n]:

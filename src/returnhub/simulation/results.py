@@ -41,6 +41,9 @@ BAND_SERIES = (
 FLOW_TOTALS = (
     "arrivals",
     "claims_withdrawn",
+    "withdrawn_reentered",
+    "withdrawn_departed",
+    "withdrawn_absconded",
     "initial_grants",
     "appeals_allowed",
     "voluntary_returns",
@@ -69,7 +72,11 @@ FINAL_STOCKS = (
 def derived_series(result: SimulationResult) -> dict[str, FloatArray]:
     """Removals and cost ratios, per replication and month."""
     s = result.series
-    removals = (s["voluntary_returns"] + s["enforced_returns"] + s["hub_onward_returns"]).astype(np.float64)
+    # Departures from the UK of people in the asylum system: returns after appeal rights are
+    # exhausted, departures after a withdrawn claim, and onward returns from hubs.
+    removals = (
+        s["voluntary_returns"] + s["enforced_returns"] + s["withdrawn_departed"] + s["hub_onward_returns"]
+    ).astype(np.float64)
     cumulative_removals = np.cumsum(removals, axis=1)
     cumulative_cost = np.cumsum(s["cost_total"], axis=1, dtype=np.float64)
     hub_cost = np.cumsum(s["cost_hub_places"] + s["cost_hub_payments"], axis=1)

@@ -121,6 +121,19 @@ class Decisions(_Strict):
     initial_capacity_per_month: Annotated[int, Field(ge=0)] = 7024
     # Share of concluded claims that are withdrawn rather than decided. ASSUMPTION: none by default.
     withdrawal_share: Rate = 0.0
+    # Where a withdrawn claimant goes: a withdrawal is not an exit by itself. No published split in
+    # the reference files (research §6 lists withdrawn-claim outcomes as a gap), so both shares are
+    # ASSUMPTIONS: a quarter come back with a new claim or further submissions (re-entry to the
+    # queue the next month), one in twenty leave the UK of their own accord (counted as asylum-related
+    # voluntary returns), and the rest lose contact (absconding).
+    withdrawal_reentry_share: Rate = 0.25
+    withdrawal_departure_share: Rate = 0.05
+
+    @model_validator(mode="after")
+    def _routes_add_up(self) -> Decisions:
+        if self.withdrawal_reentry_share + self.withdrawal_departure_share > 1.0 + 1e-12:
+            raise ValueError("withdrawal_reentry_share + withdrawal_departure_share add up to more than 1")
+        return self
 
 
 class Appeals(_Strict):
@@ -138,14 +151,15 @@ class ReturnRates(_Strict):
 
 
 def _default_cooperation() -> dict[str, ReturnRates]:
-    # Fitted by `calibrate.py` (packaged UK mix, back-test July 2023 - December 2024) to csv:
-    # enforced_returns 2024 (8,164) and to asylum-related voluntary returns derived from csv:
-    # returns_all_types and enforced_returns 2024-07-05/2025-03-22 (about 7,000 a year). The
-    # spread between levels (high = 2 x medium, low = medium / 4) is an ASSUMPTION.
+    # Fitted by `calibrate.py` (packaged UK mix, back-test July 2023 - May 2025) to the
+    # asylum-related returns of 5 July 2024 - 22 March 2025 (research §3.3: 6,781), enforced in the
+    # share of all returns in that window (csv: enforced_returns / returns_all_types; ASSUMPTION
+    # for the asylum-related part). The spread between levels (high = 2 x medium, low = medium / 4)
+    # is an ASSUMPTION.
     return {
-        "high": ReturnRates(voluntary_rate_per_month=0.0210, enforced_rate_per_month=0.0245),
-        "medium": ReturnRates(voluntary_rate_per_month=0.0105, enforced_rate_per_month=0.0122),
-        "low": ReturnRates(voluntary_rate_per_month=0.0026, enforced_rate_per_month=0.0031),
+        "high": ReturnRates(voluntary_rate_per_month=0.008782, enforced_rate_per_month=0.005838),
+        "medium": ReturnRates(voluntary_rate_per_month=0.004391, enforced_rate_per_month=0.002907),
+        "low": ReturnRates(voluntary_rate_per_month=0.001087, enforced_rate_per_month=0.000739),
         "none": ReturnRates(voluntary_rate_per_month=0.0, enforced_rate_per_month=0.0),
     }
 
@@ -199,6 +213,9 @@ class Hub(_Strict):
     # csv: rwanda_payment_per_person_relocated (20,000 GBP) is an example; none by default.
     payment_per_transfer: NonNegative = 0.0
     fixed_payments: list[FixedPayment] = Field(default_factory=list)
+    # Running costs that do not depend on places or people (staff, security, charters booked on a
+    # schedule), every month from the opening month. None by default.
+    fixed_cost_per_month: NonNegative = 0.0
 
 
 class Deterrence(_Strict):
@@ -247,6 +264,14 @@ class InitialStocks(_Strict):
     in_hub: dict[str, dict[str, Count]] = Field(default_factory=dict)
 
 
+class SourceNote(_Strict):
+    """One assumption of a scenario in plain words: what, the value used, and where it comes from."""
+
+    what: str = Field(min_length=1)
+    value: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
@@ -267,6 +292,9 @@ class Scenario(_Strict):
     deterrence: Deterrence = Field(default_factory=Deterrence)
     changes: list[Change] = Field(default_factory=list)
     initial: InitialStocks | None = None
+    # The assumptions a reader must see, each with its source ("ASSUMPTION" when there is none);
+    # the simulations pages and the report print them. A file that extends another adds to its list.
+    sources: list[SourceNote] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -429,7 +457,8 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file.
 
     A file may start from another with `extends: other.yaml` (relative to itself): mappings are
-    merged key by key, and anything else (lists included) in the extending file replaces the base.
+    merged key by key, `sources` lists are joined, and anything else (other lists included) in the
+    extending file replaces the base.
     """
     file = Path(path)
     return scenario_from_dict(_read_with_extends(file, ()), source=str(file))
@@ -438,7 +467,9 @@ def load_scenario(path: str | Path) -> Scenario:
 def _merge(base: dict[str, Any], extension: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extension.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key == "sources" and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value

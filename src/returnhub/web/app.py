@@ -47,6 +47,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime or Runtime.from_settings()
     problems.install(app)
+    # Inside the access middleware (installed below, so outermost): NUL, lone surrogates and deep JSON are
+    # refused before any route or database sees them.
+    from returnhub.web.boundary import InputBounds
+
+    app.add_middleware(InputBounds)
     # The composition root wires the departure gate into the contexts that must not import operations:
     # a new case event and a register change (country assessed unsafe, list withdrawn, terms changed).
     from returnhub.operations.transfers import register_hooks

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,8 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from returnhub.core.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://returnhub.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -31,18 +36,22 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "Not found"),
         (409, "Conflict"),
         (422, "Invalid input"),
+        (500, "Unexpected error"),
     )
 }
 
 
-def problem(status: int, title: str, detail: str, slug: str, instance: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, slug: str, instance: str | None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + slug,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": instance,
     }
+    if instance is not None:
+        body["instance"] = instance
     body.update({k: v for k, v in extra.items() if k not in body})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
@@ -67,6 +76,9 @@ def _page_error(request: Request, status: int, title: str, detail: str) -> Respo
 
 
 def install(app: FastAPI) -> None:
+    # Added before the access middleware (``access.http.install``), so it runs inside it.
+    app.add_middleware(UnexpectedErrors)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         return _page_error(request, exc.status, exc.title, exc.detail) or problem(
@@ -99,3 +111,58 @@ def install(app: FastAPI) -> None:
             exc.status_code, "http-error"
         )
         return problem(exc.status_code, str(exc.detail), str(exc.detail), slug, request.url.path)
+
+
+#: What every unexpected error tells the client: nothing of the error itself (it may quote data), only the
+#: incident id under which the log keeps the traceback.
+UNEXPECTED_TITLE = "Unexpected error"
+
+
+class UnexpectedErrors:
+    """Pure ASGI middleware, innermost of the app's own: an exception no handler turned into an answer
+    becomes a 500 problem+json (or the error page, for a browser on a staff page) naming an incident id,
+    and the traceback is logged under that id.
+
+    It sits inside the access middleware, so the answer carries the same security headers as any other
+    (Starlette's own last-resort handler sits outside every middleware and answers text/plain). If the
+    answer had already started when the error came, there is nothing left to replace: it is re-raised.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:
+                raise
+            incident = uuid.uuid4().hex[:12]
+            log.exception(
+                "incident %s: unexpected error on %s %s", incident, scope.get("method"), scope.get("path")
+            )
+            response = _unexpected_answer(Request(scope), incident)
+            await response(scope, receive, send)
+
+
+def _unexpected_answer(request: Request, incident: str) -> Response:
+    detail = f"something went wrong on our side; quote incident {incident} if you report it"
+    try:
+        page = _page_error(request, 500, "Sorry, there is a problem with the service", detail)
+    except Exception:  # noqa: BLE001 - the error page itself failed: fall back to problem+json
+        log.exception("incident %s: the error page could not be shown", incident)
+        page = None
+    if page is not None:
+        return page
+    return problem(500, UNEXPECTED_TITLE, detail, "unexpected-error", request.url.path, incident=incident)

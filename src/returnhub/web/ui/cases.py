@@ -21,6 +21,7 @@ from returnhub.casework.events import EventType
 from returnhub.casework.queries import MAX_AMONG, MAX_PAGE, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
+from returnhub.core import bounds
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import DomainError, VersionConflict
 from returnhub.operations import stays
@@ -89,7 +90,6 @@ def caseload(
             status=status or None,
             nationality=nationality_code,
             born=born_on,
-            contains=True,
             reference=reference.strip() or None,
             name=name.strip() or None,
             within=case_filter(principal),  # a representative or liaison sees only their scope
@@ -156,7 +156,12 @@ def _loose_date(text: str) -> date | None:
 
 def _parse_datetime(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        bounds.check_instant(parsed, "the system time")
+    except DomainError as exc:
+        raise ValueError(exc.detail) from None
+    return parsed
 
 
 def _by_hand(role: Role) -> frozenset[str]:
@@ -337,7 +342,11 @@ def record_event(
         payload = parsed.payload
         for field_id, message in parsed.errors:
             errors.add(field_id, message)
-    version: int | None = int(expected_version) if expected_version.isdigit() else None
+    version: int | None = None
+    try:
+        version = bounds.parse_count(expected_version, "The version of the case")
+    except DomainError:
+        errors.add("event_type", "The page was out of date or altered: reload the case and try again")
     instant: datetime | None = None
     if occurred_at.strip():
         try:

@@ -13,7 +13,7 @@ from returnhub.access.deps import CurrentUser
 from returnhub.access.permissions import CASEWORK_STAFF, PLANNERS, SCREENERS
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs, case_filter
-from returnhub.casework.queries import search_cases
+from returnhub.casework.queries import last_recorded, search_cases
 from returnhub.core.database import unit_of_work
 from returnhub.notices import service as notices
 from returnhub.operations import stays, transfers
@@ -80,10 +80,24 @@ def home(
                 reference: [labels.rule_label(rule, titles.get(rule)) for rule in rules]
                 for reference, rules in safeguards.screening_waits(latest, context["reviews"]).items()
             }
-            context["waiting_days"] = (today - latest.as_of).days
+            # How long each has waited: days since the system last learnt anything about the case.
+            context["review_waits"] = {
+                reference: (today - at.date()).days
+                for reference, at in last_recorded(session, context["reviews"]).items()
+            }
     if role in CASEWORK_STAFF or role is Role.HUB_LIAISON:
         overdue = stays.overdue(session, today)
         context["overdue"] = at_own_hubs(session, principal, overdue)[:QUEUE_LENGTH]
+        # People by name, with how long their clock has been overdue.
+        context["overdue_names"] = {
+            r["reference"]: f"{r['given_name']} {r['family_name']}"
+            for r in search_cases(
+                session,
+                limit=QUEUE_LENGTH,
+                among=sorted({c["reference"] for c in context["overdue"]}),
+                within=case_filter(principal),
+            )
+        }
     if role in PLANNERS | {Role.INDEPENDENT_MONITOR, Role.HUB_LIAISON}:
         week = transfers.list_transfers(
             session, from_date=today, until=today + timedelta(days=7), limit=QUEUE_LENGTH * 10
@@ -104,10 +118,13 @@ def _day(value: str) -> date | None:
 
 
 def _screen(engine: Any, pack: str, clock: Any, created_by: str) -> None:
-    with unit_of_work(engine) as session:  # the job's own transaction, committed when it ends
-        safeguards.run_screening(
-            session, pack=pack, stage="hub_referral", as_of=clock.today(), clock=clock, created_by=created_by
-        )
+    """Read and judge the caseload in a read-only transaction, then store the result in a short write
+    transaction: on SQLite the database's one write lock is held only for the insert, not the screening."""
+    today = clock.today()
+    with unit_of_work(engine, read_only=True) as session:
+        run = safeguards.screen(session, pack=pack, stage="hub_referral", as_of=today)
+    with unit_of_work(engine) as session:
+        safeguards.store_screening(session, run, as_of=today, clock=clock, created_by=created_by)
 
 
 @router.post("/screenings", response_model=None)

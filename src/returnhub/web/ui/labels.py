@@ -304,14 +304,30 @@ def when(value: Any) -> str:
     return f"{day(moment)} at {clock_time(moment)}"
 
 
-def money(value: Any) -> str:
-    """Pounds: ``£1,234`` (pence only when there are any)."""
+def days_ago(value: Any, today: date) -> str:
+    """How long ago a day was, in words: ``today``, ``1 day``, ``12 days`` (a later day: ``not yet``)."""
+    found = _as_date(value)
+    if found is None:
+        return "–"
+    days = (today - found).days
+    if days < 0:
+        return "not yet"
+    return "today" if days == 0 else f"{number(days)} day{'s' if days != 1 else ''}"
+
+
+#: Currency signs a reader knows; any other currency is written after the amount ("1,200 ALL").
+CURRENCY_SIGNS = {"GBP": "£", "EUR": "€", "USD": "US$"}
+
+
+def money(value: Any, currency: str | None = "GBP") -> str:
+    """Pounds by default: ``£1,234`` (pence only when there are any); ``€90``; ``1,200 ALL``."""
     if value is None or value == "":
         return "–"
     amount = Decimal(str(value))
-    if amount == amount.to_integral_value():
-        return f"£{int(amount):,}"
-    return f"£{amount:,.2f}"
+    text = f"{int(amount):,}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    code = (currency or "GBP").upper()
+    sign = CURRENCY_SIGNS.get(code)
+    return f"{sign}{text}" if sign else f"{text} {code}"
 
 
 def number(value: Any) -> str:

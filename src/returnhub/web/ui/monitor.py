@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from returnhub.access import audit
 from returnhub.access.deps import CurrentUser
 from returnhub.casework.store import verify_chain
+from returnhub.core import bounds
 from returnhub.core.database import unit_of_work
 from returnhub.operations.incidents import list_incidents
 from returnhub.web.deps import RuntimeDep, SessionDep
@@ -54,6 +55,10 @@ def _context(
             day = date.fromisoformat(on.strip())
         except ValueError:
             errors.add("on", "Enter the date as YYYY-MM-DD, like 2026-06-01")
+        else:
+            # The log's days: a plausible year (a day at the end of the calendar has no next day to end it).
+            if not bounds.earliest_date() <= day < date(9999, 12, 31):
+                errors.add("on", f"Enter a day from {bounds.earliest_date().year} on, like 2026-06-01")
     entries: list[dict[str, Any]] = []
     if not errors:
         entries = audit.list_access(
@@ -62,7 +67,7 @@ def _context(
             user=user or None,
             limit=LOG_PAGE,
             newest_first=True,
-            before=int(before) if before.isdigit() else None,
+            before=int(before) if before.isascii() and before.isdigit() and len(before) < 19 else None,
             action=chosen,
             on=day,
         )

@@ -16,6 +16,7 @@ from returnhub.access.deps import CurrentUser
 from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs
 from returnhub.casework import queries
+from returnhub.core import bounds
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
@@ -150,9 +151,22 @@ def plan_page(
     return page(request, "operations/plan.html", context, title=f"Plan {plan_id}")
 
 
+#: Families listed per write transaction when a page job approves a plan.
+APPROVAL_BATCH = 20
+
+
 def _approve_plan(engine: Any, plan_id: int, clock: Any, approved_by: str) -> None:
-    with unit_of_work(engine) as session:  # the job's own transaction, committed when it ends
-        planning.approve_plan(session, plan_id, clock=clock, approved_by=approved_by)
+    """Approve in steps, each a short transaction of its own (claim the plan and create its transfers; list
+    a batch of families through the gate; mark it approved), so that on SQLite other users can write
+    between them. Each family is still judged and listed in one transaction; a refusal to begin (the plan
+    is approved already) writes nothing; an approval cut off part way is carried on by asking again."""
+    with unit_of_work(engine) as session:
+        families = planning.begin_approval(session, plan_id, clock=clock, approved_by=approved_by)
+    for start in range(0, len(families), APPROVAL_BATCH):
+        with unit_of_work(engine) as session:
+            planning.list_families(session, plan_id, families[start : start + APPROVAL_BATCH], clock=clock)
+    with unit_of_work(engine) as session:
+        planning.finish_approval(session, plan_id, clock=clock)
 
 
 def _approved(plan_id: int, job: jobs.Job) -> Response:
@@ -238,11 +252,27 @@ def _gate_work(
     version: int | None,
     accept_under_minimum: bool,
 ) -> str:
-    """Lock or depart in the job's own transaction, committed when it ends (rolled back on a refusal)."""
+    """Lock or depart in two steps: everyone listed is judged in a read-only transaction (the slow part),
+    then the lock or departure is written in a short transaction that uses those judgements where the
+    family's record has not changed since and judges anyone else again (``transfers.PreparedCheck``). On
+    SQLite the write lock is held only for the second step; a refusal rolls it back, nothing is written."""
+    stage = "manifest_lock" if action == "lock" else "departure"
+    try:
+        with unit_of_work(engine, read_only=True) as session:
+            prepared: transfers.PreparedCheck | None = transfers.prepare_check(
+                session, reference, stage, clock=clock
+            )
+    except DomainError:
+        prepared = None  # no such transfer: the write step refuses it in its own words
     with unit_of_work(engine) as session:
         if action == "lock":
             transfers.lock_manifest(
-                session, reference, clock=clock, recorded_by=recorded_by, expected_version=version
+                session,
+                reference,
+                clock=clock,
+                recorded_by=recorded_by,
+                expected_version=version,
+                prepared=prepared,
             )
         else:
             transfers.depart(
@@ -252,6 +282,7 @@ def _gate_work(
                 recorded_by=recorded_by,
                 expected_version=version,
                 accept_under_minimum=accept_under_minimum,
+                prepared=prepared,
             )
     return action
 
@@ -286,7 +317,7 @@ def _gate_action(
     """Lock or depart as a page job: done within two seconds, the page answers as before; otherwise the
     transfer's page shows the progress and refreshes itself until the outcome is there."""
     reference = reference.upper()
-    version = int(expected_version) if expected_version.isdigit() else None
+    version = bounds.parse_count(expected_version, "The version of the transfer")
     job = jobs.submit(
         principal.name,
         LOCKING if action == "lock" else DEPARTING,

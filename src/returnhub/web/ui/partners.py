@@ -16,6 +16,7 @@ from returnhub.partners import service as partners
 from returnhub.partners.countries import country_name
 from returnhub.partners.pipeline import NegotiationStatus
 from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.web.ui import labels
 from returnhub.web.ui.templating import FormErrors, page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -69,7 +70,7 @@ def _scope_text(scope: dict[str, Any] | None) -> str:
         return "–"
     kind = scope.get("kind")
     if kind == "list":
-        return ", ".join(scope.get("countries") or [])
+        return ", ".join(labels.country_name(c) for c in scope.get("countries") or [])
     if kind == "region":
         return f"Region: {scope.get('region')}"
     if kind == "safe_countries_of_origin":
@@ -77,19 +78,23 @@ def _scope_text(scope: dict[str, Any] | None) -> str:
     return "All nationalities"
 
 
-def _term_text(name: str, value: Any) -> str:
-    """One term as a reader sees it (the template prints text only)."""
+def _term_text(name: str, value: Any, currency: str | None = None) -> str:
+    """One term as a reader sees it (the template prints text only); ``currency``: the version's
+    ``cost_currency``, for its cost."""
     if name == "scope":
         return _scope_text(value)
     if value is None or value == []:
         return "–"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if name == "cost_per_place_per_day":
+        return labels.money(value, currency)
     if name == "fixed_payments":
         payments = []
         for p in value:
             kind = str(p.get("kind")).replace("_", " ")
-            payments.append(f"{p.get('description')}: {p.get('amount')} {p.get('currency')} ({kind})")
+            amount = labels.money(p.get("amount"), p.get("currency"))
+            payments.append(f"{p.get('description')}: {amount} ({kind})")
         return "; ".join(payments)
     if isinstance(value, list):
         return ", ".join(str(v).replace("_", " ") for v in value)
@@ -113,7 +118,8 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
             )
             out.append(f"{label}: {'; '.join(parts)}")
         else:
-            out.append(f"{label}: {_term_text(name, old)} → {_term_text(name, new)}")
+            was = _term_text(name, old, before.get("cost_currency"))
+            out.append(f"{label}: {was} → {_term_text(name, new, after.get('cost_currency'))}")
     return out
 
 
@@ -181,7 +187,10 @@ def agreement_page(
         "terms": (
             None
             if terms is None
-            else [(label, _term_text(n, terms.get(n))) for n, label in TERM_LABELS.items()]
+            else [
+                (label, _term_text(n, terms.get(n), terms.get("cost_currency")))
+                for n, label in TERM_LABELS.items()
+            ]
         ),
         "versions": _version_history(partners.agreement_versions(session, reference)),
         "on": day,

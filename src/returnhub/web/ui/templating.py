@@ -49,6 +49,7 @@ templates.env.filters.update(
     label=labels.label,
     day=labels.day,
     when=labels.when,
+    days_ago=labels.days_ago,
     number=labels.number,
     money=labels.money,
     country=labels.country_name,
