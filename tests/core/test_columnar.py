@@ -41,9 +41,9 @@ def populated(engine: Engine, clock: FixedClock) -> Engine:
 
 @pytest.fixture
 def paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The reader paths taken, in order (postgres_copy, sqlite_connectorx, sqlite_cursor)."""
+    """The reader paths taken, in order (postgres_copy, sqlite_cursor)."""
     taken: list[str] = []
-    for name in ("_postgres_copy", "_sqlite_connectorx", "_sqlite_cursor"):
+    for name in ("_postgres_copy", "_sqlite_cursor"):
         original = getattr(columnar, name)
 
         def wrapped(*args: Any, _name: str = name, _original: Any = original) -> Any:
@@ -66,7 +66,7 @@ def test_the_columnar_read_equals_the_projection_rows(populated: Engine, paths: 
         expected = row_by_row(s, PROJECTED)
         frame = columnar.read_columns(s, case_projection, PROJECTED, order_by=["reference"])
     sqlite = populated.dialect.name == "sqlite"
-    assert paths == ["sqlite_connectorx" if sqlite else "postgres_copy"]
+    assert paths == ["sqlite_cursor" if sqlite else "postgres_copy"]
     assert frame.height == 300
     assert frame.schema == expected.schema
     assert frame.equals(expected)
@@ -78,8 +78,7 @@ def test_the_columnar_read_equals_the_projection_rows(populated: Engine, paths: 
 def test_a_transaction_reads_its_own_uncommitted_rows(
     populated: Engine, clock: FixedClock, paths: list[str]
 ) -> None:
-    # After a write in the transaction the reader must not look through another connection (SQLite's
-    # connectorx path), which could not see the new row.
+    # The read is on the transaction's own connection, so it sees the rows the transaction wrote.
     with unit_of_work(populated) as s:
         person = Person(
             reference="RH9999999",
