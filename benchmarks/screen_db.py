@@ -83,6 +83,21 @@ def postgres_database(persons: int) -> str:
     return url
 
 
+def driver_fetch_seconds(engine: Any, columns: list[str]) -> float:
+    """The floor under any Python reader: the driver handing over the same columns, nothing built from
+    them (SQLite: ``fetchall``'s tuples; PostgreSQL: the COPY bytes)."""
+    sql = f"SELECT {', '.join(columns)} FROM case_projection"
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        if engine.dialect.name == "sqlite":
+            assert raw.execute(sql).fetchall()
+        else:
+            with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+                assert b"".join(bytes(chunk) for chunk in copy)
+    return time.perf_counter() - started
+
+
 def raw_read_seconds(engine: Any, columns: list[str]) -> tuple[float, float]:
     """The limit: the driver's own read of the same plain columns into an untyped Arrow-backed frame
     (wall and CPU seconds). SQLite: sqlite3's ``fetchall`` handed to Polars as rows, types inferred;
@@ -161,6 +176,7 @@ def main() -> None:
     raw = [raw_read_seconds(engine, columns) for _ in range(args.runs)]
     reference = statistics.median(r[0] for r in raw)
     reference_cpu = statistics.median(r[1] for r in raw)
+    fetch_only = statistics.median(driver_fetch_seconds(engine, columns) for _ in range(args.runs))
     orm_rows = orm_rows_seconds(engine, columns) if args.orm_rows else None
     # How the facts frame alone compares with the raw read (same columns, typed and joined).
     with unit_of_work(engine, read_only=True) as session:
@@ -181,6 +197,7 @@ def main() -> None:
         extrapolated_seconds_at_1m=round(median["seconds"] * 1_000_000 / cases, 2),
         cpu_seconds=round(median["cpu_seconds"], 3),
         reference_cpu_seconds=round(reference_cpu, 3),
+        driver_fetch_only_seconds=round(fetch_only, 3),
         orm_rows_read_seconds=None if orm_rows is None else round(orm_rows, 3),
         facts_seconds=round(median["facts_seconds"], 3),
         facts_only_seconds=round(facts_only, 3),
