@@ -7,6 +7,7 @@ outcomes with those of a screening over every fact read row by row.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from typing import Any
 
@@ -208,3 +209,30 @@ def with_current_decisions(facts: pl.DataFrame, plan: Any) -> pl.DataFrame:
             )
     column = decisions_series([decisions.get(i, []) for i in facts.get_column("case_id").to_list()])
     return facts.with_columns(column)
+
+
+def test_a_screening_read_leaves_the_sqlite_file_whole(tmp_path: Any, clock: FixedClock) -> None:
+    """A column-wise read on a WAL file, with this process's other connections open, must leave them
+    working: a reader with its own copy of SQLite (connectorx) deleted the -wal and -shm files on closing,
+    and the next write found "database disk image is malformed"."""
+    from returnhub.core.database import create_engine
+    from returnhub.core.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'whole.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    population = generate_population(50, 5, today=clock.today())
+    load_population(engine, population.persons, population.events, clock=clock)
+    held = sqlite3.connect(tmp_path / "whole.db", isolation_level=None)  # open throughout, as a pool's are
+    try:
+        held.execute("SELECT count(*) FROM case_projection").fetchone()
+        with unit_of_work(engine, read_only=True) as s:
+            frame = columnar.read_columns(s, case_projection, PROJECTED, order_by=["reference"])
+        assert frame.height == 50
+        assert (tmp_path / "whole.db-wal").exists()
+        with unit_of_work(engine) as s:
+            s.execute(case_projection.update().values(version=case_projection.c.version))
+        assert held.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        held.close()
+        engine.dispose()

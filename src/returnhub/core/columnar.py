@@ -12,11 +12,13 @@ exactly those the caller's transaction sees (its own uncommitted writes included
   as day numbers by SQLite (``julianday``). Measured on the 200,000-person projection (46 columns): 0.9 s
   of CPU to fetch, 0.6 s to build the frame, against 1.9 s for a Python transposition into Arrow arrays.
 
-Not connectorx or the ADBC SQLite driver, although they read SQLite into Arrow about twice as fast: each
-bundles its own copy of SQLite, and two SQLite libraries in one process break each other's POSIX file
-locks (closing one library's file descriptor drops the other's locks), so a read beside the session's
-connection gave "disk I/O error" on the next connection and risks a corrupt database. On PostgreSQL
-connectorx was no faster than COPY (0.9 s wall at 200,000 people, 40 columns).
+Never a second SQLite library in this process. connectorx (0.7 s of CPU on the 200,000-person projection,
+40 of 98 columns) and the ADBC SQLite driver (0.8 s) each carry their own copy of SQLite. POSIX file locks
+belong to the process, not to the library, so when such a copy closes its connection it believes it is
+the last one, checkpoints and deletes the ``-wal`` and ``-shm`` files under the connections this process
+still holds: the next connection found "disk I/O error" or "database disk image is malformed"
+(tests/core/test_columnar.py keeps that from coming back). SQLite's own documentation warns against two
+copies of the library in one process for this reason. On PostgreSQL connectorx was no faster than COPY.
 """
 
 from __future__ import annotations
