@@ -345,8 +345,9 @@ def _compile(plan: Plan, trace: bool) -> _Compiled:
 
 def fact_columns(plan: Plan) -> frozenset[str] | None:
     """The base facts the plan reads (fact column pruning): every column its derived facts, rules and
-    exceptions read, every fact a rule declares (a review's fingerprint covers those) and the case's
-    identity and review decisions. ``None`` (read everything) if an expression names columns by pattern.
+    exceptions read, every fact a review rule declares (its decisions' fingerprints cover those) and the
+    case's identity and review decisions. ``None`` (read everything) if an expression names columns by
+    pattern.
     """
     from returnhub.safeguards.facts import FACTS_SCHEMA
 
@@ -356,7 +357,10 @@ def fact_columns(plan: Plan) -> frozenset[str] | None:
     for expr in (*(e for layer in compiled.derived for e in layer), *compiled.codes):
         reads.update(expr.meta.root_names())
     for rule in plan.rules:
-        reads.update(rule.facts)
+        if rule.kind is Kind.REVIEW:
+            # A review decision's fingerprint covers the rule's declared facts; a bar's declared facts
+            # only explain one case (its own path, which folds the case and reads every fact).
+            reads.update(rule.facts)
     unknown = reads - set(FACTS_SCHEMA) - derived
     if unknown:
         return None  # a pattern or a name the facts do not have: prune nothing rather than guess
