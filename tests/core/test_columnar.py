@@ -7,6 +7,7 @@ outcomes with those of a screening over every fact read row by row.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from typing import Any
 
@@ -41,9 +42,9 @@ def populated(engine: Engine, clock: FixedClock) -> Engine:
 
 @pytest.fixture
 def paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The reader paths taken, in order (postgres_copy, sqlite_connectorx, sqlite_cursor)."""
+    """The reader paths taken, in order (postgres_copy, sqlite_cursor)."""
     taken: list[str] = []
-    for name in ("_postgres_copy", "_sqlite_connectorx", "_sqlite_cursor"):
+    for name in ("_postgres_copy", "_sqlite_cursor"):
         original = getattr(columnar, name)
 
         def wrapped(*args: Any, _name: str = name, _original: Any = original) -> Any:
@@ -66,7 +67,7 @@ def test_the_columnar_read_equals_the_projection_rows(populated: Engine, paths: 
         expected = row_by_row(s, PROJECTED)
         frame = columnar.read_columns(s, case_projection, PROJECTED, order_by=["reference"])
     sqlite = populated.dialect.name == "sqlite"
-    assert paths == ["sqlite_connectorx" if sqlite else "postgres_copy"]
+    assert paths == ["sqlite_cursor" if sqlite else "postgres_copy"]
     assert frame.height == 300
     assert frame.schema == expected.schema
     assert frame.equals(expected)
@@ -78,8 +79,8 @@ def test_the_columnar_read_equals_the_projection_rows(populated: Engine, paths: 
 def test_a_transaction_reads_its_own_uncommitted_rows(
     populated: Engine, clock: FixedClock, paths: list[str]
 ) -> None:
-    # After a write in the transaction the reader must not look through another connection (SQLite's
-    # connectorx path), which could not see the new row.
+    # After a write in the transaction the reader must not look through another connection, which could
+    # not see the new row.
     with unit_of_work(populated) as s:
         person = Person(
             reference="RH9999999",
@@ -172,3 +173,30 @@ def test_pruned_facts_screen_as_every_fact_does(pack: str, stage: str) -> None:
     facts = synthetic_facts(3_000, as_of=TODAY, seed=3)
     pruned = facts.select([c for c in facts.columns if c in columns])
     assert screen_evaluation(evaluate(pruned, plan)).equals(screen_evaluation(evaluate(facts, plan)))
+
+
+def test_a_screening_read_leaves_the_sqlite_file_whole(tmp_path: Any, clock: FixedClock) -> None:
+    """A column-wise read on a WAL file, with this process's other connections open, must leave them
+    working: a reader with its own copy of SQLite (connectorx) deleted the -wal and -shm files on closing,
+    and the next write found "database disk image is malformed"."""
+    from returnhub.core.database import create_engine
+    from returnhub.core.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'whole.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    population = generate_population(50, 5, today=clock.today())
+    load_population(engine, population.persons, population.events, clock=clock)
+    held = sqlite3.connect(tmp_path / "whole.db", isolation_level=None)  # open throughout, as a pool's are
+    try:
+        held.execute("SELECT count(*) FROM case_projection").fetchone()
+        with unit_of_work(engine, read_only=True) as s:
+            frame = columnar.read_columns(s, case_projection, PROJECTED, order_by=["reference"])
+        assert frame.height == 50
+        assert (tmp_path / "whole.db-wal").exists()
+        with unit_of_work(engine) as s:
+            s.execute(case_projection.update().values(version=case_projection.c.version))
+        assert held.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        held.close()
+        engine.dispose()

@@ -17,8 +17,6 @@ from returnhub.web.boundary import MAX_JSON_DEPTH, json_depth
 from tests.access.conftest import HUB_IN, IN_SCOPE, World
 from tests.web.pages import HTML, page_client
 
-pytest_plugins = ["tests.access.conftest"]
-
 PROBLEM = "application/problem+json"
 LAST_CODE_POINT = "%F4%8F%BF%BF"
 

@@ -19,8 +19,6 @@ from returnhub.web.app import create_app
 from tests.access.conftest import World
 from tests.auth_helpers import auth_headers
 
-pytest_plugins = ["tests.access.conftest"]
-
 #: Values that broke something once (issue 15): the last code point, NUL, a lone surrogate's bytes, a huge
 #: integer, the edges of the datetime range.
 HOSTILE_PATH_VALUES = ["%F4%8F%BF%BF", "RH%00", "%ED%A0%80", "1" * 25]

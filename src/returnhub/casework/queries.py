@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
@@ -109,8 +109,12 @@ def search_cases(
     if name:
         # Any part of a name: every word typed must appear in the given or the family name, case and accents
         # folded on both sides ("Tariq Ibrahim", "ibrah" and "IBRĀHĪM" all find Ibrāhīm). Folded text holds
-        # no "%" or "_", so each word is a plain substring pattern.
-        for word in fold(name).split():
+        # no "%" or "_", so each word is a plain substring pattern. A name with no letter in it matches
+        # nobody (not everybody, as no condition at all would).
+        words = fold(name).split()
+        if not words:
+            query = query.where(false())
+        for word in words:
             query = query.where(p.name_folded.contains(word))
     if after:
         query = query.where(p.reference > after)

@@ -8,19 +8,19 @@ sees:
 * **PostgreSQL**: ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` on the session's own connection (psycopg), so
   the rows are those of the caller's transaction, parsed by Polars' multi-threaded CSV reader. Dates travel
   as day numbers and booleans as 0/1, so no text date parsing and no dependence on ``DateStyle``.
-* **SQLite, a file, nothing written yet in this transaction**: connectorx reads the file into Arrow in Rust
-  (its own read connection; under WAL it sees the last committed state, which is the caller's too, since
-  the caller has not written).
-* **SQLite otherwise** (an in-memory database, or rows written but not committed): the session's own
-  sqlite3 cursor, transposed into columns and typed by Polars; slower, but it sees the uncommitted rows.
+* **SQLite**: the session's own sqlite3 cursor, transposed into columns and typed by Polars.
 
-Measured on the 200,000-person projection (2 cores, 40 of 98 columns): connectorx 0.7 s of CPU, the ADBC
-SQLite driver 0.8 s (its dates come back as text), the sqlite3 cursor 2.2 s.
+Never a second SQLite library in this process. connectorx (0.7 s of CPU on the 200,000-person projection,
+40 of 98 columns, against 2.2 s for the cursor) and the ADBC SQLite driver (0.8 s) each carry their own
+copy of SQLite. POSIX file locks belong to the process, not to the library, so when such a copy closes its
+connection it believes it is the last one, checkpoints and deletes the ``-wal`` and ``-shm`` files under
+the connections this process still holds: the next write found "database disk image is malformed"
+(tests/core/test_columnar.py keeps that from coming back). SQLite's own documentation warns against two
+copies of the library in one process for this reason.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,10 +31,6 @@ from sqlalchemy.orm import Session
 
 #: The column types this module reads (those of the case projection's facts).
 _SUPPORTED = (pl.Date, pl.Boolean, pl.Int64, pl.Int32, pl.String)
-
-#: Recorded at each SQLite BEGIN by ``core.database``: the connection's ``total_changes`` then, so a reader
-#: can tell whether the transaction has written anything since.
-SQLITE_CHANGES_AT_BEGIN = "returnhub_changes_at_begin"
 
 
 def read_columns(
@@ -47,7 +43,7 @@ def read_columns(
     """The columns named by ``schema`` of every row of ``table``, typed as ``schema`` says, sorted by
     ``order_by`` (by Polars: text in byte order, which for codes and references is the database's order).
 
-    Reads in the caller's transaction (see the module's notes for SQLite's connectorx path).
+    Reads in the caller's transaction, so it sees what the caller has written but not committed.
     """
     for name, dtype in schema.items():
         if name not in table.c:
@@ -59,11 +55,7 @@ def read_columns(
     if dialect == "postgresql":
         frame = _postgres_copy(connection, table, schema)
     elif dialect == "sqlite":
-        path = _sqlite_file_untouched(connection)
-        if path is not None:
-            frame = _sqlite_connectorx(path, table, schema)
-        else:
-            frame = _sqlite_cursor(connection, table, schema)
+        frame = _sqlite_cursor(connection, table, schema)
     else:
         raise ValueError(f"no column-wise reader for {dialect}")
     return frame.sort(list(order_by)) if order_by else frame
@@ -123,47 +115,6 @@ def _postgres_copy(connection: Connection, table: Table, schema: Mapping[str, pl
 # ----------------------------------------------------------------------------------------------------------
 # SQLite
 # ----------------------------------------------------------------------------------------------------------
-
-
-def _sqlite_file_untouched(connection: Connection) -> str | None:
-    """The database file, when another connection would see exactly what this transaction sees.
-
-    That is a file (not ``:memory:``) and a transaction that has written nothing yet. Under WAL a new
-    reader sees the last committed state; a read-only transaction that already read may hold an older
-    snapshot, which differs only by what others committed meanwhile (a screening is of "now" either way).
-    """
-    raw: Any = connection.connection.dbapi_connection
-    if not isinstance(raw, sqlite3.Connection):
-        return None
-    rows = raw.execute("PRAGMA database_list").fetchall()
-    path = next((r[2] for r in rows if r[1] == "main"), "")
-    if not path:
-        return None  # in memory, or a temporary database
-    began = connection.info.get(SQLITE_CHANGES_AT_BEGIN)
-    if began is None or raw.total_changes != began:
-        return None
-    return str(path)
-
-
-def _sqlite_connectorx(path: str, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    import connectorx as cx
-
-    sql = _select(table, [_quote(n) for n in schema])
-    arrow = cx.read_sql(f"sqlite://{path}", sql, return_type="arrow")
-    frame = pl.from_arrow(arrow)
-    assert isinstance(frame, pl.DataFrame)
-    if frame.height == 0:
-        return pl.DataFrame(schema=dict(schema))
-    # connectorx types a column by its declared type; an all-null column of a type it does not know may
-    # come back as text, so cast by name whatever came back.
-    return frame.select(
-        (
-            pl.col(n).str.to_date("%Y-%m-%d")
-            if isinstance(d, pl.Date) and frame.schema[n] == pl.String()
-            else pl.col(n).cast(d)
-        )
-        for n, d in schema.items()
-    )
 
 
 def _sqlite_cursor(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:

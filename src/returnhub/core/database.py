@@ -62,9 +62,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # Remembered so that a column-wise reader can tell whether this transaction has written anything
-    # (core.columnar reads an untouched file through a faster connection of its own).
-    connection.info["returnhub_changes_at_begin"] = connection.connection.dbapi_connection.total_changes
     if connection.get_execution_options().get("read_only"):
         connection.exec_driver_sql("BEGIN")
     else:
