@@ -76,9 +76,9 @@ LEVERS: dict[str, Lever] = {
             maximum=6,
             whole=True,
             effect=(
-                "for each nationality covered: returns rise towards the best-cooperating level times an "
-                "acceptance rate of 30% to 80%, slowed by an emergency travel document answer time of 1 "
-                "to 6 months"
+                "for each nationality covered: returns rise towards the best-cooperating level times its "
+                "own acceptance rate of 30% to 80%, slowed by its own emergency travel document answer "
+                "time of 1 to 6 months (both drawn per nationality)"
             ),
             evidence=(
                 "ASSUMPTION for both ranges; the EU returns about 20% of those ordered to leave "
@@ -205,8 +205,6 @@ LEVER_HUB = "Return hub (lever)"
 # The order in which the uniforms are drawn: fixed, so every mix sees the same luck.
 _DRAWS = (
     "caseworker_output",
-    "agreement_acceptance",
-    "agreement_etd_months",
     "detention_turnover",
     "scheduled_share",
     "charter_seats",
@@ -217,6 +215,8 @@ _DRAWS = (
     "deterrence_behaviour",
     "smuggling_effect",
 )
+# Drawn per replication and nationality, after the others.
+_NATIONALITY_DRAWS = ("agreement_acceptance", "agreement_etd_months")
 
 
 def _between(u: FloatArray, low: float, high: float) -> FloatArray:
@@ -260,6 +260,9 @@ class LeverEffects:
         per = rows // count
         s = {key: np.repeat([dict(mix)[key] for mix in self.mixes], per).astype(np.float64) for key in LEVERS}
         u = {name: np.tile(rng.random(per), count) for name in _DRAWS}
+        # Each nationality's agreement has its own acceptance rate and document answer time.
+        n = len(c.nationalities)
+        by_nationality = {name: np.tile(rng.random((per, n)), (count, 1)) for name in _NATIONALITY_DRAWS}
         voluntary = np.repeat(c.voluntary_return_rate[None, :], rows, axis=0)
         enforced = np.repeat(c.enforced_return_rate[None, :], rows, axis=0)
         reentry = np.full(rows, c.withdrawal_reentry)
@@ -268,8 +271,8 @@ class LeverEffects:
 
         agreements = s["returns_agreements"]
         if agreements.any():
-            acceptance = _between(u["agreement_acceptance"], 0.3, 0.8)
-            etd_months = _between(u["agreement_etd_months"], 1.0, 6.0)
+            acceptance = _between(by_nationality["agreement_acceptance"], 0.3, 0.8)
+            etd_months = _between(by_nationality["agreement_etd_months"], 1.0, 6.0)
             best_enforced = float(c.enforced_return_rate.max())
             best_voluntary = float(c.voluntary_return_rate.max())
             # A document answer that takes e months adds e months to the expected wait.
@@ -277,9 +280,11 @@ class LeverEffects:
             effective = np.where(target > 0, 1.0 / (1.0 / np.maximum(target, 1e-12) + etd_months), 0.0)
             for position, k in enumerate(self.agreement_order):
                 covered = agreements > position
-                enforced[:, k] = np.where(covered, np.maximum(enforced[:, k], effective), enforced[:, k])
+                enforced[:, k] = np.where(
+                    covered, np.maximum(enforced[:, k], effective[:, k]), enforced[:, k]
+                )
                 voluntary[:, k] = np.where(
-                    covered, np.maximum(voluntary[:, k], acceptance * best_voluntary), voluntary[:, k]
+                    covered, np.maximum(voluntary[:, k], acceptance[:, k] * best_voluntary), voluntary[:, k]
                 )
 
         if s["voluntary_incentive"].any():
