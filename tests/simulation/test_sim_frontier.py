@@ -38,6 +38,15 @@ def test_the_chosen_mix_reaches_the_target_in_the_stated_share_with_fresh_seeds(
         assert row["expected_total_cost"] >= frontier.chosen["expected_total_cost"]
 
 
+def test_a_screened_search_chooses_from_full_runs_and_holds_up_with_fresh_seeds() -> None:
+    target, scenario = load_target(TARGETS / "net_removals_plus_20.yaml")
+    frontier = search(small(target), scenario, backend="serial", screen_reps=20, finalists=6)
+    assert frontier.screened == 24 and len(frontier.rows) < 24
+    assert frontier.chosen is not None
+    share = confirm(target, scenario, frontier.chosen["mix"], reps=400, seed=target.seed + 104729)
+    assert share >= target.required_share
+
+
 def test_the_silver_bullet_table_shows_each_lever_alone_and_the_best_mixes() -> None:
     target, scenario = load_target(TARGETS / "net_removals_plus_20.yaml")
     frontier = search(small(target), scenario, backend="serial")

@@ -260,6 +260,10 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/ui/statistics/{chart}.{fmt}"): _plain(ALL_STAFF),  # fmt: svg, csv or xlsx
     ("GET", "/ui/reports"): _plain(ALL_STAFF),
     ("GET", "/ui/reports/{table}.{fmt}"): _plain(ALL_STAFF),  # fmt: csv, xlsx, ods, parquet or pdf
+    ("GET", "/ui/simulations"): _plain(ALL_STAFF),  # synthetic scenarios: no person records
+    ("GET", "/ui/simulations/{name}"): _plain(ALL_STAFF),
+    ("GET", "/ui/simulations/{name}/charts/{chart}.svg"): _plain(ALL_STAFF),
+    ("GET", "/ui/simulations/{name}/report.pdf"): _plain(ALL_STAFF),
     ("GET", "/ui/monitor"): _plain(MONITORS, personal=True),
     # Opening a notice marks it read: the caller's own notices only (the handler answers 404 otherwise).
     ("GET", "/ui/notices/{notice_id}"): Permission(roles=EVERYONE, scope=Scope.CASE_LIST, personal=True),

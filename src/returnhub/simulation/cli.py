@@ -369,6 +369,11 @@ def frontier_command(
     reps: int | None = typer.Option(None, "--reps", help="Replications per mix (default: the target's)."),
     seed: int | None = typer.Option(None, "--seed"),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N mixes (for timing a subset)."),
+    screen_reps: int | None = typer.Option(
+        None,
+        "--screen-reps",
+        help="Screen every mix with this many replications, then run the finalists in full.",
+    ),
     out: Path = typer.Option(DEFAULT_FRONTIER_OUT, "--out", help="Folder for <target>.json."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -391,6 +396,7 @@ def frontier_command(
                 seed=seed,
                 limit=limit,
                 on_chunk_done=progress,
+                screen_reps=screen_reps,
             )
         data = frontier.to_data()
         out.mkdir(parents=True, exist_ok=True)
@@ -401,9 +407,14 @@ def frontier_command(
             return
         chosen = data["chosen"]
         base = data["baseline"]
+        screened = (
+            f" (screened {data['screened_mixes']:,} mixes at {data['screen_reps']} replications first)"
+            if data["screened_mixes"]
+            else ""
+        )
         _stdout.print(
             f"[bold]{target.name}[/bold]: {len(frontier.rows):,} mixes x {data['reps']} replications "
-            f"x {target.months} months in {data['seconds']:,.1f} s ({backend})"
+            f"x {target.months} months in {data['seconds']:,.1f} s ({backend}){screened}"
         )
         _stdout.print(
             f"baseline: median {base['effect_p50']:,}, chance {base['chance_of_success']:.0%}, "

@@ -16,6 +16,7 @@ lever alone at every setting tried and the best mixes, with effect, cost and cha
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import multiprocessing
@@ -33,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from returnhub.simulation.engine import SimulationResult
 from returnhub.simulation.errors import ScenarioError, SweepBackendError
-from returnhub.simulation.levers import LEVERS, check_settings, lever_costs, simulate_levers
+from returnhub.simulation.levers import LEVERS, check_settings, lever_costs, simulate_levers, simulate_stacked
 from returnhub.simulation.scenario import Scenario, load_scenario, scenario_from_dict
 from returnhub.simulation.sweep import RAY_MISSING
 
@@ -134,6 +135,26 @@ class FrontierTask:
     baseline_removals: list[float] | None
     seed: int
     reps: int
+    stacked: bool = False  # screening: the chunk's mixes in one engine run per hub setting
+
+
+def _runs(
+    task: FrontierTask, scenario: Scenario, months: int
+) -> list[tuple[dict[str, float], SimulationResult]]:
+    if not task.stacked:
+        return [
+            (mix, simulate_levers(scenario, mix, reps=task.reps, months=months, seed=task.seed))
+            for mix in task.mixes
+        ]
+    out = []
+    for places in sorted({mix.get("hub_places", 0) for mix in task.mixes}):
+        group = [mix for mix in task.mixes if mix.get("hub_places", 0) == places]
+        stacked = simulate_stacked(scenario, group, reps=task.reps, months=months, seed=task.seed)
+        for i, mix in enumerate(group):
+            rows = slice(i * task.reps, (i + 1) * task.reps)
+            series = {name: values[rows] for name, values in stacked.series.items()}
+            out.append((mix, dataclasses.replace(stacked, series=series, reps=task.reps)))
+    return out
 
 
 def evaluate(task: FrontierTask) -> list[dict[str, Any]]:
@@ -143,8 +164,12 @@ def evaluate(task: FrontierTask) -> list[dict[str, Any]]:
     base = np.asarray(task.baseline_removals) if task.baseline_removals is not None else None
     years = target.months / 12
     rows = []
-    for mix in task.mixes:
-        result = simulate_levers(scenario, mix, reps=task.reps, months=target.months, seed=task.seed)
+    for mix, result in _runs(task, scenario, target.months):
+        if task.stacked:
+            # Stacked runs carry no lever cost line; add it as simulate_levers does.
+            costs = lever_costs(result, mix)
+            extra = sum(value for key, value in costs.items() if key != "hub_places")
+            result.series["cost_total"] = np.asarray(result.series["cost_total"], dtype=np.float64) + extra
         values = measure_values(result, target.measure, base)
         success = values < target.threshold if target.direction == "below" else values >= target.threshold
         costs = lever_costs(result, mix)
@@ -175,6 +200,8 @@ class Frontier:
     backend: str
     workers: int
     notes: list[str] = field(default_factory=list)
+    screened: int = 0  # mixes screened at `screen_reps` before the finalists were run in full
+    screen_reps: int | None = None
 
     def within_budget(self) -> list[dict[str, Any]]:
         return [r for r in self.rows if r["lever_spend_per_year"] <= self.target.budget_per_year]
@@ -208,6 +235,8 @@ class Frontier:
             "target": self.target.model_dump(),
             "measure": MEASURES[self.target.measure],
             "mixes": len(self.rows),
+            "screened_mixes": self.screened,
+            "screen_reps": self.screen_reps,
             "reps": self.target.reps,
             "months": self.target.months,
             "backend": self.backend,
@@ -257,8 +286,16 @@ def search(
     limit: int | None = None,
     chunk: int = 16,
     on_chunk_done: Callable[[int, int], None] | None = None,
+    screen_reps: int | None = None,
+    finalists: int = 48,
 ) -> Frontier:
-    """Evaluate every mix of the target's grid (or the first `limit`) and pick the frontier."""
+    """Evaluate every mix of the target's grid (or the first `limit`) and pick the frontier.
+
+    With `screen_reps`, every mix is first run with that many replications and only the finalists
+    are run in full: every lever alone, and the `finalists` cheapest mixes within the budget whose
+    screened chance is near the required share (topped up with the likeliest). The choice and the
+    table rest on the full runs only; the screen decides what is worth running in full.
+    """
     if backend not in FRONTIER_BACKENDS:
         raise SweepBackendError(f"unknown backend {backend!r}; use one of {', '.join(FRONTIER_BACKENDS)}")
     reps = target.reps if reps is None else reps
@@ -270,38 +307,38 @@ def search(
     baseline = simulate_levers(scenario, {}, reps=reps, months=target.months, seed=seed)
     baseline_removals = removals_per_rep(baseline)
     data = scenario.model_dump(mode="json")
-    tasks = [
-        FrontierTask(
-            scenario=data,
-            target=target.model_dump(),
-            mixes=all_mixes[i : i + chunk],
-            baseline_removals=baseline_removals.tolist()
-            if target.measure == "removals_vs_baseline"
-            else None,
-            seed=seed,
-            reps=reps,
-        )
-        for i in range(0, len(all_mixes), chunk)
-    ]
-    rows: list[dict[str, Any]] = []
-    workers = 1
-    if backend == "ray":
-        rows = _on_ray(tasks)
-        workers = 0
-    elif backend == "serial" or len(tasks) == 1:
-        for done, task in enumerate(tasks, start=1):
-            rows.extend(evaluate(task))
-            if on_chunk_done is not None:
-                on_chunk_done(done, len(tasks))
+
+    def run(
+        chosen: list[dict[str, float]], count: int, stacked: bool = False
+    ) -> tuple[list[dict[str, Any]], int]:
+        removals = baseline_removals
+        if count != reps:
+            removals = removals_per_rep(
+                simulate_levers(scenario, {}, reps=count, months=target.months, seed=seed)
+            )
+        # A stacked chunk is one engine run per hub setting: larger chunks amortise each month's calls.
+        step = max(chunk, 48) if stacked else chunk
+        tasks = [
+            FrontierTask(
+                scenario=data,
+                target=target.model_dump(),
+                mixes=chosen[i : i + step],
+                baseline_removals=removals.tolist() if target.measure == "removals_vs_baseline" else None,
+                seed=seed,
+                reps=count,
+                stacked=stacked,
+            )
+            for i in range(0, len(chosen), step)
+        ]
+        return _run_tasks(tasks, backend, max_workers, on_chunk_done)
+
+    screened = 0
+    if screen_reps is not None and screen_reps < reps:
+        screen_rows, workers = run(all_mixes, screen_reps, stacked=True)
+        screened = len(screen_rows)
+        rows, workers = run(_finalists(screen_rows, target, finalists), reps)
     else:
-        workers = max_workers or min(len(tasks), os.cpu_count() or 1)
-        # Spawn, not fork (see sweep.py): a forked child can inherit a lock no thread will release.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for done, chunk_rows in enumerate(pool.map(evaluate, tasks), start=1):
-                rows.extend(chunk_rows)
-                if on_chunk_done is not None:
-                    on_chunk_done(done, len(tasks))
+        rows, workers = run(all_mixes, reps)
     base_values = measure_values(baseline, target.measure, baseline_removals)
     base_success = (
         base_values < target.threshold if target.direction == "below" else base_values >= target.threshold
@@ -318,6 +355,8 @@ def search(
         seconds=0.0,
         backend=backend,
         workers=workers,
+        screened=screened,
+        screen_reps=screen_reps if screened else None,
     )
     reaching = sorted(frontier.reaching(), key=lambda r: r["expected_total_cost"])
     frontier.chosen = reaching[0] if reaching else None
@@ -328,6 +367,52 @@ def search(
         )
     frontier.seconds = time.perf_counter() - started
     return frontier
+
+
+def _finalists(rows: list[dict[str, Any]], target: Target, count: int) -> list[dict[str, float]]:
+    alone = [r["mix"] for r in rows if sum(1 for v in r["mix"].values() if v) <= 1]
+    affordable = [r for r in rows if r["lever_spend_per_year"] <= target.budget_per_year]
+    # A margin below the required share: the screen's estimate is rough, and the full run decides.
+    near = sorted(
+        (r for r in affordable if r["success_share"] >= target.required_share - 0.15),
+        key=lambda r: r["expected_total_cost"],
+    )
+    likeliest = sorted(affordable, key=lambda r: (-r["success_share"], r["expected_total_cost"]))
+    # Half the places go to mixes that do not count on deterrence, so that answer is searched too.
+    without = [r for r in near if not r["mix"].get("deterrence")][: count // 2]
+    chosen: list[dict[str, float]] = list(alone)
+    for row in [*without, *near, *likeliest]:
+        if len(chosen) >= len(alone) + count:
+            break
+        if row["mix"] not in chosen:
+            chosen.append(row["mix"])
+    return chosen
+
+
+def _run_tasks(
+    tasks: list[FrontierTask],
+    backend: str,
+    max_workers: int | None,
+    on_chunk_done: Callable[[int, int], None] | None,
+) -> tuple[list[dict[str, Any]], int]:
+    rows: list[dict[str, Any]] = []
+    if backend == "ray":
+        return _on_ray(tasks), 0
+    if backend == "serial" or len(tasks) == 1:
+        for done, task in enumerate(tasks, start=1):
+            rows.extend(evaluate(task))
+            if on_chunk_done is not None:
+                on_chunk_done(done, len(tasks))
+        return rows, 1
+    workers = max_workers or min(len(tasks), os.cpu_count() or 1)
+    # Spawn, not fork (see sweep.py): a forked child can inherit a lock no thread will release.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for done, chunk_rows in enumerate(pool.map(evaluate, tasks), start=1):
+            rows.extend(chunk_rows)
+            if on_chunk_done is not None:
+                on_chunk_done(done, len(tasks))
+    return rows, workers
 
 
 def confirm(target: Target, scenario: Scenario, mix: dict[str, float], *, reps: int, seed: int) -> float:

@@ -76,6 +76,7 @@ def install(app: FastAPI) -> None:
         partners,
         persons,
         reports,
+        simulations,
         statistics,
     )
 
@@ -101,6 +102,7 @@ def install(app: FastAPI) -> None:
         operations,
         statistics,
         reports,
+        simulations,
         monitor,
         notices,
     ):

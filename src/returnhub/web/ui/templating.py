@@ -75,6 +75,7 @@ NAVIGATION = (
     ("Transfers", "/ui/transfers"),
     ("Statistics", "/ui/statistics"),
     ("Reports", "/ui/reports"),
+    ("Simulations", "/ui/simulations"),
     ("Monitor", "/ui/monitor"),
 )
 
