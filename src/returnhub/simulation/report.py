@@ -259,7 +259,10 @@ def report_pdf(report: ScenarioReport) -> bytes:
     import polars as pl
     from reportlab.platypus import PageBreak, Paragraph, Spacer
 
-    from returnhub.statistics.pdf import _document, _image, _styles, _table_flowable
+    from returnhub.core.pdf import document as _document
+    from returnhub.core.pdf import image as _image
+    from returnhub.core.pdf import styles as _styles
+    from returnhub.core.pdf import table_flowable as _table_flowable
 
     styles = _styles()
     story: list[Any] = [
