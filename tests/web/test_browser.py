@@ -412,6 +412,22 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
     assert all(_case_state(world, r)[0] == "in_transit" for r in on_board), on_board
     _axe(world, planner, "transfer-departed")
 
+    # --- the liaison of the transfer's hub records its arrival there: one arrival event per person.
+    with unit_of_work(world.runtime.engine, read_only=True) as s:
+        hub = str(show_transfer(s, filled)["hub"])
+    make_user(world.runtime, "hub_liaison", name="e2e-hub-liaison", hubs=[hub])
+    world.users["hub_liaison"] = "e2e-hub-liaison"
+    liaison = _sign_in(world, browser, "hub_liaison")
+    liaison.goto(f"/ui/transfers/{filled}")
+    _axe(world, liaison, "transfer-arrival")
+    before = sum(_events(world, r) for r in on_board)
+    liaison.click("#arrive")
+    liaison.wait_for_url("**done=arrived")
+    assert _transfer_status(world, filled) == "arrived"
+    assert sum(_events(world, r) for r in on_board) == before + len(on_board)  # one arrival each
+    assert "stay clocks have started" in liaison.locator("main").inner_text()
+    _axe(world, liaison, "transfer-arrived")
+
     # --- the monitor verifies both hash chains.
     monitor = _sign_in(world, browser, "independent_monitor")
     monitor.click("a.govuk-service-navigation__link:has-text('Monitor')")

@@ -170,6 +170,33 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
         assert _transfer(runtime, world)["status"] == "departed"
         assert _events(runtime) == before + len(PEOPLE)  # one departure each
+    # The hub's liaison records the arrival on the same page: a liaison of another hub may not, and a
+    # second arrival is refused in words; each refusal writes nothing.
+    with page_client(runtime, "hub_liaison", hubs=["GBR-XXX-H9"]) as stranger:
+        before = _events(runtime)
+        refused = stranger.post(
+            f"/ui/transfers/{world}/arrive", data=stranger.form({}), follow_redirects=False
+        )
+        assert refused.status_code == 404 and _events(runtime) == before
+    with page_client(runtime, "hub_liaison", hubs=[HUB]) as liaison:
+        page_text = liaison.get(f"/ui/transfers/{world}").text
+        assert "Record arrival at the hub" in page_text
+        version = str(_transfer(runtime, world)["version"])
+        arrived = liaison.post(
+            f"/ui/transfers/{world}/arrive",
+            data=liaison.form({"expected_version": version}),
+            follow_redirects=False,
+        )
+        assert (
+            arrived.status_code == 303
+            and arrived.headers["location"] == f"/ui/transfers/{world}?done=arrived"
+        )
+        assert "stay clocks have started" in liaison.get(arrived.headers["location"]).text
+        assert _transfer(runtime, world)["status"] == "arrived"
+        assert _events(runtime) == before + len(PEOPLE)  # one arrival each
+        again = liaison.post(f"/ui/transfers/{world}/arrive", data=liaison.form({}), follow_redirects=False)
+        assert again.status_code == 409 and "only a departed transfer arrives" in html.unescape(again.text)
+        assert _events(runtime) == before + len(PEOPLE)
 
 
 def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_itsoutcome(

@@ -256,6 +256,9 @@ PAGES: Mapping[tuple[str, str], Permission] = {
     ),
     ("POST", "/ui/transfers/{reference}/lock"): _plain(PLANNERS, personal=True),
     ("POST", "/ui/transfers/{reference}/depart"): _plain(PLANNERS, personal=True),
+    ("POST", "/ui/transfers/{reference}/arrive"): Permission(
+        roles=_roles(PLANNERS, R.HUB_LIAISON), scope=Scope.TRANSFER, param="reference", personal=True
+    ),
     ("GET", "/ui/statistics"): _plain(ALL_STAFF),
     ("GET", "/ui/statistics/{chart}.{fmt}"): _plain(ALL_STAFF),  # fmt: svg, csv or xlsx
     ("GET", "/ui/reports"): _plain(ALL_STAFF),

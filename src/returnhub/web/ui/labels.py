@@ -417,6 +417,7 @@ ACTIONS: Mapping[tuple[str, str], str] = {
     ("GET", "/ui/transfers/{reference}"): "Opened a transfer's manifest",
     ("POST", "/ui/transfers/{reference}/lock"): "Locked a manifest",
     ("POST", "/ui/transfers/{reference}/depart"): "Recorded a departure",
+    ("POST", "/ui/transfers/{reference}/arrive"): "Recorded an arrival at a hub",
     ("POST", "/ui/sign-in"): "Signed in",
     ("POST", "/ui/sign-out"): "Signed out",
     ("GET", "/cases/{reference}"): "Read the case of {case} through the API",

@@ -255,6 +255,8 @@ def transfer_page(
         return _gate_outcome(running, reference.upper(), request, session)
     context = _transfer_context(session, reference.upper())
     context["may_operate"] = principal.role in (Role.OPERATIONS_PLANNER, Role.ADMIN)
+    # The hub's liaison sees the people come in; the route's permission keeps them to their own hubs.
+    context["may_record_arrival"] = principal.role in (Role.OPERATIONS_PLANNER, Role.HUB_LIAISON, Role.ADMIN)
     if running is not None:
         context["job"] = jobs.progress(running)
         return page(request, "operations/transfer.html", context, title=f"Transfer {reference.upper()}")
@@ -396,3 +398,30 @@ def depart(
         expected_version,
         accept_under_minimum == "yes",
     )
+
+
+@router.post("/transfers/{reference}/arrive", response_model=None)
+def arrive(
+    reference: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CurrentUser,
+    expected_version: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Record a departed transfer's arrival at its hub: each person arrives and their stay clocks start.
+    One short transaction (a manifest's people, one event each), so no page job is needed."""
+    reference = reference.upper()
+    version = bounds.parse_count(expected_version, "The version of the transfer")
+    try:
+        transfers.arrive(
+            session, reference, clock=clock, recorded_by=principal.name, expected_version=version
+        )
+    except DomainError as exc:
+        session.rollback()
+        errors = FormErrors()
+        errors.add("arrive", refusal_message(session, exc, (409, 412, 422)))
+        context = _transfer_context(session, reference)
+        context.update(errors=errors, may_operate=False, may_record_arrival=True)
+        return page(request, "operations/transfer.html", context, status_code=exc.status, title=reference)
+    return RedirectResponse(f"/ui/transfers/{reference}?done=arrived", status_code=303)

@@ -111,6 +111,7 @@ FLASH_MESSAGES = {
     "approved": "The plan was approved: its transfers were created and the people added through the gate.",
     "locked": "The manifest was locked.",
     "departed": "The transfer departed.",
+    "arrived": "The arrival at the hub was recorded; everyone's stay clocks have started.",
     "removed": "The person was taken off the manifest.",
     "verified": "The chains were verified.",
     "signed-out": "You have signed out.",
