@@ -418,8 +418,7 @@ def arrive(
             session, reference, clock=clock, recorded_by=principal.name, expected_version=version
         )
     except DomainError as exc:
-        session.rollback()
-        errors = FormErrors()
+        errors = FormErrors()  # refusal_message rolls back what arrive began: nothing is written
         errors.add("arrive", refusal_message(session, exc, (409, 412, 422)))
         context = _transfer_context(session, reference)
         context.update(errors=errors, may_operate=False, may_record_arrival=True)
