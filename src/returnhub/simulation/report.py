@@ -49,6 +49,8 @@ def plain(text: str) -> str:
     """A source note in words: "csv: small_boat_arrivals 2024" -> "published figure: small boat
     arrivals 2024" (the file's series names are for the fitting code, not for readers)."""
     text = text.replace("csv: ", "published figure: ")
+    # The scenario files mark what nothing published supports in capitals, for their authors.
+    text = text.replace("ASSUMPTION", "assumed (nothing published)").replace("ILLUSTRATIVE", "illustrative")
     return _SERIES_NAME.sub(lambda match: match.group(0).replace("_", " "), text)
 
 
