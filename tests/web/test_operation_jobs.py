@@ -394,6 +394,7 @@ def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
             PEOPLE[0]: (prepared.outcomes[PEOPLE[0]][0], fake),
             PEOPLE[1]: (prepared.outcomes[PEOPLE[1]][0], fake),
         },
+        prepared.judged_on,
     )
     with unit_of_work(runtime.engine) as s:
         record(s, clock, PEOPLE[1], "fitness_to_fly_assessed", clock.today(), {"fit": True})
@@ -404,6 +405,25 @@ def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
     assert PEOPLE[1] in {
         e["reference"] for e in _transfer(runtime, world)["manifest"] if e["state"] == "listed"
     }  # type: ignore[attr-defined]
+
+
+def test_a_judgement_made_on_another_day_is_not_used(runtime: Runtime, clock: FixedClock, world: str) -> None:
+    """A job that crosses midnight judges everyone again: rules turn on the passing of days."""
+    from returnhub.operations import transfers
+
+    _listed(runtime, world, clock)
+    with unit_of_work(runtime.engine, read_only=True) as s:
+        prepared = transfers.prepare_check(s, world, "manifest_lock", clock=clock)
+    fake = transfers.GateOutcome(PEOPLE[0], "barred", ["R4"], "judged barred the day before")
+    yesterday = transfers.PreparedCheck(
+        prepared.transfer,
+        prepared.stage,
+        {**prepared.outcomes, PEOPLE[0]: (prepared.outcomes[PEOPLE[0]][0], fake)},
+        prepared.judged_on - timedelta(days=1),
+    )
+    with unit_of_work(runtime.engine) as s:
+        result = transfers.lock_manifest(s, world, clock=clock, recorded_by="planner", prepared=yesterday)
+    assert result.removed == []  # yesterday's judgement was not used; today's finds everyone eligible
 
 
 def test_the_departure_check_warns_of_a_load_under_the_minimum_and_departing_accepts_it(

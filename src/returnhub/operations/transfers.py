@@ -432,11 +432,14 @@ class PreparedCheck:
     can bar them too). In the write transaction a judgement is used only if those versions are unchanged;
     anyone whose family's record changed meanwhile, or who was listed meanwhile, is judged again there, so
     the write still acts on the latest facts. A change to the register (an agreement, a country
-    assessment) re-checks listed people in its own transaction (``recheck_after_register_change``)."""
+    assessment) re-checks listed people in its own transaction (``recheck_after_register_change``). A
+    judgement is of its day: the write on another day (a job across midnight) judges everyone again, as
+    rules that turn on the passing of days (a notice period, a fitness-to-fly assessment's age) may differ."""
 
     transfer: str
     stage: str
     outcomes: dict[str, tuple[tuple[tuple[str, int], ...], GateOutcome]]
+    judged_on: date
 
 
 def _family_versions(session: Session, references: Sequence[str]) -> dict[str, tuple[tuple[str, int], ...]]:
@@ -466,7 +469,8 @@ def prepare_check(session: Session, transfer_reference: str, stage: str, *, cloc
     """Judge everyone listed on the transfer at ``stage`` (reads only): see ``PreparedCheck``."""
     transfer = _transfer(session, transfer_reference)
     if transfer.status != {"manifest_lock": "planned", "departure": "locked"}.get(stage, transfer.status):
-        return PreparedCheck(transfer.reference, stage, {})  # the write refuses it: judge no one for nothing
+        # The write refuses it: judge no one for nothing.
+        return PreparedCheck(transfer.reference, stage, {}, clock.today())
     references = [e.reference for e in _entries(session, transfer)]
     versions = _family_versions(session, references)
     return PreparedCheck(
@@ -476,6 +480,7 @@ def prepare_check(session: Session, transfer_reference: str, stage: str, *, cloc
             r: (versions.get(r, ()), gate_check(session, r, stage=stage, transfer=transfer, clock=clock))
             for r in references
         },
+        clock.today(),
     )
 
 
@@ -485,9 +490,16 @@ def _still_valid(
     transfer: Transfer,
     stage: str,
     references: Sequence[str],
+    today: date,
 ) -> dict[str, GateOutcome]:
-    """The prepared judgements that still hold: same transfer and stage, no change to the family's cases."""
-    if prepared is None or prepared.transfer != transfer.reference or prepared.stage != stage:
+    """The prepared judgements that still hold: same transfer, stage and day, no change to the family's
+    cases."""
+    if (
+        prepared is None
+        or prepared.transfer != transfer.reference
+        or prepared.stage != stage
+        or prepared.judged_on != today
+    ):
         return {}
     current = _family_versions(session, references)
     return {
@@ -510,7 +522,7 @@ def _recheck_all(
     checked: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
     entries = _entries(session, transfer)
-    judged = _still_valid(session, prepared, transfer, stage, [e.reference for e in entries])
+    judged = _still_valid(session, prepared, transfer, stage, [e.reference for e in entries], clock.today())
     for entry in entries:
         if entry.state != "listed":
             continue  # a family member already taken off in this pass
