@@ -130,3 +130,56 @@ def test_an_approval_in_steps_refuses_a_second_and_is_carried_on_once_stopped(
     assert approval["approved_by"] == "planner"  # the approval carried on is the first one's
     with unit_of_work(engine, read_only=True) as s:
         assert planning.plan_view(s, plan_id)["status"] == "approved"
+
+
+def test_two_approvals_at_once_one_wins_and_the_transfers_are_created_once(
+    engine: Engine, clock: FixedClock, make_people: Callable[..., list[str]], transfer: str
+) -> None:
+    """Two planners press Approve together: the second waits for the first's claim and is refused, so the
+    candidate transfers are made once (on PostgreSQL the plan row is locked; on SQLite the write lock is)."""
+    import threading
+    import time
+
+    from sqlalchemy import func, select
+
+    from returnhub.core.errors import StateConflict
+    from returnhub.operations.models import Transfer
+
+    make_people(6)
+    with unit_of_work(engine) as s:
+        plan_id = planning.compute_plan(
+            s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
+        )["plan_id"]
+        transfers_before = s.execute(select(func.count()).select_from(Transfer)).scalar_one()
+    first_claimed = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def first() -> None:
+        with unit_of_work(engine) as s:
+            outcomes["first"] = planning.begin_approval(s, plan_id, clock=clock, approved_by="planner one")
+            first_claimed.set()
+            time.sleep(1.0)  # still in its transaction while the second planner presses Approve
+
+    def second() -> None:
+        first_claimed.wait(10)
+        try:
+            with unit_of_work(engine) as s:
+                outcomes["second"] = planning.begin_approval(
+                    s, plan_id, clock=clock, approved_by="planner two"
+                )
+        except StateConflict as exc:
+            outcomes["second"] = exc
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert isinstance(outcomes["first"], list)
+    assert isinstance(outcomes["second"], StateConflict), outcomes["second"]
+    with unit_of_work(engine, read_only=True) as s:
+        made = s.execute(select(func.count()).select_from(Transfer)).scalar_one() - transfers_before
+        view = planning.plan_view(s, plan_id)
+    assert view["status"] == planning.APPROVING
+    assert view["approval"]["approved_by"] == "planner one"
+    assert made == len(view["approval"]["transfers_created"])

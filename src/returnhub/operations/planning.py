@@ -414,8 +414,10 @@ def compute_plan(
     return result
 
 
-def _record(session: Session, plan_id: int) -> AllocationPlanRecord:
-    record = session.get(AllocationPlanRecord, plan_id)
+def _record(session: Session, plan_id: int, *, for_update: bool = False) -> AllocationPlanRecord:
+    # An approval's steps lock the plan row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    # writers), so two planners pressing Approve together cannot both claim a computed plan.
+    record = session.get(AllocationPlanRecord, plan_id, with_for_update=for_update)
     if record is None:
         raise NotFound(f"no plan {plan_id}")
     return record
@@ -486,7 +488,7 @@ def begin_approval(session: Session, plan_id: int, *, clock: Clock, approved_by:
     A plan left ``approving`` by an approval that stopped (untouched for ``APPROVAL_STALE_AFTER``) is carried
     on from where it stopped: what was listed stays listed, through the gate that listed it."""
 
-    record = _record(session, plan_id)
+    record = _record(session, plan_id, for_update=True)
     progress = dict(record.approval or {})
     stopped = (
         record.status == APPROVING
@@ -545,7 +547,7 @@ def list_families(session: Session, plan_id: int, families: list[str], *, clock:
     """List these families of a plan being approved, each through the departure gate, and keep the progress
     in the plan (in the same transaction as the listings, so the two always agree)."""
 
-    record = _record(session, plan_id)
+    record = _record(session, plan_id, for_update=True)
     if record.status != APPROVING:
         raise StateConflict(f"plan {plan_id} is {record.status}, not being approved")
     progress = dict(record.approval or {})
@@ -576,7 +578,7 @@ def list_families(session: Session, plan_id: int, families: list[str], *, clock:
 
 def finish_approval(session: Session, plan_id: int, *, clock: Clock) -> dict[str, Any]:
     """Mark a plan whose families are all listed as approved; return what approving it did."""
-    record = _record(session, plan_id)
+    record = _record(session, plan_id, for_update=True)
     if record.status != APPROVING:
         raise StateConflict(f"plan {plan_id} is {record.status}, not being approved")
     progress = dict(record.approval or {})
