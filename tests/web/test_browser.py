@@ -543,3 +543,87 @@ def test_a_caseworker_registers_a_person(world: World, browser: Browser) -> None
     _axe(world, worker, "caseload-bad-filter")
     assert world.axe_violations[before:] == [], "\n".join(world.axe_violations[before:])
     assert world.csp_violations == []
+
+
+def test_a_planner_departs_under_the_minimum_and_carries_on_a_stopped_approval(
+    world: World, browser: Browser
+) -> None:
+    """Two of the planner's harder paths through the pages: a transfer under its minimum load departs only
+    once the planner accepts the lower load (the check page says so), and a plan whose approval stopped part
+    way reads as stopped, not approved, and approving it again carries it on without listing anyone twice."""
+    from returnhub.core.clock import FixedClock
+    from returnhub.operations import planning
+
+    engine, clock = world.runtime.engine, world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    before = len(world.axe_violations)
+    lone = "RH9000050"
+    eligible_person(engine, clock, lone)
+    departs = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=18
+    )
+    with unit_of_work(engine) as s:
+        under = create_transfer(
+            s, hub=HUB, mode="charter_flight", departs_at=departs, seats=10, min_load=5, escorts=2,
+            monitor_on_board=True, clock=clock, created_by="seed",
+        ).reference  # fmt: skip
+        add_to_manifest(s, under, lone, clock=clock, recorded_by="seed")
+    with unit_of_work(engine) as s:
+        lock_manifest(s, under, clock=clock, recorded_by="seed")
+
+    planner = _sign_in(world, browser, "operations_planner")
+    planner.goto(f"/ui/transfers/{under}")
+    planner.click("#depart-check")
+    warning = planner.locator("#under-minimum").inner_text()
+    assert "under this transfer's minimum of 5" in warning, warning
+    assert planner.locator("#depart").inner_text() == "Accept the lower load and depart"
+    _axe(world, planner, "transfer-depart-under-minimum")
+    events = _events(world, lone)
+    planner.click("#depart")
+    planner.wait_for_url("**done=departed")
+    assert _transfer_status(world, under) == "departed"
+    assert _case_state(world, lone)[0] == "in_transit" and _events(world, lone) == events + 1
+
+    # A plan whose approval stopped after its first family (the job's process was cut off eleven minutes ago).
+    planned = ["RH9000060", "RH9000061", "RH9000062"]
+    for reference in planned:
+        eligible_person(engine, clock, reference)
+    with unit_of_work(engine) as s:
+        create_transfer(
+            s, hub=HUB, mode="charter_flight", departs_at=departs + timedelta(days=1), seats=10, min_load=1,
+            escorts=4, monitor_on_board=True, clock=clock, created_by="seed",
+        )  # fmt: skip
+        plan_id = planning.compute_plan(
+            s, start=TODAY, weeks=4, clock=clock, created_by=world.users["operations_planner"], save=True
+        )["plan_id"]
+    stopped_at = FixedClock(clock.now() - planning.APPROVAL_STALE_AFTER - timedelta(minutes=1))
+    with unit_of_work(engine) as s:
+        families = planning.begin_approval(
+            s, plan_id, clock=stopped_at, approved_by=world.users["operations_planner"]
+        )
+    with unit_of_work(engine) as s:
+        planning.list_families(s, plan_id, families[:1], clock=stopped_at)
+    with unit_of_work(engine, read_only=True) as s:
+        first = planning.plan_view(s, plan_id)["approval"]["listed"]
+    assert first, "the first family was not listed before the cut-off"
+    first_events = {r: _events(world, r) for r in first}
+
+    planner.goto(f"/ui/plans/{plan_id}")
+    under_way = planner.locator("#approval-under-way").inner_text()
+    assert "stopped part way" in under_way and f"{len(first)} listed so far" in under_way, under_way
+    assert "Approved by" not in planner.locator("main").inner_text()
+    _axe(world, planner, "plan-approval-stopped")
+    planner.click("a:has-text('Check and approve the plan')")
+    planner.click("button:has-text('Approve the plan')")
+    planner.wait_for_url("**done=approved")
+    assert "Approved by" in planner.locator("main").inner_text()
+    with unit_of_work(engine, read_only=True) as s:
+        view = planning.plan_view(s, plan_id)
+    assert view["status"] == "approved"
+    placed = {a["person_id"] for a in view["assignments"]}
+    assert set(view["approval"]["listed"]) | {r["reference"] for r in view["approval"]["refused"]} == placed
+    assert len(view["approval"]["listed"]) == len(set(view["approval"]["listed"]))  # nobody listed twice
+    assert all(_events(world, r) == n for r, n in first_events.items())  # the first family was not re-listed
+    assert all(_case_state(world, r)[0] == "allocated" for r in view["approval"]["listed"])
+    assert world.axe_violations[before:] == [], "\n".join(world.axe_violations[before:])
+    assert world.code_on_pages == [], "\n".join(world.code_on_pages)
