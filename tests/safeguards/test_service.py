@@ -17,11 +17,11 @@ from returnhub.casework.models import StoredEvent
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.core.runtime import Runtime
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.people.models import FamilyUnit
 from returnhub.safeguards import service
 from returnhub.safeguards.engine import screen_frame
 from returnhub.safeguards.packs import get_pack
-from returnhub.safeguards.terms import AgreementTerms
 from tests.auth_helpers import authed_client
 from tests.casework.helpers import REFUSED_HISTORY, add_person, record
 

@@ -81,11 +81,12 @@ def notices_read(notice_id: int, user: UserName, as_json: Json = False) -> None:
 @notices_app.command("sweep")
 def notices_sweep(as_json: Json = False) -> None:
     """Notices for hub-stay clocks that have run out (idempotent: run it as often as you like)."""
-    from returnhub.notices import service
+    # The clocks are operations' (a command that joins two contexts: notices' services import no operations).
+    from returnhub.operations.stays import sweep
 
     rt = shell.runtime()
     with unit_of_work(rt.engine) as s:
-        counts = service.sweep(s, clock=rt.clock)
+        counts = sweep(s, clock=rt.clock)
     shell.print_json(counts) if as_json else out.print(
         f"{counts['stay_overdue']} stay notices and {counts['validation_overdue']} validation notices written"
     )
