@@ -333,11 +333,11 @@ def case_list(
     table = Table("reference", "name", "nationality", "status", "ARE on")
     for r in rows:
         table.add_row(
-            r["reference"],
-            f"{r['given_name']} {r['family_name']}",
-            r["nationality"],
-            r["status"],
-            r["appeal_rights_exhausted_on"] or "",
+            r.reference,
+            r.name,
+            r.nationality,
+            r.status,
+            r.appeal_rights_exhausted_on.isoformat() if r.appeal_rights_exhausted_on else "",
         )
     out.print(table)
 
@@ -375,15 +375,19 @@ def case_show(
     if as_json:
         print_json(case)
         return
-    ident = case["identity"]
+    ident = case.identity
     out.print(
-        f"[bold]{case['reference']}[/bold]  {ident['given_name']} {ident['family_name']}  "
-        f"born {ident['date_of_birth']}  {ident['nationality']}  status: [bold]{case['status']}[/bold]"
+        f"[bold]{case.reference}[/bold]  {ident.given_name} {ident.family_name}  "
+        f"born {ident.date_of_birth}  {ident.nationality}  status: [bold]{case.status}[/bold]"
     )
     table = Table("#", "occurred on", "event", "details", "recorded at")
-    for e in case["timeline"]:
+    for e in case.timeline:
         table.add_row(
-            str(e["sequence"]), e["occurred_on"], e["type"], json.dumps(e["data"]), e["recorded_at"][:19]
+            str(e.sequence),
+            e.occurred_on.isoformat(),
+            e.type,
+            json.dumps(e.data),
+            e.recorded_at.isoformat()[:19],
         )
     out.print(table)
 

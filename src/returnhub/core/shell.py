@@ -104,8 +104,16 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _encode(value: Any) -> Any:
+    if hasattr(value, "model_dump"):  # a typed view: as the record writes it (``core.jsonable``)
+        from returnhub.core.jsonable import plain
+
+        return plain(value)
+    return str(value)
+
+
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(value, default=_encode, ensure_ascii=False) + "\n")
 
 
 def parse_date(value: str | None, name: str) -> date | None:
