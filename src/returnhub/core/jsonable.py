@@ -5,7 +5,9 @@ returned plain dicts. The API writes the same views through its response models.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer
 
 from returnhub.core.time import utc
 
@@ -23,3 +25,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+#: An instant in a typed view, written as the record writes it (ISO 8601 in UTC, ``+00:00``) wherever the
+#: view is written: the API's JSON, the command line's, the exports.
+Instant = Annotated[datetime, PlainSerializer(lambda value: utc(value).isoformat(), return_type=str)]

@@ -56,7 +56,7 @@ def notices_list(
         return
     table = Table("id", "when", "read", "subject")
     for r in rows:
-        table.add_row(str(r["id"]), r["created_at"][:16], "yes" if r["read"] else "no", r["subject"])
+        table.add_row(str(r.id), r.created_at.isoformat()[:16], "yes" if r.read else "no", r.subject)
     out.print(table)
 
 
@@ -74,8 +74,8 @@ def notices_read(notice_id: int, user: UserName, as_json: Json = False) -> None:
     if as_json:
         shell.print_json(view)
     else:
-        out.print(view["subject"], markup=False)
-        out.print(view["body"], markup=False)
+        out.print(view.subject, markup=False)
+        out.print(view.body, markup=False)
 
 
 @notices_app.command("sweep")

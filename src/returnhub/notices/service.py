@@ -28,6 +28,7 @@ from returnhub.core.time import utc
 from returnhub.notices.models import Notice, OutboxMessage
 from returnhub.notices.settings import NoticesSettings, get_notices_settings
 from returnhub.notices.templates import render
+from returnhub.notices.views import DeliveryView, NoticeView
 
 
 class NoticedTransfer(Protocol):
@@ -282,20 +283,19 @@ def _visible(session: Session, user_id: int, role: Role) -> Any:
     return mine
 
 
-def _view(n: Notice, delivery: str | None = None) -> dict[str, Any]:
-    return {
-        "id": n.id,
-        "cause": n.cause,
-        "subject": n.subject,
-        "body": n.body,
-        "link": n.link,
-        "case_reference": n.case_reference,
-        "transfer": n.transfer,
-        "created_at": utc(n.created_at).isoformat(),
-        "read": n.read_at is not None,
-        "read_at": utc(n.read_at).isoformat() if n.read_at else None,
-        **({"delivery": delivery} if delivery is not None else {}),
-    }
+def _view(n: Notice) -> NoticeView:
+    return NoticeView(
+        id=n.id,
+        cause=n.cause,
+        subject=n.subject,
+        body=n.body,
+        link=n.link,
+        case_reference=n.case_reference,
+        transfer=n.transfer,
+        created_at=utc(n.created_at),
+        read=n.read_at is not None,
+        read_at=utc(n.read_at) if n.read_at else None,
+    )
 
 
 def inbox(
@@ -308,7 +308,7 @@ def inbox(
     since: date | None = None,
     until: date | None = None,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[NoticeView]:
     """A user's notices: unread first, then newest first; filtered by transfer and by date (inclusive)."""
     query = (
         select(Notice)
@@ -328,9 +328,7 @@ def inbox(
     return [_view(n) for n in session.execute(query).scalars()]
 
 
-def open_notice(
-    session: Session, user_id: int, role: Role, notice_id: int, *, clock: Clock
-) -> dict[str, Any]:
+def open_notice(session: Session, user_id: int, role: Role, notice_id: int, *, clock: Clock) -> NoticeView:
     """One of the user's notices, marked read (opening it is reading it). Anyone else's is not found."""
     notice = session.execute(
         select(Notice).where(Notice.id == notice_id, _visible(session, user_id, role))
@@ -345,7 +343,7 @@ def open_notice(
 # --- delivery: the monitor's view and the planners' alert --------------------------------------------------
 
 
-def deliveries(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def deliveries(session: Session, *, status: str | None = None, limit: int = 200) -> list[DeliveryView]:
     """Each email's delivery state, newest first (for the independent monitor)."""
     query = (
         select(OutboxMessage, Notice)
@@ -360,26 +358,26 @@ def deliveries(session: Session, *, status: str | None = None, limit: int = 200)
     return [_delivery(m, n, names) for m, n in rows]
 
 
-def _delivery(m: OutboxMessage, n: Notice, names: dict[int, str]) -> dict[str, Any]:
-    return {
-        "outbox_id": m.id,
-        "notice_id": n.id,
-        "recipient": names.get(n.user_id, "unknown"),
-        "subject": n.subject,
-        "case_reference": n.case_reference,
-        "transfer": n.transfer,
-        "status": m.status,
-        "attempts": m.attempts,
-        "last_error": m.last_error,
-        "message_id": m.message_id,
-        "created_at": utc(m.created_at).isoformat(),
-        "sent_at": utc(m.sent_at).isoformat() if m.sent_at else None,
-    }
+def _delivery(m: OutboxMessage, n: Notice, names: dict[int, str]) -> DeliveryView:
+    return DeliveryView(
+        outbox_id=m.id,
+        notice_id=n.id,
+        recipient=names.get(n.user_id, "unknown"),
+        subject=n.subject,
+        case_reference=n.case_reference,
+        transfer=n.transfer,
+        status=m.status,
+        attempts=m.attempts,
+        last_error=m.last_error,
+        message_id=m.message_id,
+        created_at=utc(m.created_at),
+        sent_at=utc(m.sent_at) if m.sent_at else None,
+    )
 
 
 def late_deliveries(
     session: Session, *, clock: Clock, settings: NoticesSettings | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+) -> list[DeliveryView]:
     """Emails not accepted by the mail server within the deadline (an alert on the planners' home page)."""
     settings = settings or get_notices_settings()
     cutoff = clock.now() - timedelta(minutes=settings.notices_deliver_within_minutes)
