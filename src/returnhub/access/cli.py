@@ -84,7 +84,7 @@ def users_add(
     if as_json:
         print_json(view)
     else:
-        err.print(f"user {view['name']} added as {view['role']}")
+        err.print(f"user {view.name} added as {view.role}")
 
 
 @users_app.command("list")
@@ -99,12 +99,12 @@ def users_list(as_json: JsonFlag = False) -> None:
     table = Table("name", "role", "active", "locked", "hubs / clients", "last sign-in")
     for v in views:
         table.add_row(
-            v["name"],
-            v["role"],
-            "yes" if v["active"] else "no",
-            "LOCKED" if v["locked"] else "",
-            ", ".join(v["hubs"] + v["clients"]),
-            v["last_sign_in_at"] or "",
+            v.name,
+            v.role,
+            "yes" if v.active else "no",
+            "LOCKED" if v.locked else "",
+            ", ".join(v.hubs + v.clients),
+            v.last_sign_in_at.isoformat() if v.last_sign_in_at else "",
         )
     out.print(table)
 
