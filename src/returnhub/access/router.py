@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from returnhub.access import audit, service
 from returnhub.access.crypto import field_cipher
@@ -332,8 +333,6 @@ def list_notes(
     subject: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
     cipher = field_cipher(_settings(request), runtime.settings.environment)
     query = select(MonitoringNote).order_by(MonitoringNote.id.desc()).limit(limit)
     if subject:

@@ -20,6 +20,7 @@ from returnhub.casework.store import append_event
 from returnhub.casework.views import CaseDetail, CasePage, EventOut
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.core.errors import InvalidInput
+from returnhub.partners.countries import country_code
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -73,8 +74,6 @@ def list_cases(
 ) -> CasePage:
     if nationality:
         # A name ("Egypt") or a code ("EG", "egy"); anything else is a 422 naming what to give.
-        from returnhub.partners.countries import country_code
-
         nationality = country_code(nationality, "nationality")
     rows = search_cases(
         session,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, case, false, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.access import service as access
@@ -394,8 +394,6 @@ def late_deliveries(
 
 
 def unsent_count(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(
         session.execute(
             select(func.count())
