@@ -145,9 +145,11 @@ def screen(
             row = run_screening(
                 session, pack=_pack_name(pack), stage=stage, as_of=on, clock=rt.clock, created_by="cli"
             )
+            from returnhub.core.jsonable import plain
             from returnhub.safeguards.service import screening_summary
 
-            summary = screening_summary(row)
+            # The stored screening's headline, printed as the live one is (a dict, without its rules).
+            summary = plain(screening_summary(row))
             summary.pop("rules")
         else:
             summary = screen_caseload(

@@ -55,6 +55,7 @@ from returnhub.safeguards.facts import (
 from returnhub.safeguards.models import Screening
 from returnhub.safeguards.packs import as_pack
 from returnhub.safeguards.rules import Kind, Outcome, RulePack, Scope, Stage
+from returnhub.safeguards.views import ScreeningOut
 
 # ----------------------------------------------------------------------------------------------------------
 # Agreement terms
@@ -621,24 +622,24 @@ def latest_screening(session: Session) -> Screening | None:
     ).scalar()
 
 
-def screening_summary(row: Screening) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "pack": row.pack,
-        "pack_version": row.pack_version,
-        "stage": row.stage,
-        "as_of": row.as_of.isoformat(),
-        "created_at": utc(row.created_at).isoformat(),
-        "created_by": row.created_by,
-        "cases": row.cases,
-        "eligible": row.eligible,
-        "review": row.review,
-        "barred": row.barred,
-        "by_rule": row.by_rule,
-        "seconds": row.seconds,
-        "rules": row.rules,
-        "agreements": row.agreements,
-    }
+def screening_summary(row: Screening) -> ScreeningOut:
+    return ScreeningOut(
+        id=row.id,
+        pack=row.pack,
+        pack_version=row.pack_version,
+        stage=row.stage,
+        as_of=row.as_of,
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+        cases=row.cases,
+        eligible=row.eligible,
+        review=row.review,
+        barred=row.barred,
+        by_rule=row.by_rule,
+        seconds=row.seconds,
+        rules=row.rules,
+        agreements=row.agreements,
+    )
 
 
 def screening_results(row: Screening) -> pl.DataFrame:

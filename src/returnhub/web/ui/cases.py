@@ -27,6 +27,7 @@ from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import DomainError, VersionConflict
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
+from returnhub.safeguards.views import ScreeningOut
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui import event_forms, labels
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
@@ -75,7 +76,7 @@ def caseload(
     if clock_state and clock_state not in CLOCK_STATES:
         errors.add("clock", "Choose a clock state from the list")
     rows: list[CaseSummary] = []
-    screening: dict[str, Any] | None = None
+    screening: ScreeningOut | None = None
     if not errors:
         among: list[str] | None = None
         if eligibility:
@@ -137,7 +138,7 @@ OUTCOMES = safeguards.SCREENING_OUTCOMES
 CLOCK_STATES = ("overdue", "due_soon", "running")
 
 
-def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, list[str]]:
+def _screened(session: Session, outcome: str) -> tuple[ScreeningOut | None, list[str]]:
     latest = safeguards.latest_screening(session)
     if latest is None:
         return None, []
