@@ -623,23 +623,7 @@ def latest_screening(session: Session) -> Screening | None:
 
 
 def screening_summary(row: Screening) -> ScreeningOut:
-    return ScreeningOut(
-        id=row.id,
-        pack=row.pack,
-        pack_version=row.pack_version,
-        stage=row.stage,
-        as_of=row.as_of,
-        created_at=utc(row.created_at),
-        created_by=row.created_by,
-        cases=row.cases,
-        eligible=row.eligible,
-        review=row.review,
-        barred=row.barred,
-        by_rule=row.by_rule,
-        seconds=row.seconds,
-        rules=row.rules,
-        agreements=row.agreements,
-    )
+    return ScreeningOut.model_validate(row)
 
 
 def screening_results(row: Screening) -> pl.DataFrame:
