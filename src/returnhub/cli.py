@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,16 +15,23 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from returnhub.core.errors import DomainError, InvalidInput
+from returnhub.core.shell import (
+    err,
+    on_runtime,
+    out,
+    parse_date,
+    parse_datetime,
+    parse_time_of_day,
+    print_json,
+    progress_bar,
+    runtime,
+    unit_of_work,
+)
+from returnhub.core.shell import (
+    set_runtime as set_runtime,  # tests and embedding code inject their runtime here
+)
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
-    from rich.console import Console
-    from rich.progress import Progress
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
-
-    from returnhub.core.clock import Clock
     from returnhub.core.crypto import FieldCipher
     from returnhub.core.runtime import Runtime
 
@@ -137,127 +143,16 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
 
 
-class _Console:
-    """A Rich console made on first use: importing Rich costs a start that prints nothing."""
-
-    def __init__(self, *, stderr: bool) -> None:
-        self._stderr = stderr
-        self._made: Console | None = None
-
-    def console(self) -> Console:
-        if self._made is None:
-            from rich.console import Console
-
-            self._made = Console(stderr=self._stderr)
-        return self._made
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.console(), name)
-
-
-err = _Console(stderr=True)
-out = _Console(stderr=False)
-
-_runtime: Runtime | None = None
-
-
-def runtime() -> Runtime:
-    """The database and the clock, for a command that records or reads the record.
-
-    This is the command line's composition root: it wires the departure gate into casework (a new event)
-    and partners (a register change), which must not import operations themselves. Here rather than in
-    ``main`` so that a command with no database (``--help``, ``documents check``) imports none of it."""
-    global _runtime
+def _wire_the_gate() -> None:
+    """The command line's composition root: the departure gate wired into casework (a new event) and
+    partners (a register change), which must not import operations themselves. Run by every ``runtime()``,
+    and imported only then, so that a command with no database imports none of it."""
     from returnhub.operations.transfers import register_hooks
 
     register_hooks()
-    if _runtime is None:
-        from returnhub.core.runtime import Runtime
-
-        _runtime = Runtime.from_settings()
-    return _runtime
 
 
-def clock() -> Clock:
-    """Today for commands that need no database: the injected runtime's clock, else the system's."""
-    if _runtime is not None:
-        return _runtime.clock
-    from returnhub.core.clock import SystemClock
-
-    return SystemClock()
-
-
-def set_runtime(value: Runtime | None) -> None:
-    """Tests and embedding code inject their own runtime (database, clock)."""
-    global _runtime
-    _runtime = value
-
-
-def unit_of_work(engine: Engine, *, read_only: bool = False) -> AbstractContextManager[Session]:
-    """One transaction per command (``core.database.unit_of_work``), imported when a command needs it."""
-    from returnhub.core.database import unit_of_work as transaction
-
-    return transaction(engine, read_only=read_only)
-
-
-def fail(message: str, code: int = 2) -> None:
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, default=str, ensure_ascii=False) + "\n")
-
-
-def parse_date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a date like 2025-06-14, not {value!r}") from None
-
-
-def parse_datetime(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a date-time like 2025-06-14T10:00:00Z, not {value!r}") from None
-    if parsed.tzinfo is None:
-        from datetime import UTC
-
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def parse_time_of_day(value: str | None, on: date, name: str) -> datetime | None:
-    """A time of day on ``on`` (``21:30``, ``21:30+01:00``), or a whole date-time; UTC without an offset."""
-    if value is None:
-        return None
-    from datetime import UTC, time
-
-    if "T" in value:
-        return parse_datetime(value, name)
-    try:
-        parsed = time.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a time of day like 21:30 or 21:30+01:00, not {value!r}") from None
-    return datetime.combine(on, parsed.replace(tzinfo=parsed.tzinfo or UTC))
-
-
-def progress_bar() -> Progress:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        console=err.console(),
-        transient=False,  # the finished phases stay on screen, so the run reads as what it did
-    )
+on_runtime(_wire_the_gate)
 
 
 @db_app.command("upgrade")
@@ -438,11 +333,11 @@ def case_list(
     table = Table("reference", "name", "nationality", "status", "ARE on")
     for r in rows:
         table.add_row(
-            r["reference"],
-            f"{r['given_name']} {r['family_name']}",
-            r["nationality"],
-            r["status"],
-            r["appeal_rights_exhausted_on"] or "",
+            r.reference,
+            r.name,
+            r.nationality,
+            r.status,
+            r.appeal_rights_exhausted_on.isoformat() if r.appeal_rights_exhausted_on else "",
         )
     out.print(table)
 
@@ -480,15 +375,19 @@ def case_show(
     if as_json:
         print_json(case)
         return
-    ident = case["identity"]
+    ident = case.identity
     out.print(
-        f"[bold]{case['reference']}[/bold]  {ident['given_name']} {ident['family_name']}  "
-        f"born {ident['date_of_birth']}  {ident['nationality']}  status: [bold]{case['status']}[/bold]"
+        f"[bold]{case.reference}[/bold]  {ident.given_name} {ident.family_name}  "
+        f"born {ident.date_of_birth}  {ident.nationality}  status: [bold]{case.status}[/bold]"
     )
     table = Table("#", "occurred on", "event", "details", "recorded at")
-    for e in case["timeline"]:
+    for e in case.timeline:
         table.add_row(
-            str(e["sequence"]), e["occurred_on"], e["type"], json.dumps(e["data"]), e["recorded_at"][:19]
+            str(e.sequence),
+            e.occurred_on.isoformat(),
+            e.type,
+            json.dumps(e.data),
+            e.recorded_at.isoformat()[:19],
         )
     out.print(table)
 

@@ -9,10 +9,17 @@ share of the cases whose only open question is R12P. Synthetic decisions about s
 from __future__ import annotations
 
 import polars as pl
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from returnhub.access.models import User
+from returnhub.access.roles import Role
+from returnhub.access.service import add_representation, add_user
+from returnhub.access.settings import get_access_settings
+from returnhub.casework.models import case_projection
 from returnhub.core.clock import Clock
 from returnhub.core.errors import DomainError
+from returnhub.safeguards.service import record_review_decision, screen
 
 DEMO_SENIOR = "demo-senior"
 
@@ -20,8 +27,6 @@ DEMO_SENIOR = "demo-senior"
 def seed_demo_reviews(
     session: Session, clock: Clock, *, pack: str = "uk", share: float = 0.8, limit: int = 3_000
 ) -> int:
-    from returnhub.safeguards.service import record_review_decision, screen
-
     results = screen(session, pack=pack, stage="hub_referral", as_of=clock.today()).results
     if results.is_empty() or "R12P" not in results.columns:
         return 0
@@ -60,14 +65,6 @@ def seed_demo_reviews(
 #: One demo user per role, password "returnhub-demo-" + role; printed by `returnhub seed` and in the README.
 #: Created only when the environment is "development" and the database has no users.
 def seed_demo_users(session: Session, clock: Clock, *, environment: str) -> list[str]:
-    from sqlalchemy import func, select
-
-    from returnhub.access.models import User
-    from returnhub.access.roles import Role
-    from returnhub.access.service import add_representation, add_user
-    from returnhub.access.settings import get_access_settings
-    from returnhub.casework.models import case_projection
-
     if environment != "development":
         return []
     if session.execute(select(func.count()).select_from(User)).scalar_one():

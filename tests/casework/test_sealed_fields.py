@@ -70,8 +70,8 @@ def test_append_seals_and_the_fold_and_rebuild_never_need_the_value(
         assert verify_chain(s).ok
         opened = case_timeline(s, "RH0000001", cipher=cipher)
         restricted = case_timeline(s, "RH0000001")
-    assert [e["data"] for e in opened] == [{"basis": BASIS}, {"outcome": "positive", "details": NRM}]
-    assert [e["data"] for e in restricted] == [
+    assert [e.data for e in opened] == [{"basis": BASIS}, {"outcome": "positive", "details": NRM}]
+    assert [e.data for e in restricted] == [
         {"basis": "[restricted]"},
         {"outcome": "positive", "details": "[restricted]"},
     ]

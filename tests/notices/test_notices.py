@@ -15,7 +15,6 @@ from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput
 from returnhub.core.runtime import Runtime
-from returnhub.notices import service
 from returnhub.notices.mailbox import read_mailbox
 from returnhub.notices.models import Notice, OutboxMessage
 from returnhub.notices.sender import SmtpAdapter, send_due
@@ -177,6 +176,7 @@ def service_names(runtime: Runtime, ids: list[int]) -> list[str]:
 
 def test_the_sweep_tells_of_run_out_clocks_once(runtime: Runtime, clock: FixedClock) -> None:
     from returnhub.operations.models import HubStay
+    from returnhub.operations.stays import sweep
     from returnhub.partners.seed import seed_partners
 
     from ..casework.helpers import add_person
@@ -200,7 +200,7 @@ def test_the_sweep_tells_of_run_out_clocks_once(runtime: Runtime, clock: FixedCl
     make_user(runtime, "legal_representative", "rep-d")
     for _ in range(2):
         with unit_of_work(runtime.engine) as s:
-            service.sweep(s, clock=clock)
+            sweep(s, clock=clock)
     with unit_of_work(runtime.engine, read_only=True) as s:
         rows = s.execute(select(Notice)).scalars().all()
         outbox = s.execute(select(OutboxMessage)).scalars().all()

@@ -242,4 +242,4 @@ def test_the_case_page_takes_the_time_of_day(runtime: Runtime, make_people: Call
         from returnhub.casework.queries import case_timeline
 
         last = case_timeline(s, person)[-1]
-    assert last["type"] == "injunction_granted" and last["occurred_at"] == "2026-06-01T08:15:00+00:00"
+    assert last.type == "injunction_granted" and last.occurred_at == datetime(2026, 6, 1, 8, 15, tzinfo=UTC)

@@ -15,11 +15,11 @@ from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.partners import service
+from returnhub.partners.agreement_terms import AgreementTermsProvider
 from returnhub.partners.changes import verify_changes
 from returnhub.partners.models import AgreementVersion, NegotiationStep, PartnerChange
 from returnhub.partners.schemas import AmendmentIn, AssessmentVersionIn, OccupancyIn, SafeListIn
 from returnhub.partners.service import DatabaseTermsProvider, Occupied, occupancy_on
-from returnhub.safeguards.terms import AgreementTermsProvider
 
 from .helpers import ILLUSTRATIVE, agreement_in_force, amend_scope, assess, hub, step
 

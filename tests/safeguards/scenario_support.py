@@ -44,6 +44,7 @@ from returnhub.casework.events import validate_payload
 from returnhub.casework.state import LegalEvent, fold_as_of
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.people.models import FamilyUnit
 from returnhub.safeguards.default_terms import YamlTermsProvider
 from returnhub.safeguards.engine import evaluate, make_plan, rule_facts
@@ -51,7 +52,6 @@ from returnhub.safeguards.explain import Explanation, explain_evaluation
 from returnhub.safeguards.facts import facts_frame, facts_row
 from returnhub.safeguards.packs import get_pack
 from returnhub.safeguards.service import evaluate_case, record_review_decision
-from returnhub.safeguards.terms import AgreementTerms
 from tests.casework.helpers import REFUSED_HISTORY, add_person
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"

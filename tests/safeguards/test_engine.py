@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from returnhub.core.errors import DomainError
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.safeguards.default_terms import YamlTermsProvider
 from returnhub.safeguards.engine import evaluate, facts_fingerprint, make_plan, screen_frame
 from returnhub.safeguards.errors import (
@@ -28,7 +29,6 @@ from returnhub.safeguards.packs.common import COMPUTED_TERM_FACTS
 from returnhub.safeguards.parameters import Citation, DatedValue, ParameterSet, parse_parameters
 from returnhub.safeguards.rules import Kind, Outcome, Override, Rule, RulePack, Stage
 from returnhub.safeguards.synthetic import synthetic_facts, synthetic_terms
-from returnhub.safeguards.terms import AgreementTerms
 
 PACKS = [get_pack(name) for name in pack_names()]
 SOURCE = Citation("Test source", "https://example.org/law", "s.1")

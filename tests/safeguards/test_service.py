@@ -17,11 +17,11 @@ from returnhub.casework.models import StoredEvent
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.core.runtime import Runtime
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.people.models import FamilyUnit
 from returnhub.safeguards import service
 from returnhub.safeguards.engine import screen_frame
 from returnhub.safeguards.packs import get_pack
-from returnhub.safeguards.terms import AgreementTerms
 from tests.auth_helpers import authed_client
 from tests.casework.helpers import REFUSED_HISTORY, add_person, record
 
@@ -222,11 +222,9 @@ def test_a_screening_is_stored_and_reread_exactly(caseload: Runtime) -> None:
         stored = service.get_screening(s, screening_id)
         assert service.screening_results(stored).equals(live.results)
         summary = service.screening_summary(stored)
-        assert summary["pack_version"] == get_pack("uk").full_version
-        assert (summary["cases"], summary["eligible"], summary["review"], summary["barred"]) == (6, 1, 2, 3)
-        assert (
-            summary["by_rule"]["R1"] == 2 and summary["by_rule"]["R9"] == 1 and summary["by_rule"]["R8"] == 1
-        )
+        assert summary.pack_version == get_pack("uk").full_version
+        assert (summary.cases, summary.eligible, summary.review, summary.barred) == (6, 1, 2, 3)
+        assert summary.by_rule["R1"] == 2 and summary.by_rule["R9"] == 1 and summary.by_rule["R8"] == 1
         barred = service.screening_cases(stored, outcome="barred")
         assert sorted(c["reference"] for c in barred) == ["RH0000001", "RH0000002", "RH0000006"]
         with pytest.raises(NotFound):

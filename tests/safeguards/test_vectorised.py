@@ -15,6 +15,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.safeguards.engine import (
     evaluate,
     facts_fingerprint,
@@ -27,7 +28,6 @@ from returnhub.safeguards.explain import explain_evaluation
 from returnhub.safeguards.facts import facts_frame
 from returnhub.safeguards.packs import get_pack
 from returnhub.safeguards.rules import Kind, Scope, Stage
-from returnhub.safeguards.terms import AgreementTerms
 
 AS_OF = date(2025, 6, 1)
 NATIONALITIES = ["ERI", "BGD", "SRB", "ALB", "SYR", "IRQ"]

@@ -22,6 +22,7 @@ from returnhub.access.settings import AccessSettings
 from returnhub.access.subject import erase_special_category, export_subject
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput
+from returnhub.core.shell import err, out, print_json, runtime
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts: add, list, represent a client, unlock.")
 subject_app = typer.Typer(no_args_is_help=True, help="Data-subject rights: everything held on a person.")
@@ -65,8 +66,6 @@ def users_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Create an account. The password is prompted for (twice, hidden) unless --password-stdin."""
-    from returnhub.cli import err, print_json, runtime
-
     password = _read_password(password_stdin)
     rt = runtime()
     settings = AccessSettings()
@@ -85,14 +84,12 @@ def users_add(
     if as_json:
         print_json(view)
     else:
-        err.print(f"user {view['name']} added as {view['role']}")
+        err.print(f"user {view.name} added as {view.role}")
 
 
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
     """Every account, its role, hubs or clients, and whether it is locked."""
-    from returnhub.cli import out, print_json, runtime
-
     rt = runtime()
     with unit_of_work(rt.engine, read_only=True) as session:
         views = [service.user_view(session, u, rt.clock) for u in service.list_users(session)]
@@ -102,12 +99,12 @@ def users_list(as_json: JsonFlag = False) -> None:
     table = Table("name", "role", "active", "locked", "hubs / clients", "last sign-in")
     for v in views:
         table.add_row(
-            v["name"],
-            v["role"],
-            "yes" if v["active"] else "no",
-            "LOCKED" if v["locked"] else "",
-            ", ".join(v["hubs"] + v["clients"]),
-            v["last_sign_in_at"] or "",
+            v.name,
+            v.role,
+            "yes" if v.active else "no",
+            "LOCKED" if v.locked else "",
+            ", ".join(v.hubs + v.clients),
+            v.last_sign_in_at.isoformat() if v.last_sign_in_at else "",
         )
     out.print(table)
 
@@ -117,8 +114,6 @@ def users_represent(
     name: str, reference: str, by: Annotated[str | None, typer.Option("--by")] = None
 ) -> None:
     """Record that a legal representative acts for a client (a case reference)."""
-    from returnhub.cli import err, runtime
-
     rt = runtime()
     with unit_of_work(rt.engine) as session:
         service.add_representation(session, name, reference, clock=rt.clock, granted_by=_operator(by))
@@ -128,8 +123,6 @@ def users_represent(
 @users_app.command("unlock")
 def users_unlock(name: str) -> None:
     """Clear the waits that failed sign-ins put on an account (from every source)."""
-    from returnhub.cli import err, runtime
-
     rt = runtime()
     with unit_of_work(rt.engine) as session:
         service.update_user(session, name, settings=AccessSettings(), clock=rt.clock, unlock=True)
@@ -145,8 +138,6 @@ def subject_export(
     by: Annotated[str | None, typer.Option("--by", help="Who asks (recorded in the access log).")] = None,
 ) -> None:
     """Everything held on a person as JSON, including who has accessed their record."""
-    from returnhub.cli import err, runtime
-
     rt = runtime()
     cipher = field_cipher(AccessSettings(), rt.settings.environment)
     # A write transaction: the export is itself logged, and it is produced only if the log entry commits.
@@ -170,8 +161,6 @@ def subject_erase_sealed(
     as_json: JsonFlag = False,
 ) -> None:
     """Erase a person's special-category values (sealed event fields). The events and the chain stay."""
-    from returnhub.cli import err, print_json, runtime
-
     if not yes:
         raise InvalidInput("erasure cannot be undone; run again with --yes to erase")
     rt = runtime()
@@ -191,8 +180,6 @@ def retention_report_command(
     as_json: JsonFlag = False,
 ) -> None:
     """What each retention rule would erase today. A dry run: nothing is erased."""
-    from returnhub.cli import out, print_json, runtime
-
     if not dry_run:
         raise InvalidInput("erasure is not available yet; run the report with --dry-run (see docs/access.md)")
     rt = runtime()
@@ -219,8 +206,6 @@ def keys_generate() -> None:
 @keys_app.command("rotate")
 def keys_rotate(as_json: JsonFlag = False) -> None:
     """Re-encrypt every encrypted field under the first key of RETURNHUB_FIELD_KEYS (one transaction)."""
-    from returnhub.cli import err, print_json, runtime
-
     rt = runtime()
     cipher = field_cipher(AccessSettings(), rt.settings.environment)
     with unit_of_work(rt.engine) as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -129,22 +130,16 @@ CSRF_FORM_FIELD = "csrf_token"
 
 
 def sign_in_location(path: str) -> str:
-    from urllib.parse import urlencode
-
     return SIGN_IN_PAGE + ("?" + urlencode({"next": path}) if path.startswith(PAGE_PREFIX) else "")
 
 
 async def _to_sign_in(scope: Scope, receive: Receive, send: Send, path: str) -> None:
-    from starlette.responses import RedirectResponse
-
     await RedirectResponse(sign_in_location(path), status_code=303)(scope, receive, send)
 
 
 def _lift_form_csrf(scope: Scope, headers: Headers, body: bytes) -> None:
     """An HTML form cannot send headers, so a page's form carries the CSRF token as a field; it is copied
     into the ``X-CSRF-Token`` header the guard checks (the guard still compares it with the session's)."""
-    from urllib.parse import parse_qs
-
     if "x-csrf-token" in headers:
         return
     if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):

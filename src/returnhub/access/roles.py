@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from returnhub.core.errors import InvalidInput
+
 
 class Role(StrEnum):
     CASEWORKER = "caseworker"
@@ -25,8 +27,6 @@ SCOPED_ROLES: frozenset[Role] = frozenset({Role.LEGAL_REPRESENTATIVE, Role.HUB_L
 
 
 def parse_role(value: str) -> Role:
-    from returnhub.core.errors import InvalidInput
-
     try:
         return Role(value.strip().lower().replace("-", "_").replace(" ", "_"))
     except ValueError:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from returnhub.access import audit, service
 from returnhub.access.crypto import field_cipher
@@ -14,6 +15,7 @@ from returnhub.access.deps import SESSION_COOKIE, CurrentUser, NotAuthenticated
 from returnhub.access.models import MonitoringNote
 from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
+from returnhub.access.views import UserOut
 from returnhub.core.time import utc
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
@@ -64,21 +66,6 @@ class MeOut(BaseModel):
     name: str
     role: Role
     via_session: bool
-    hubs: list[str]
-    clients: list[str]
-
-
-class UserOut(BaseModel):
-    name: str
-    role: Role
-    active: bool
-    locked: bool
-    locked_until: datetime | None
-    failed_sign_ins: int
-    last_sign_in_at: datetime | None
-    created_at: datetime
-    created_by: str
-    version: int
     hubs: list[str]
     clients: list[str]
 
@@ -233,13 +220,13 @@ def me(principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
 # --- /users ---------------------------------------------------------------------------------------------
 
 
-def _with_etag(response: Response, view: dict[str, Any]) -> dict[str, Any]:
-    set_etag(response, view["version"])
+def _with_etag(response: Response, view: UserOut) -> UserOut:
+    set_etag(response, view.version)
     return view
 
 
 @users_router.get("", response_model=list[UserOut])
-def list_users(session: SessionDep, clock: ClockDep) -> list[dict[str, Any]]:
+def list_users(session: SessionDep, clock: ClockDep) -> list[UserOut]:
     return [service.user_view(session, u, clock) for u in service.list_users(session)]
 
 
@@ -251,7 +238,7 @@ def add_user(
     principal: CurrentUser,
     session: SessionDep,
     clock: ClockDep,
-) -> dict[str, Any]:
+) -> UserOut:
     user = service.add_user(
         session,
         body.name,
@@ -266,7 +253,7 @@ def add_user(
 
 
 @users_router.get("/{name}", response_model=UserOut)
-def get_user(name: str, response: Response, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+def get_user(name: str, response: Response, session: SessionDep, clock: ClockDep) -> UserOut:
     return _with_etag(response, service.user_view(session, service.get_user(session, name), clock))
 
 
@@ -279,7 +266,7 @@ def update_user(
     session: SessionDep,
     clock: ClockDep,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> UserOut:
     """Change a role, (de)activate, unlock, assign hubs or set a password. A role change, deactivation or
     new password ends the account's open sessions and tokens."""
     user = service.update_user(
@@ -300,7 +287,7 @@ def update_user(
 @users_router.post("/{name}/representations", response_model=UserOut, status_code=201)
 def add_representation(
     name: str, body: RepresentationIn, principal: CurrentUser, session: SessionDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> UserOut:
     """Record that a legal representative acts for a client (the case reference)."""
     service.add_representation(session, name, body.reference, clock=clock, granted_by=principal.name)
     return service.user_view(session, service.get_user(session, name), clock)
@@ -346,8 +333,6 @@ def list_notes(
     subject: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
     cipher = field_cipher(_settings(request), runtime.settings.environment)
     query = select(MonitoringNote).order_by(MonitoringNote.id.desc()).limit(limit)
     if subject:

@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from returnhub.access.models import ApiToken, HubAssignment, Representation, Use
 from returnhub.access.passwords import decoy_hash, password_hasher, verify_password
 from returnhub.access.roles import Role, parse_role
 from returnhub.access.settings import AccessSettings
+from returnhub.access.views import UserOut
 from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
 from returnhub.core.database import unit_of_work
@@ -157,22 +157,22 @@ def clients_of(session: Session, user_id: int) -> list[str]:
     )
 
 
-def user_view(session: Session, user: User, clock: Clock) -> dict[str, Any]:
+def user_view(session: Session, user: User, clock: Clock) -> UserOut:
     locked = user.locked_until is not None and utc(user.locked_until) > clock.now()
-    return {
-        "name": user.name,
-        "role": user.role,
-        "active": user.active,
-        "locked": locked,
-        "locked_until": utc(user.locked_until).isoformat() if locked and user.locked_until else None,
-        "failed_sign_ins": user.failed_sign_ins,
-        "last_sign_in_at": utc(user.last_sign_in_at).isoformat() if user.last_sign_in_at else None,
-        "created_at": utc(user.created_at).isoformat(),
-        "created_by": user.created_by,
-        "version": user.version,
-        "hubs": hubs_of(session, user.id),
-        "clients": clients_of(session, user.id),
-    }
+    return UserOut(
+        name=user.name,
+        role=Role(user.role),
+        active=user.active,
+        locked=locked,
+        locked_until=utc(user.locked_until) if locked and user.locked_until else None,
+        failed_sign_ins=user.failed_sign_ins,
+        last_sign_in_at=utc(user.last_sign_in_at) if user.last_sign_in_at else None,
+        created_at=utc(user.created_at),
+        created_by=user.created_by,
+        version=user.version,
+        hubs=hubs_of(session, user.id),
+        clients=clients_of(session, user.id),
+    )
 
 
 def update_user(

@@ -24,6 +24,7 @@ from returnhub.casework.sealed import erase_sealed, sealed_rows
 from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
+from returnhub.core.jsonable import plain
 from returnhub.core.time import utc
 
 EXPORT_FORMAT = "returnhub-subject-export/1"
@@ -107,7 +108,7 @@ def export_subject(
         "subject": ref,
         "exported_at": clock.now().isoformat(),
         "exported_by": requested_by,
-        "case": show_case(session, ref, cipher=cipher),
+        "case": plain(show_case(session, ref, cipher=cipher)),
         "records": records,
     }
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from returnhub.core import shell
+
 
 def register(app: typer.Typer) -> None:
-    from returnhub import cli as shell
-
     @app.command("import")
     def import_events(
         file: Annotated[Path, typer.Argument(help="A CSV or XLSX file (columns: docs/import.md).")],

@@ -29,7 +29,9 @@ from returnhub.casework.store import case_state, get_person, upsert_projection
 from returnhub.core import bounds
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, StateConflict
+from returnhub.partners.countries import country_name, resolve_country
 from returnhub.people.models import FamilyUnit, IdentityDocument, Person
+from returnhub.people.mrz import MrzError, parse_mrz
 
 DOCUMENT_TYPES = (
     "passport",
@@ -108,20 +110,14 @@ def likely_duplicates(
 
 
 def _country(text: str, what: str) -> str:
-    from returnhub.partners.countries import resolve_country
-
     return resolve_country(text, what).alpha_3
 
 
 def _country_name(code: str) -> str:
-    from returnhub.partners.countries import country_name
-
     return country_name(code)
 
 
 def _document(i: int, doc: DocumentIn, body: PersonIn, nationality: str, today: date) -> dict[str, Any]:
-    from returnhub.people.mrz import MrzError, parse_mrz
-
     where = f"identity document {i}"
     number, state, expiry = doc.document_number, doc.issuing_state, doc.expiry_date
     issuing = _country(state, f"{where}: issuing state") if state else None

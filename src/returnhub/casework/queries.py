@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import open_events
 from returnhub.casework.state import CASE_STATUSES, fold_as_of
 from returnhub.casework.store import get_person, load_events, to_legal_event
+from returnhub.casework.views import CaseSummary, CaseView, EventOut, Identity
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import InvalidInput
 from returnhub.core.time import utc
@@ -34,14 +34,6 @@ SUMMARY_COLUMNS = (
 
 MAX_PAGE = 500
 MAX_AMONG = 2_000
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return utc(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 _LAST_CODE_POINT = 0x10FFFF
@@ -77,7 +69,7 @@ def search_cases(
     after: str | None = None,
     within: ColumnElement[bool] | None = None,
     among: Collection[str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[CaseSummary]:
     """Cases from the projection, ordered by reference; ``after`` is the cursor (the last reference seen).
 
     ``within`` narrows the search to a record scope (``access.scopes.case_filter``); ``among`` to a set of
@@ -125,7 +117,7 @@ def search_cases(
             raise InvalidInput(f"at most {MAX_AMONG} references at a time")
         query = query.where(p.reference.in_(list(among)))
     rows = session.execute(query).mappings().all()
-    return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+    return [CaseSummary.model_validate(row) for row in rows]
 
 
 def last_recorded(session: Session, references: Collection[str]) -> dict[str, datetime]:
@@ -144,27 +136,25 @@ def last_recorded(session: Session, references: Collection[str]) -> dict[str, da
     return {reference: utc(at) for reference, at in rows if at is not None}
 
 
-def event_to_dict(row: StoredEvent) -> dict[str, Any]:
-    return {
-        "sequence": row.sequence,
-        "type": row.event_type,
-        "occurred_on": row.occurred_on.isoformat(),
-        "occurred_at": None if row.occurred_at is None else utc(row.occurred_at).isoformat(),
-        "recorded_at": utc(row.recorded_at).isoformat(),
-        "recorded_by": row.recorded_by,
+def event_view(row: StoredEvent) -> EventOut:
+    return EventOut(
+        sequence=row.sequence,
+        type=row.event_type,
+        occurred_on=row.occurred_on,
+        occurred_at=None if row.occurred_at is None else utc(row.occurred_at),
+        recorded_at=utc(row.recorded_at),
+        recorded_by=row.recorded_by,
         # A copy: sealed fields are resolved in the view, never in the loaded row.
-        "data": dict(row.data),
-        "hash": row.hash,
-    }
+        data=dict(row.data),
+        hash=row.hash,
+    )
 
 
-def case_timeline(
-    session: Session, reference: str, *, cipher: FieldCipher | None = None
-) -> list[dict[str, Any]]:
+def case_timeline(session: Session, reference: str, *, cipher: FieldCipher | None = None) -> list[EventOut]:
     """Every event of the case. Sealed (special-category) fields are opened with ``cipher``; without one
     (a caller who may not see them) they read ``"[restricted]"``."""
     person = get_person(session, reference)
-    timeline = [event_to_dict(e) for e in load_events(session, person.id)]
+    timeline = [event_view(e) for e in load_events(session, person.id)]
     open_events(session, person.reference, timeline, cipher=cipher)
     return timeline
 
@@ -176,7 +166,7 @@ def show_case(
     as_of: date | None = None,
     known_at: datetime | None = None,
     cipher: FieldCipher | None = None,
-) -> dict[str, Any]:
+) -> CaseView:
     """Identity, the state (as of a legal date and a system time, if given) and the visible timeline.
 
     Sealed fields of the timeline are opened with ``cipher``, or read ``"[restricted]"`` without one; the
@@ -200,23 +190,23 @@ def show_case(
                 .order_by(case_projection.c.reference)
             ).scalars()
         )
-    timeline = [event_to_dict(r) for r in visible]
+    timeline = [event_view(r) for r in visible]
     open_events(session, person.reference, timeline, cipher=cipher)
-    return {
-        "reference": person.reference,
-        "identity": {
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth.isoformat(),
-            "sex": person.sex,
-            "nationality": person.nationality,
-            "languages": person.languages,
-        },
-        "family_unit": family,
-        "as_of": as_of.isoformat() if as_of else None,
-        "known_at": known_at.isoformat() if known_at else None,
-        "status": state.status,
-        "version": state.version,
-        "state": state.as_dict(),
-        "timeline": timeline,
-    }
+    return CaseView(
+        reference=person.reference,
+        identity=Identity(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            nationality=person.nationality,
+            languages=person.languages,
+        ),
+        family_unit=family,
+        as_of=as_of,
+        known_at=known_at,
+        status=state.status,
+        version=state.version,
+        state=state.as_dict(),
+        timeline=timeline,
+    )

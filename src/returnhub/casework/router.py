@@ -17,65 +17,15 @@ from returnhub.casework.events import EventType
 from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
+from returnhub.casework.views import CaseDetail, CasePage, EventOut
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.core.errors import InvalidInput
+from returnhub.partners.countries import country_code
 from returnhub.web.conditional import IfMatch, if_match_version, set_etag
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
-
-
-class CaseSummary(BaseModel):
-    reference: str
-    given_name: str
-    family_name: str
-    nationality: str
-    sex: str
-    date_of_birth: date
-    status: str
-    version: int | None
-    appeal_rights_exhausted_on: date | None
-    last_occurred_on: date | None
-
-
-class CasePage(BaseModel):
-    data: list[CaseSummary]
-    next_cursor: str | None = Field(
-        description="Pass as `after` to get the next page; null on the last page."
-    )
-
-
-class EventOut(BaseModel):
-    sequence: int
-    type: str
-    occurred_on: date
-    occurred_at: datetime | None = None
-    recorded_at: datetime
-    recorded_by: str
-    data: dict[str, Any] = Field(
-        description='The payload. A special-category field reads "[restricted]" unless your role may see '
-        'such data, and "[erased]" once erased.'
-    )
-    hash: str
-
-
-class CaseDetail(BaseModel):
-    reference: str
-    identity: dict[str, Any]
-    family_unit: list[str] = Field(
-        description="This case and the family members whose cases you may open (a legal representative sees "
-        "only their clients; a hub liaison the people at their hubs)."
-    )
-    family_members_not_shown: int = Field(
-        default=0, description="Family members whose cases you may not open: counted, never named."
-    )
-    as_of: date | None
-    known_at: datetime | None
-    status: str
-    version: int
-    state: dict[str, Any]
-    timeline: list[EventOut]
 
 
 class EventIn(BaseModel):
@@ -121,11 +71,9 @@ def list_cases(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     after: Annotated[str | None, Query(max_length=16)] = None,
-) -> dict[str, Any]:
+) -> CasePage:
     if nationality:
         # A name ("Egypt") or a code ("EG", "egy"); anything else is a 422 naming what to give.
-        from returnhub.partners.countries import country_code
-
         nationality = country_code(nationality, "nationality")
     rows = search_cases(
         session,
@@ -137,21 +85,20 @@ def list_cases(
         after=after,
         within=case_filter(principal),  # a legal representative or hub liaison lists only their scope
     )
-    return {"data": rows, "next_cursor": rows[-1]["reference"] if len(rows) == limit else None}
+    return CasePage(data=rows, next_cursor=rows[-1].reference if len(rows) == limit else None)
 
 
-def _case_in_scope(session: Any, principal: Any, reference: str, **kwargs: Any) -> dict[str, Any]:
+def _case_in_scope(session: Any, principal: Any, reference: str, **kwargs: Any) -> CaseDetail:
     """The case, with its family narrowed to the members the principal may open (the others counted)."""
-    case = show_case(session, reference, **kwargs)
+    case = CaseDetail(**dict(show_case(session, reference, **kwargs)))
     within = case_filter(principal)
-    others = [r for r in case["family_unit"] if r != case["reference"]]
+    others = [r for r in case.family_unit if r != case.reference]
     if within is not None and others:
         visible = {
-            r["reference"]
-            for r in search_cases(session, limit=MAX_PAGE, among=others[:MAX_PAGE], within=within)
+            r.reference for r in search_cases(session, limit=MAX_PAGE, among=others[:MAX_PAGE], within=within)
         }
-        case["family_unit"] = [r for r in case["family_unit"] if r == case["reference"] or r in visible]
-        case["family_members_not_shown"] = len(others) - len(visible)
+        case.family_unit = [r for r in case.family_unit if r == case.reference or r in visible]
+        case.family_members_not_shown = len(others) - len(visible)
     return case
 
 
@@ -164,7 +111,7 @@ async def get_case(
     cipher: SpecialCategoryCipher,
     as_of: PlausibleDate | None = None,
     known_at: PlausibleInstant | None = None,
-) -> dict[str, Any]:
+) -> CaseDetail:
     # The busiest read: async so that the answer is checked against CaseDetail on the event loop (about
     # 0.1 ms) instead of in a second trip to a worker thread; the database work still runs in one.
     case = await run_in_threadpool(
@@ -178,12 +125,12 @@ async def get_case(
             cipher=cipher,
         )
     )
-    set_etag(response, case["version"])
+    set_etag(response, case.version)
     return case
 
 
 @router.get("/{reference}/events", response_model=list[EventOut])
-def get_events(reference: str, session: SessionDep, cipher: SpecialCategoryCipher) -> list[dict[str, Any]]:
+def get_events(reference: str, session: SessionDep, cipher: SpecialCategoryCipher) -> list[EventOut]:
     return case_timeline(session, reference.upper(), cipher=cipher)
 
 

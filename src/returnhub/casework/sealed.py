@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.casework.events import SEALED_FIELDS, SEALED_MARKER, sealed_fields_present
 from returnhub.casework.models import SealedValue
+from returnhub.casework.views import EventOut
 from returnhub.core.crypto import FieldCipher, FieldKeyError
 from returnhub.core.errors import DomainError
 
@@ -82,24 +83,24 @@ def _marker_id(value: Any) -> str | None:
 
 
 def open_events(
-    session: Session, reference: str, events: Iterable[dict[str, Any]], *, cipher: FieldCipher | None
+    session: Session, reference: str, events: Iterable[EventOut], *, cipher: FieldCipher | None
 ) -> None:
-    """Resolve the sealed fields of event views (dicts with ``type``, ``sequence`` and a ``data`` dict the
-    caller owns) in place. ``cipher`` None means the caller may not see special-category data.
+    """Resolve the sealed fields of event views (each with a ``data`` dict the caller owns) in place.
+    ``cipher`` None means the caller may not see special-category data.
 
     Values written before sealing existed (plain text in the payload) are shown or restricted the same way.
     """
     wanted: dict[str, tuple[dict[str, Any], str, int]] = {}
     for event in events:
-        fields = SEALED_FIELDS.get(event["type"])
+        fields = SEALED_FIELDS.get(event.type)
         if not fields:
             continue
-        data = event["data"]
+        data = event.data
         for name in fields.intersection(data):
             if cipher is None:
                 data[name] = RESTRICTED
             elif (sealed_id := _marker_id(data[name])) is not None:
-                wanted[sealed_id] = (data, name, event["sequence"])
+                wanted[sealed_id] = (data, name, event.sequence)
     if not wanted:
         return
     assert cipher is not None

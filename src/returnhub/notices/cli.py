@@ -6,52 +6,23 @@ other context, so a sender restarted after a crash is back in well under a secon
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from returnhub.core import shell
 from returnhub.core.database import unit_of_work
-from returnhub.core.errors import InvalidInput
-from returnhub.core.runtime import Runtime
 
 notices_app = typer.Typer(no_args_is_help=True, help="Notices to people: inbox, email outbox, local mailbox.")
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 UserName = Annotated[str, typer.Option("--user", help="Whose inbox: a user name (e.g. rep.adams).")]
-out = Console()
-err = Console(stderr=True)
+out, err = shell.out, shell.err
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(notices_app, name="notices")
-
-
-def _runtime() -> Runtime:
-    # Inside ``returnhub`` the shell's runtime (tests inject theirs there); alone, one from the settings.
-    shell = sys.modules.get("returnhub.cli")
-    if shell is not None:
-        rt: Runtime = shell.runtime()
-        return rt
-    return Runtime.from_settings()
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, default=str, ensure_ascii=False) + "\n")
-
-
-def _parse_day(value: str | None, name: str) -> Any:
-    from datetime import date
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a date like 2026-06-14, not {value!r}") from None
 
 
 @notices_app.command("list")
@@ -68,7 +39,7 @@ def notices_list(
     from returnhub.access.service import get_user
     from returnhub.notices import service
 
-    rt = _runtime()
+    rt = shell.runtime()
     with unit_of_work(rt.engine, read_only=True) as s:
         account = get_user(s, user)
         rows = service.inbox(
@@ -77,15 +48,15 @@ def notices_list(
             Role(account.role),
             unread_only=unread,
             transfer=transfer,
-            since=_parse_day(since, "--from"),
-            until=_parse_day(until, "--until"),
+            since=shell.parse_date(since, "--from"),
+            until=shell.parse_date(until, "--until"),
         )
     if as_json:
-        _print_json(rows)
+        shell.print_json(rows)
         return
     table = Table("id", "when", "read", "subject")
     for r in rows:
-        table.add_row(str(r["id"]), r["created_at"][:16], "yes" if r["read"] else "no", r["subject"])
+        table.add_row(str(r.id), r.created_at.isoformat()[:16], "yes" if r.read else "no", r.subject)
     out.print(table)
 
 
@@ -96,26 +67,27 @@ def notices_read(notice_id: int, user: UserName, as_json: Json = False) -> None:
     from returnhub.access.service import get_user
     from returnhub.notices import service
 
-    rt = _runtime()
+    rt = shell.runtime()
     with unit_of_work(rt.engine) as s:
         account = get_user(s, user)
         view = service.open_notice(s, account.id, Role(account.role), notice_id, clock=rt.clock)
     if as_json:
-        _print_json(view)
+        shell.print_json(view)
     else:
-        out.print(view["subject"], markup=False)
-        out.print(view["body"], markup=False)
+        out.print(view.subject, markup=False)
+        out.print(view.body, markup=False)
 
 
 @notices_app.command("sweep")
 def notices_sweep(as_json: Json = False) -> None:
     """Notices for hub-stay clocks that have run out (idempotent: run it as often as you like)."""
-    from returnhub.notices import service
+    # The clocks are operations' (a command that joins two contexts: notices' services import no operations).
+    from returnhub.operations.stays import sweep
 
-    rt = _runtime()
+    rt = shell.runtime()
     with unit_of_work(rt.engine) as s:
-        counts = service.sweep(s, clock=rt.clock)
-    _print_json(counts) if as_json else out.print(
+        counts = sweep(s, clock=rt.clock)
+    shell.print_json(counts) if as_json else out.print(
         f"{counts['stay_overdue']} stay notices and {counts['validation_overdue']} validation notices written"
     )
 
@@ -130,7 +102,7 @@ def notices_send(
     from returnhub.notices.sender import adapter_for, run_loop, send_due
     from returnhub.notices.settings import NoticesSettings
 
-    rt = _runtime()
+    rt = shell.runtime()
     settings = NoticesSettings()
     adapter = adapter_for(settings)
     if loop:
@@ -160,7 +132,7 @@ def notices_send(
                 break
     finally:
         adapter.close()
-    _print_json(total)
+    shell.print_json(total)
 
 
 @notices_app.command("mailbox")
@@ -176,7 +148,7 @@ def notices_mailbox(
 
     box = read_mailbox(directory or NoticesSettings().mailbox_dir)
     if as_json:
-        _print_json(box)
+        shell.print_json(box)
         return
     table = Table("to", "subject", "message id")
     for m in box["messages"]:

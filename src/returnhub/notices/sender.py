@@ -19,6 +19,7 @@ import json
 import logging
 import smtplib
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from returnhub.core.clock import Clock
 from returnhub.core.database import unit_of_work
+from returnhub.core.errors import InvalidInput
 from returnhub.notices.models import OutboxMessage
 from returnhub.notices.settings import NoticesSettings
 
@@ -117,8 +119,6 @@ class NotifyAdapter:
         post: Callable[[str, dict[str, str], dict[str, Any]], int] | None = None,
     ) -> None:
         if not settings.notify_api_key or not settings.notify_template_id:
-            from returnhub.core.errors import InvalidInput
-
             raise InvalidInput(
                 "the Notify adapter needs RETURNHUB_NOTIFY_API_KEY and RETURNHUB_NOTIFY_TEMPLATE_ID"
             )
@@ -164,8 +164,6 @@ def adapter_for(settings: NoticesSettings) -> EmailAdapter:
         return NotifyAdapter(settings)
     if settings.notices_adapter == "smtp":
         return SmtpAdapter(settings)
-    from returnhub.core.errors import InvalidInput
-
     raise InvalidInput(f"RETURNHUB_NOTICES_ADAPTER must be smtp or notify, not {settings.notices_adapter!r}")
 
 
@@ -269,8 +267,6 @@ def run_loop(
 
 def background_sender(runtime: Any, settings: NoticesSettings, interval: float = 1.0) -> Callable[[], None]:
     """Run the send loop in a daemon thread; returns the function that stops it (and waits for it)."""
-    import threading
-
     stop = threading.Event()
     thread = threading.Thread(
         target=run_loop,

@@ -3,8 +3,9 @@ rules (``AUDIENCES``), and ``issue`` writes one notice and one outbox email per 
 transaction, so a notice exists exactly when the event that caused it was committed.
 
 Causes: a person taken off or added to a manifest (the departure gate), a transfer falling under its
-minimum load (the gate), and, from ``sweep`` (run by ``returnhub notices sweep``, idempotent), hub stays
-whose maximum length or detention order has run out and detentions not validated by a judge in time.
+minimum load (the gate), and, from operations' ``stays.sweep`` (run by ``returnhub notices sweep``,
+idempotent), hub stays whose maximum length or detention order has run out and detentions not validated
+by a judge in time. Operations issues these notices; notices imports nothing of operations.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sqlalchemy import and_, case, false, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.access import service as access
@@ -27,9 +28,25 @@ from returnhub.core.time import utc
 from returnhub.notices.models import Notice, OutboxMessage
 from returnhub.notices.settings import NoticesSettings, get_notices_settings
 from returnhub.notices.templates import render
+from returnhub.notices.views import DeliveryView, NoticeView
 
-if TYPE_CHECKING:
-    from returnhub.operations.models import Transfer
+
+class NoticedTransfer(Protocol):
+    """What a notice reads of a transfer (operations' ``Transfer``, which issues these notices)."""
+
+    @property
+    def reference(self) -> str: ...
+    @property
+    def hub(self) -> str: ...
+    @property
+    def departs_at(self) -> datetime: ...
+    @property
+    def min_load(self) -> int: ...
+    @property
+    def monitor_on_board(self) -> bool: ...
+    @property
+    def created_by(self) -> str: ...
+
 
 REPRESENTATIVES = "representatives"
 PLANNERS = "planners"
@@ -72,14 +89,6 @@ AUDIENCES: dict[str, Audience] = {
     ),
 }
 
-CLOCK_WORDS = {"max_stay": "maximum stay", "detention_order": "detention order"}
-CLOCK_REASONS = {
-    "max_stay": "the agreement allows no longer stay at the hub; the person must leave or the stay be "
-    "lawfully extended",
-    "detention_order": "the order that authorises the detention has ended, so the detention has no legal "
-    "basis unless a new order is made",
-}
-
 
 @dataclass(frozen=True)
 class Recipient:
@@ -91,16 +100,16 @@ def _when(value: datetime) -> str:
     return f"{utc(value):%-d %B %Y at %H:%M} UTC"
 
 
-def _day(value: date) -> str:
+def day_words(value: date) -> str:
     return f"{value:%-d %B %Y}"
 
 
-def _person_words(session: Session, reference: str) -> str:
+def person_words(session: Session, reference: str) -> str:
     person = get_person(session, reference)
     return f"{person.given_name} {person.family_name}"
 
 
-def _hub_words(session: Session, hub: str, on: date) -> str:
+def hub_words(session: Session, hub: str, on: date) -> str:
     from returnhub.partners.service import hub_on
 
     try:
@@ -109,7 +118,7 @@ def _hub_words(session: Session, hub: str, on: date) -> str:
         return f"hub {hub}"
 
 
-def planners_of(session: Session, transfer: Transfer) -> list[User]:
+def planners_of(session: Session, transfer: NoticedTransfer) -> list[User]:
     """The planner who created the transfer, if that is an active planner's account; otherwise every active
     operations planner (a transfer made by a plan's approval or a script has no one planner)."""
     creator = access.find_active_user(session, transfer.created_by)
@@ -119,7 +128,7 @@ def planners_of(session: Session, transfer: Transfer) -> list[User]:
 
 
 def audience(
-    session: Session, cause: str, *, reference: str | None, transfer: Transfer | None, hub: str | None
+    session: Session, cause: str, *, reference: str | None, transfer: NoticedTransfer | None, hub: str | None
 ) -> list[Recipient]:
     """The people told of ``cause``, each with the page they can open (a representative's is the case)."""
     rule = AUDIENCES[cause]
@@ -154,7 +163,7 @@ def issue(
     *,
     clock: Clock,
     reference: str | None = None,
-    transfer: Transfer | None = None,
+    transfer: NoticedTransfer | None = None,
     hub: str | None = None,
     dedupe: str | None = None,
     settings: NoticesSettings | None = None,
@@ -222,34 +231,36 @@ def message_id_for(outbox_id: int, settings: NoticesSettings) -> str:
 # --- the causes ------------------------------------------------------------------------------------------
 
 
-def _transfer_values(session: Session, transfer: Transfer, clock: Clock) -> dict[str, str]:
+def _transfer_values(session: Session, transfer: NoticedTransfer, clock: Clock) -> dict[str, str]:
     return {
         "transfer": transfer.reference,
-        "hub": _hub_words(session, transfer.hub, clock.today()),
+        "hub": hub_words(session, transfer.hub, clock.today()),
         "departs": _when(transfer.departs_at),
     }
 
 
-def taken_off(session: Session, transfer: Transfer, reference: str, reason: str, *, clock: Clock) -> None:
+def taken_off(
+    session: Session, transfer: NoticedTransfer, reference: str, reason: str, *, clock: Clock
+) -> None:
     values = {
         **_transfer_values(session, transfer, clock),
-        "person": _person_words(session, reference),
+        "person": person_words(session, reference),
         "reference": reference,
         "reason": reason,
     }
     issue(session, "taken_off", values, clock=clock, reference=reference, transfer=transfer, hub=transfer.hub)
 
 
-def added(session: Session, transfer: Transfer, reference: str, *, clock: Clock) -> None:
+def added(session: Session, transfer: NoticedTransfer, reference: str, *, clock: Clock) -> None:
     values = {
         **_transfer_values(session, transfer, clock),
-        "person": _person_words(session, reference),
+        "person": person_words(session, reference),
         "reference": reference,
     }
     issue(session, "added", values, clock=clock, reference=reference, transfer=transfer, hub=transfer.hub)
 
 
-def under_minimum(session: Session, transfer: Transfer, load: int, *, clock: Clock) -> None:
+def under_minimum(session: Session, transfer: NoticedTransfer, load: int, *, clock: Clock) -> None:
     values = {
         **_transfer_values(session, transfer, clock),
         "load": str(load),
@@ -258,40 +269,6 @@ def under_minimum(session: Session, transfer: Transfer, load: int, *, clock: Clo
         "agreed minimum",
     }
     issue(session, "under_minimum", values, clock=clock, transfer=transfer, hub=transfer.hub)
-
-
-def sweep(session: Session, *, clock: Clock) -> dict[str, int]:
-    """Notices for clocks that have run out (stays, detention orders, judicial validation). Idempotent: each
-    person's run-out clock is noticed once to each recipient, however often the sweep runs."""
-    from returnhub.operations import stays
-
-    counts = {"stay_overdue": 0, "validation_overdue": 0}
-    today = clock.today()
-    for c in stays.overdue(session, today):
-        cause = "validation_overdue" if c["clock"] == "judicial_validation" else "stay_overdue"
-        due = date.fromisoformat(c["due_on"])
-        values = {
-            "person": _person_words(session, c["reference"]),
-            "reference": c["reference"],
-            "hub": _hub_words(session, c["hub"], today),
-            "due": _day(due),
-            "clock": CLOCK_WORDS.get(c["clock"], "clock"),
-            "reason": CLOCK_REASONS.get(
-                c["clock"],
-                "without a judge's validation in time the detention must end (Italian Constitution art. 13)",
-            ),
-        }
-        made = issue(
-            session,
-            cause,
-            values,
-            clock=clock,
-            reference=c["reference"],
-            hub=c["hub"],
-            dedupe=f"{c['clock']}:{c['reference']}:{due.isoformat()}",
-        )
-        counts[cause] += len(made)
-    return counts
 
 
 # --- the inbox -------------------------------------------------------------------------------------------
@@ -306,20 +283,19 @@ def _visible(session: Session, user_id: int, role: Role) -> Any:
     return mine
 
 
-def _view(n: Notice, delivery: str | None = None) -> dict[str, Any]:
-    return {
-        "id": n.id,
-        "cause": n.cause,
-        "subject": n.subject,
-        "body": n.body,
-        "link": n.link,
-        "case_reference": n.case_reference,
-        "transfer": n.transfer,
-        "created_at": utc(n.created_at).isoformat(),
-        "read": n.read_at is not None,
-        "read_at": utc(n.read_at).isoformat() if n.read_at else None,
-        **({"delivery": delivery} if delivery is not None else {}),
-    }
+def _view(n: Notice) -> NoticeView:
+    return NoticeView(
+        id=n.id,
+        cause=n.cause,
+        subject=n.subject,
+        body=n.body,
+        link=n.link,
+        case_reference=n.case_reference,
+        transfer=n.transfer,
+        created_at=utc(n.created_at),
+        read=n.read_at is not None,
+        read_at=utc(n.read_at) if n.read_at else None,
+    )
 
 
 def inbox(
@@ -332,7 +308,7 @@ def inbox(
     since: date | None = None,
     until: date | None = None,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[NoticeView]:
     """A user's notices: unread first, then newest first; filtered by transfer and by date (inclusive)."""
     query = (
         select(Notice)
@@ -352,9 +328,7 @@ def inbox(
     return [_view(n) for n in session.execute(query).scalars()]
 
 
-def open_notice(
-    session: Session, user_id: int, role: Role, notice_id: int, *, clock: Clock
-) -> dict[str, Any]:
+def open_notice(session: Session, user_id: int, role: Role, notice_id: int, *, clock: Clock) -> NoticeView:
     """One of the user's notices, marked read (opening it is reading it). Anyone else's is not found."""
     notice = session.execute(
         select(Notice).where(Notice.id == notice_id, _visible(session, user_id, role))
@@ -369,7 +343,7 @@ def open_notice(
 # --- delivery: the monitor's view and the planners' alert --------------------------------------------------
 
 
-def deliveries(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def deliveries(session: Session, *, status: str | None = None, limit: int = 200) -> list[DeliveryView]:
     """Each email's delivery state, newest first (for the independent monitor)."""
     query = (
         select(OutboxMessage, Notice)
@@ -384,26 +358,26 @@ def deliveries(session: Session, *, status: str | None = None, limit: int = 200)
     return [_delivery(m, n, names) for m, n in rows]
 
 
-def _delivery(m: OutboxMessage, n: Notice, names: dict[int, str]) -> dict[str, Any]:
-    return {
-        "outbox_id": m.id,
-        "notice_id": n.id,
-        "recipient": names.get(n.user_id, "unknown"),
-        "subject": n.subject,
-        "case_reference": n.case_reference,
-        "transfer": n.transfer,
-        "status": m.status,
-        "attempts": m.attempts,
-        "last_error": m.last_error,
-        "message_id": m.message_id,
-        "created_at": utc(m.created_at).isoformat(),
-        "sent_at": utc(m.sent_at).isoformat() if m.sent_at else None,
-    }
+def _delivery(m: OutboxMessage, n: Notice, names: dict[int, str]) -> DeliveryView:
+    return DeliveryView(
+        outbox_id=m.id,
+        notice_id=n.id,
+        recipient=names.get(n.user_id, "unknown"),
+        subject=n.subject,
+        case_reference=n.case_reference,
+        transfer=n.transfer,
+        status=m.status,
+        attempts=m.attempts,
+        last_error=m.last_error,
+        message_id=m.message_id,
+        created_at=utc(m.created_at),
+        sent_at=utc(m.sent_at) if m.sent_at else None,
+    )
 
 
 def late_deliveries(
     session: Session, *, clock: Clock, settings: NoticesSettings | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+) -> list[DeliveryView]:
     """Emails not accepted by the mail server within the deadline (an alert on the planners' home page)."""
     settings = settings or get_notices_settings()
     cutoff = clock.now() - timedelta(minutes=settings.notices_deliver_within_minutes)
@@ -420,8 +394,6 @@ def late_deliveries(
 
 
 def unsent_count(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(
         session.execute(
             select(func.count())

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from returnhub.core import shell
 from returnhub.core.database import unit_of_work
 from returnhub.operations import incidents, stays, transfers
 from returnhub.operations.law import law_name
@@ -18,8 +19,6 @@ By = Annotated[str, typer.Option("--by", help="Who does it.")]
 
 
 def register(app: typer.Typer) -> None:
-    from returnhub import cli as shell
-
     transfers_app = typer.Typer(
         no_args_is_help=True, help="Transfers to hubs, manifests and the departure gate."
     )

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from returnhub.core import shell
+
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def register(app: typer.Typer) -> None:
-    from returnhub import cli as shell
-
     documents_app = typer.Typer(no_args_is_help=True, help="Travel documents.")
     app.add_typer(documents_app, name="documents")
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from returnhub.core import shell
 from returnhub.core.database import unit_of_work
 from returnhub.operations import planning
 
@@ -25,8 +26,6 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def register(app: typer.Typer) -> None:
-    from returnhub import cli as shell
-
     allocate_app = typer.Typer(cls=_PlanByDefault, help="The allocation optimiser (who goes where, when).")
     app.add_typer(allocate_app, name="allocate")
 

@@ -17,6 +17,7 @@ from returnhub.casework.events import EventType
 from returnhub.casework.store import append_event
 from returnhub.core.clock import Clock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
+from returnhub.notices import service as notices
 from returnhub.operations.law import law_of_agreement
 from returnhub.operations.models import HubStay, Transfer
 from returnhub.safeguards import evaluate_case
@@ -185,3 +186,46 @@ def hub_population(session: Session, hub: str, on: date) -> int:
 
 def due_between(stay: HubStay, start: date, days: int) -> bool:
     return any(start <= r.due_on <= start + timedelta(days=days) for r in stay_clocks(stay, start))
+
+
+# --- notices of run-out clocks ----------------------------------------------------------------------------
+
+CLOCK_WORDS = {"max_stay": "maximum stay", "detention_order": "detention order"}
+CLOCK_REASONS = {
+    "max_stay": "the agreement allows no longer stay at the hub; the person must leave or the stay be "
+    "lawfully extended",
+    "detention_order": "the order that authorises the detention has ended, so the detention has no legal "
+    "basis unless a new order is made",
+}
+
+
+def sweep(session: Session, *, clock: Clock) -> dict[str, int]:
+    """Notices for clocks that have run out (stays, detention orders, judicial validation). Idempotent: each
+    person's run-out clock is noticed once to each recipient, however often the sweep runs."""
+    counts = {"stay_overdue": 0, "validation_overdue": 0}
+    today = clock.today()
+    for c in overdue(session, today):
+        cause = "validation_overdue" if c["clock"] == "judicial_validation" else "stay_overdue"
+        due = date.fromisoformat(c["due_on"])
+        values = {
+            "person": notices.person_words(session, c["reference"]),
+            "reference": c["reference"],
+            "hub": notices.hub_words(session, c["hub"], today),
+            "due": notices.day_words(due),
+            "clock": CLOCK_WORDS.get(c["clock"], "clock"),
+            "reason": CLOCK_REASONS.get(
+                c["clock"],
+                "without a judge's validation in time the detention must end (Italian Constitution art. 13)",
+            ),
+        }
+        made = notices.issue(
+            session,
+            cause,
+            values,
+            clock=clock,
+            reference=c["reference"],
+            hub=c["hub"],
+            dedupe=f"{c['clock']}:{c['reference']}:{due.isoformat()}",
+        )
+        counts[cause] += len(made)
+    return counts

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from returnhub.core.database import unit_of_work
+from returnhub.core.shell import err, out, parse_date, parse_datetime, print_json, runtime
 from returnhub.partners import service
 
 partners_app = typer.Typer(no_args_is_help=True, help="Partner countries, negotiations, agreements, hubs.")
@@ -33,15 +34,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _on(value: str | None) -> Any:
-    # Imported here: returnhub.cli imports this module while it is being built.
-    from returnhub.cli import parse_date, runtime
-
     return parse_date(value, "--on") or runtime().clock.today()
 
 
 def _known_at(value: str | None) -> Any:
-    from returnhub.cli import parse_datetime
-
     return parse_datetime(value, "--known-at")
 
 
@@ -52,8 +48,6 @@ def _as_known(known_at: Any) -> str:
 @partners_app.command("list")
 def partners_list(on: OnOption = None, known_at: KnownAtOption = None, as_json: JsonFlag = False) -> None:
     """Every pipeline: partner, sending state, status on the date with its provenance, agreements, hubs."""
-    from returnhub.cli import out, print_json, runtime
-
     day, known = _on(on), _known_at(known_at)
     with unit_of_work(runtime().engine, read_only=True) as session:
         rows = service.list_partners(session, day, known)
@@ -90,8 +84,6 @@ def partners_show(
     country: str, on: OnOption = None, known_at: KnownAtOption = None, as_json: JsonFlag = False
 ) -> None:
     """One partner country: its pipelines, agreements (terms in force on the date), hubs and assessments."""
-    from returnhub.cli import out, print_json, runtime
-
     day, known = _on(on), _known_at(known_at)
     with unit_of_work(runtime().engine, read_only=True) as session:
         partner = service.show_partner(session, country, day, known)
@@ -171,7 +163,6 @@ def partners_step(
     as_json: JsonFlag = False,
 ) -> None:
     """Append a dated step to a pipeline (opening it if this is the first step)."""
-    from returnhub.cli import err, parse_date, print_json, runtime
     from returnhub.partners.countries import country_code
     from returnhub.partners.schemas import NegotiationIn, parse
 
@@ -208,7 +199,6 @@ def partners_step(
 @partners_app.command("seed")
 def partners_seed(as_json: JsonFlag = False) -> None:
     """Load the demo register (sourced facts and clearly marked illustrative records)."""
-    from returnhub.cli import err, print_json, runtime
     from returnhub.partners.seed import seed_partners
 
     rt = runtime()
@@ -228,7 +218,6 @@ def partners_seed(as_json: JsonFlag = False) -> None:
 @partners_app.command("verify")
 def partners_verify(as_json: JsonFlag = False) -> None:
     """Recompute the hash chain of the partners change log. Exit 1 if it is broken."""
-    from returnhub.cli import err, print_json, runtime
     from returnhub.partners.changes import verify_changes
 
     with unit_of_work(runtime().engine, read_only=True) as session:
@@ -246,8 +235,6 @@ def partners_verify(as_json: JsonFlag = False) -> None:
 @hubs_app.command("occupancy")
 def hubs_occupancy(on: OnOption = None, known_at: KnownAtOption = None, as_json: JsonFlag = False) -> None:
     """Per hub on a date: beds, occupied, free, and where the figures come from."""
-    from returnhub.cli import out, print_json, runtime
-
     day, known = _on(on), _known_at(known_at)
     with unit_of_work(runtime().engine, read_only=True) as session:
         rows = service.occupancy_on(session, day, known_at=known)

@@ -19,6 +19,7 @@ from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import PlausibleDate, PlausibleInstant
 from returnhub.core.errors import NotFound
 from returnhub.partners import service
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.partners.changes import list_changes, verify_changes
 from returnhub.partners.schemas import (
     AgreementIn,
@@ -32,7 +33,6 @@ from returnhub.partners.schemas import (
     SafeListIn,
     StepIn,
 )
-from returnhub.safeguards.terms import AgreementTerms
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -102,7 +102,7 @@ class AgreementOut(BaseModel):
 
 
 class AgreementTermsOut(BaseModel):
-    """The terms as the safeguards read them (``returnhub.safeguards.terms.AgreementTerms``)."""
+    """The terms as the safeguards read them (``returnhub.partners.agreement_terms.AgreementTerms``)."""
 
     agreement: str
     hub_country: str

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from returnhub.core.errors import InvalidInput
-from returnhub.safeguards.terms import EXCLUDED_GROUPS
+from returnhub.partners.agreement_terms import EXCLUDED_GROUPS
 
 #: Bed types a hub may have. Hubs take adults only (R6, R7), hence no bed type for children alone.
 BED_TYPES = frozenset({"single_adult_male", "adult_female", "family", "medical", "custodial"})

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.partners.agreements import agreement_versions_of, scope_nationalities
 from returnhub.partners.assessments import assessments_of
 from returnhub.partners.countries import all_country_codes
@@ -21,7 +22,6 @@ from returnhub.partners.negotiations import pipeline_status_on
 from returnhub.partners.pipeline import NegotiationStatus
 from returnhub.partners.records import version_on, visible
 from returnhub.partners.safe_lists import safe_countries_of_origin_on
-from returnhub.safeguards.terms import AgreementTerms
 
 
 def terms_on(session: Session, on: date, known_at: datetime | None = None) -> list[AgreementTerms]:

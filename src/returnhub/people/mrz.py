@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from returnhub.core.errors import InvalidInput
+
 __all__ = ["CheckName", "CheckResult", "MrzError", "MrzFormat", "MrzResult", "check_digit", "parse_mrz"]
 
 MrzFormat = Literal["TD1", "TD2", "TD3"]
@@ -413,8 +415,6 @@ def parse_mrz(text: str, *, today: date | None = None) -> MrzResult:
 
 def check_mrz(text: str, *, today: date) -> dict[str, Any]:
     """An MRZ as the API and the CLI show it, or a user's error naming what is wrong."""
-    from returnhub.core.errors import InvalidInput
-
     try:
         return parse_mrz(text, today=today).to_dict()
     except MrzError as exc:

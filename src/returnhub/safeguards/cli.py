@@ -10,14 +10,13 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from returnhub.core import shell
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput
 
-out = Console()
-err = Console(stderr=True)
+out, err = shell.out, shell.err
 
 PackOption = Annotated[
     str | None, typer.Option("--pack", help="Rule pack: uk or eu (default from settings).")
@@ -35,15 +34,8 @@ ProposalsOption = Annotated[
 ]
 
 
-def _shell() -> Any:
-    # The main CLI module imports this one at its end; import it lazily to avoid a cycle.
-    from returnhub import cli
-
-    return cli
-
-
 def _pack_name(pack: str | None) -> str:
-    return pack or str(_shell().runtime().settings.default_pack)
+    return pack or str(shell.runtime().settings.default_pack)
 
 
 def rules_list(pack: PackOption = None, as_json: JsonOption = False) -> None:
@@ -52,7 +44,7 @@ def rules_list(pack: PackOption = None, as_json: JsonOption = False) -> None:
 
     meta = list_rules(_pack_name(pack))
     if as_json:
-        _shell().print_json(meta)
+        shell.print_json(meta)
         return
     table = Table(
         "id",
@@ -102,7 +94,6 @@ def explain(
     """Why a case is eligible, barred or waiting for review: rule by rule, with facts and sources."""
     from returnhub.safeguards.service import evaluate_case
 
-    shell = _shell()
     rt = shell.runtime()
     with unit_of_work(rt.engine, read_only=True) as session:
         explanation = evaluate_case(
@@ -143,7 +134,6 @@ def screen(
     from returnhub.safeguards.service import run_screening
     from returnhub.safeguards.service import screen as screen_caseload
 
-    shell = _shell()
     rt = shell.runtime()
     on: date = shell.parse_date(as_of, "--as-of") or rt.clock.today()
     summary: dict[str, Any]
@@ -155,9 +145,11 @@ def screen(
             row = run_screening(
                 session, pack=_pack_name(pack), stage=stage, as_of=on, clock=rt.clock, created_by="cli"
             )
+            from returnhub.core.jsonable import plain
             from returnhub.safeguards.service import screening_summary
 
-            summary = screening_summary(row)
+            # The stored screening's headline, printed as the live one is (a dict, without its rules).
+            summary = plain(screening_summary(row))
             summary.pop("rules")
         else:
             summary = screen_caseload(
@@ -196,7 +188,6 @@ def review(
     """Record a senior caseworker's decision on a rule that sent the case for review."""
     from returnhub.safeguards.service import record_review_decision
 
-    shell = _shell()
     rt = shell.runtime()
     with unit_of_work(rt.engine) as session:
         result = record_review_decision(

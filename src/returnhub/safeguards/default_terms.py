@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from returnhub.partners.agreement_terms import EXCLUDED_GROUPS, AgreementTerms
 from returnhub.safeguards.errors import PackDefinitionError
 from returnhub.safeguards.parameters import ParameterSet
-from returnhub.safeguards.terms import EXCLUDED_GROUPS, AgreementTerms
 
 PREFIX = "agreement."
 _FIELDS = {

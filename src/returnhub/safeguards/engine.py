@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 import polars as pl
 
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.safeguards.errors import NoApplicableRule, RuleConflict
 from returnhub.safeguards.facts import conform
 from returnhub.safeguards.packs import as_pack
@@ -49,7 +50,6 @@ from returnhub.safeguards.rules import (
     Scope,
     Stage,
 )
-from returnhub.safeguards.terms import AgreementTerms
 
 FINGERPRINT_VERSION = "v1"
 APPROVED, REFUSED, LAPSED = "approved", "refused", "lapsed"

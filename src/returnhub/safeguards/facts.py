@@ -18,6 +18,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, get_args, get_origin, get_type_hints
 
+import orjson
 import polars as pl
 
 from returnhub.casework.state import CaseState
@@ -215,8 +216,6 @@ def decisions_from_json(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if isinstance(raw, str | bytes):
-        import orjson
-
         raw = orjson.loads(raw)
     out: list[dict[str, Any]] = []
     for d in raw:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.safeguards import service
+from returnhub.safeguards.views import ScreeningOut
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -76,24 +77,6 @@ class ScreeningIn(BaseModel):
     as_of: date | None = Field(default=None, description="Legal date (default today).")
 
 
-class ScreeningOut(BaseModel):
-    id: int
-    pack: str
-    pack_version: str
-    stage: str
-    as_of: date
-    created_at: datetime
-    created_by: str
-    cases: int
-    eligible: int
-    review: int
-    barred: int
-    by_rule: dict[str, int]
-    seconds: float
-    rules: list[dict[str, Any]]
-    agreements: list[dict[str, Any]]
-
-
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -151,7 +134,7 @@ def get_rules(
 @router.post("/screenings", response_model=ScreeningOut, status_code=201)
 def post_screening(
     body: ScreeningIn, session: SessionDep, runtime: RuntimeDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> ScreeningOut:
     row = service.run_screening(
         session,
         pack=body.pack or runtime.settings.default_pack,
@@ -164,7 +147,7 @@ def post_screening(
 
 
 @router.get("/screenings/{screening_id}", response_model=ScreeningOut)
-def get_screening(screening_id: ScreeningId, session: SessionDep) -> dict[str, Any]:
+def get_screening(screening_id: ScreeningId, session: SessionDep) -> ScreeningOut:
     return service.screening_summary(service.get_screening(session, screening_id))
 
 

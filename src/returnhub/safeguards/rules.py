@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 import polars as pl
 
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.safeguards.errors import DateOutOfRange, PackDefinitionError, RuleConflict, UnknownStage
 from returnhub.safeguards.parameters import Citation, DatedValue, ParameterSet
-from returnhub.safeguards.terms import AgreementTerms
 
 
 class Stage(StrEnum):

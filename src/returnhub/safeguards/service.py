@@ -27,6 +27,8 @@ from returnhub.core import bounds
 from returnhub.core.clock import Clock, SystemClock
 from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.core.time import utc
+from returnhub.partners.agreement_terms import AgreementTerms, AgreementTermsProvider
+from returnhub.partners.service import DatabaseTermsProvider, safe_countries_of_origin_on
 from returnhub.safeguards.default_terms import YamlTermsProvider
 from returnhub.safeguards.engine import (
     Evaluation,
@@ -53,7 +55,7 @@ from returnhub.safeguards.facts import (
 from returnhub.safeguards.models import Screening
 from returnhub.safeguards.packs import as_pack
 from returnhub.safeguards.rules import Kind, Outcome, RulePack, Scope, Stage
-from returnhub.safeguards.terms import AgreementTerms, AgreementTermsProvider
+from returnhub.safeguards.views import ScreeningOut
 
 # ----------------------------------------------------------------------------------------------------------
 # Agreement terms
@@ -77,10 +79,6 @@ class RegisterOrPackDefaults:
     def terms_on(self, on: date) -> list[AgreementTerms]:
         registered: list[AgreementTerms] = []
         try:
-            from returnhub.partners.service import DatabaseTermsProvider
-        except ImportError:
-            return self._defaults.terms_on(on)
-        try:
             # A savepoint, so that a register not yet migrated cannot poison the caller's transaction.
             with self._session.begin_nested():
                 registered = DatabaseTermsProvider(self._session, self._known_at).terms_on(on)
@@ -96,13 +94,11 @@ class RegisterOrPackDefaults:
         if terms.sending_state is None:
             return terms
         try:
-            from returnhub.partners.service import safe_countries_of_origin_on
-
             with self._session.begin_nested():
                 designated = safe_countries_of_origin_on(
                     self._session, terms.sending_state, on, self._known_at
                 )
-        except (ImportError, SQLAlchemyError):
+        except SQLAlchemyError:
             designated = None
         return replace(terms, safe_countries_of_origin=designated)
 
@@ -626,24 +622,8 @@ def latest_screening(session: Session) -> Screening | None:
     ).scalar()
 
 
-def screening_summary(row: Screening) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "pack": row.pack,
-        "pack_version": row.pack_version,
-        "stage": row.stage,
-        "as_of": row.as_of.isoformat(),
-        "created_at": utc(row.created_at).isoformat(),
-        "created_by": row.created_by,
-        "cases": row.cases,
-        "eligible": row.eligible,
-        "review": row.review,
-        "barred": row.barred,
-        "by_rule": row.by_rule,
-        "seconds": row.seconds,
-        "rules": row.rules,
-        "agreements": row.agreements,
-    }
+def screening_summary(row: Screening) -> ScreeningOut:
+    return ScreeningOut.model_validate(row)
 
 
 def screening_results(row: Screening) -> pl.DataFrame:

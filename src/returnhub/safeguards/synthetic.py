@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
+from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.safeguards.facts import FACTS_SCHEMA, conform, decisions_series
-from returnhub.safeguards.terms import AgreementTerms
 
 NATIONALITIES = [
     "ALB",

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from returnhub.core import shell
 from returnhub.simulation.calibrate import calibrate_to_file
 from returnhub.simulation.engine import simulate
 from returnhub.simulation.errors import ScenarioError, SimulationError
@@ -149,11 +150,10 @@ def run_scenario(
 
 
 def _live_caseload() -> InitialCaseload:
-    from returnhub.cli import runtime
     from returnhub.core.database import unit_of_work
     from returnhub.simulation.live import initial_from_database
 
-    rt = runtime()
+    rt = shell.runtime()
     with unit_of_work(rt.engine, read_only=True) as session:
         return initial_from_database(session, as_of=rt.clock.today(), pack=rt.settings.default_pack)
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from returnhub.core import shell
+
 
 def register(app: typer.Typer) -> None:
-    from returnhub import cli as shell
-
     @app.command("report")
     def report(
         table: Annotated[

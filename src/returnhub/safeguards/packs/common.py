@@ -13,10 +13,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from returnhub.partners.agreement_terms import EXCLUDED_GROUPS, AgreementTerms
 from returnhub.safeguards.facts import years_between
 from returnhub.safeguards.parameters import Citation
 from returnhub.safeguards.rules import Context, DerivedFact
-from returnhub.safeguards.terms import EXCLUDED_GROUPS, AgreementTerms
 
 col = pl.col
 

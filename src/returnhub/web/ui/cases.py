@@ -21,11 +21,13 @@ from returnhub.casework.events import EventType
 from returnhub.casework.queries import MAX_AMONG, MAX_PAGE, search_cases, show_case
 from returnhub.casework.state import CASE_STATUSES
 from returnhub.casework.store import append_event
+from returnhub.casework.views import CaseSummary, CaseView, EventOut
 from returnhub.core import bounds
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import DomainError, VersionConflict
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
+from returnhub.safeguards.views import ScreeningOut
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui import event_forms, labels
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
@@ -73,8 +75,8 @@ def caseload(
         errors.add("eligibility", "Choose an eligibility outcome from the list")
     if clock_state and clock_state not in CLOCK_STATES:
         errors.add("clock", "Choose a clock state from the list")
-    rows: list[dict[str, Any]] = []
-    screening: dict[str, Any] | None = None
+    rows: list[CaseSummary] = []
+    screening: ScreeningOut | None = None
     if not errors:
         among: list[str] | None = None
         if eligibility:
@@ -118,7 +120,7 @@ def caseload(
         "filters": filters,
         "statuses": _statuses(),
         "errors": errors,
-        "next_after": rows[-1]["reference"] if len(rows) == PAGE_SIZE else None,
+        "next_after": rows[-1].reference if len(rows) == PAGE_SIZE else None,
         "query": query,
         "after": after,
         "outcomes": [(o, o.capitalize()) for o in OUTCOMES],
@@ -136,7 +138,7 @@ OUTCOMES = safeguards.SCREENING_OUTCOMES
 CLOCK_STATES = ("overdue", "due_soon", "running")
 
 
-def _screened(session: Session, outcome: str) -> tuple[dict[str, Any] | None, list[str]]:
+def _screened(session: Session, outcome: str) -> tuple[ScreeningOut | None, list[str]]:
     latest = safeguards.latest_screening(session)
     if latest is None:
         return None, []
@@ -196,9 +198,9 @@ def _case_context(
     recordable = sorted(_by_hand(principal.role))
     # Family members by name, linked only where this user may open their case (a representative's client's
     # relative is named as such, with no link and no reference to a "Page not found").
-    others = [r for r in case["family_unit"] if r != case["reference"]]
+    others = [r for r in case.family_unit if r != case.reference]
     visible = {
-        r["reference"]: f"{r['given_name']} {r['family_name']}"
+        r.reference: r.name
         for r in search_cases(
             session, limit=MAX_PAGE, among=others[:MAX_AMONG], within=case_filter(principal)
         )
@@ -212,7 +214,7 @@ def _case_context(
         "recordable": sorted(((str(t), labels.event_label(str(t))) for t in recordable), key=lambda o: o[1]),
         "event_forms": event_forms.event_forms([str(t) for t in recordable]),
         "may_review": principal.role in SPECIAL_REVIEWERS,
-        "timeline": list(reversed(case["timeline"])),
+        "timeline": list(reversed(case.timeline)),
         "family": family,
     }
 
@@ -265,9 +267,10 @@ def case_page(
         form={"occurred_on": clock.today().isoformat()},
         as_of_view=bool(as_of_date or known),
     )
-    name = f"{context['case']['identity']['given_name']} {context['case']['identity']['family_name']}"
+    case: CaseView = context["case"]
+    name = f"{case.identity.given_name} {case.identity.family_name}"
     if since.isdigit():
-        context["consequences"] = _consequences(context["case"]["timeline"], int(since), name)
+        context["consequences"] = _consequences(case.timeline, int(since), name)
     return page(
         request,
         "cases/show.html",
@@ -277,15 +280,15 @@ def case_page(
     )
 
 
-def _consequences(timeline: list[dict[str, Any]], since: int, name: str) -> list[str]:
+def _consequences(timeline: list[EventOut], since: int, name: str) -> list[str]:
     """What the event just recorded did besides itself, as sentences: the gate's re-check may have taken
     the person (and their family) off a transfer. Read from the events written after it."""
     said: list[str] = []
-    for e in sorted(timeline, key=lambda e: e["sequence"]):
-        if e["sequence"] <= since:
+    for e in sorted(timeline, key=lambda e: e.sequence):
+        if e.sequence <= since:
             continue
-        data = e.get("data") or {}
-        if e["type"] == "removed_from_manifest":
+        data = e.data
+        if e.type == "removed_from_manifest":
             reason = str(data.get("reason", "")).rstrip(".")
             found = f" The departure gate's check found: {reason}." if reason else ""
             said.append(f"{name} was taken off transfer {data.get('transfer')}.{found}")

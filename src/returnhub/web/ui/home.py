@@ -69,7 +69,7 @@ def home(
             context["reviews"] = safeguards.screening_references(latest, "review")[:QUEUE_LENGTH]
             # The queue names people, not bare references, and says how long they have waited.
             names = {
-                r["reference"]: f"{r['given_name']} {r['family_name']}"
+                r.reference: r.name
                 for r in search_cases(session, limit=QUEUE_LENGTH, among=context["reviews"])
             }
             context["review_names"] = names
@@ -90,7 +90,7 @@ def home(
         context["overdue"] = at_own_hubs(session, principal, overdue)[:QUEUE_LENGTH]
         # People by name, with how long their clock has been overdue.
         context["overdue_names"] = {
-            r["reference"]: f"{r['given_name']} {r['family_name']}"
+            r.reference: r.name
             for r in search_cases(
                 session,
                 limit=QUEUE_LENGTH,

@@ -9,7 +9,9 @@ words ("due_soon" -> "Due soon"), so a new code never shows as snake_case.
 
 from __future__ import annotations
 
+import ast
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -245,8 +247,6 @@ def sex_label(code: str | None) -> str:
 
 def fold(text: str) -> str:
     """Case and accents folded, for matching names: ``Ibrāhīm`` -> ``ibrahim``."""
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
@@ -473,8 +473,6 @@ def plain(text: Any) -> str:
         return label(text)
 
     def literal(match: re.Match[str]) -> str:
-        import ast
-
         try:
             return label(ast.literal_eval(match.group(0)))
         except (ValueError, SyntaxError):

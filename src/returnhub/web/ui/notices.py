@@ -31,4 +31,4 @@ def notice_page(
     principal: CurrentUser,
 ) -> Response:
     notice = service.open_notice(session, principal.user_id, principal.role, notice_id, clock=clock)
-    return page(request, "notices/show.html", {"notice": notice}, title=notice["subject"])
+    return page(request, "notices/show.html", {"notice": notice}, title=notice.subject)

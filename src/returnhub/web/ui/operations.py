@@ -158,7 +158,7 @@ def _planned_on(session: Any, view: dict[str, Any], code: str) -> dict[str, Any]
     """The drill-down from a week's row: the people the plan puts on one planned transfer, by name."""
     people = [a for a in view["assignments"] if a["transfer_id"] == code]
     names = {
-        r["reference"]: f"{r['given_name']} {r['family_name']}"
+        r.reference: r.name
         for start in range(0, len(people), queries.MAX_AMONG)
         for r in queries.search_cases(
             session,
@@ -228,10 +228,7 @@ def transfers_page(
 def _transfer_context(session: Any, reference: str) -> dict[str, Any]:
     view = transfers.show_transfer(session, reference)
     people = [e["reference"] for e in view["manifest"]][: queries.MAX_AMONG]
-    names = {
-        r["reference"]: f"{r['given_name']} {r['family_name']}"
-        for r in queries.search_cases(session, limit=queries.MAX_PAGE, among=people)
-    }
+    names = {r.reference: r.name for r in queries.search_cases(session, limit=queries.MAX_PAGE, among=people)}
     view["manifest"] = [{**e, "name": names.get(e["reference"])} for e in view["manifest"]]
     return {
         "transfer": view,

@@ -3,7 +3,8 @@
 This is the contract between partners (which keeps agreements, hubs and assessments, dated and
 versioned) and safeguards (which applies R7, R12 and R14 with them). The partners context produces
 these records for a date; the rule packs also ship default terms as dated parameters so that the
-safeguards work before any agreement is registered.
+safeguards work before any agreement is registered. It lives here, with its producer, so that partners
+imports nothing of the safeguards, which build on the register (an import contract).
 """
 
 from __future__ import annotations
