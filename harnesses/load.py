@@ -42,8 +42,13 @@ SERVE = textwrap.dedent(
     import sys
     sys.path.insert(0, {src!r})
     import uvicorn
-    uvicorn.run("returnhub.web.app:create_app", factory=True, host="127.0.0.1", port={port},
-                workers={workers}, log_level="warning")
+    from returnhub.web.serving import run_workers
+    app = "returnhub.web.app:create_app"
+    options = dict(factory=True, host="127.0.0.1", port={port}, workers={workers}, log_level="warning")
+    if {workers} > 1 and not {plain}:
+        run_workers(uvicorn.Config(app, **options))  # with TCP_NODELAY on the connections (web/serving.py)
+    else:
+        uvicorn.run(app, **options)
     """
 )
 
@@ -177,6 +182,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--postgres", metavar="URL", default=None, help="a PostgreSQL database to load into")
     parser.add_argument(
+        "--plain-uvicorn",
+        action="store_true",
+        help="several workers through uvicorn.run as it is (for comparison: no TCP_NODELAY, uvicorn#3149)",
+    )
+    parser.add_argument(
         "--seed-only", action="store_true", help="seed the database (or top it up to --persons) and stop"
     )
     args = parser.parse_args()
@@ -203,7 +213,12 @@ def main() -> None:
         "RETURNHUB_LOAD_REFERENCES": ",".join(references),
     }
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVE.format(src=str(ROOT / "src"), port=port, workers=args.workers)], env=env
+        [
+            sys.executable,
+            "-c",
+            SERVE.format(src=str(ROOT / "src"), port=port, workers=args.workers, plain=args.plain_uvicorn),
+        ],
+        env=env,
     )
     try:
         import httpx
@@ -236,6 +251,7 @@ def main() -> None:
                 "database": url.split(":", 1)[0].split("+")[0],
                 "persons": args.persons,
                 "workers": args.workers,
+                "plain_uvicorn": args.plain_uvicorn,
                 "server_processes": len(workers),
                 "worker_cpu_seconds": cpu,
                 "users": users,
