@@ -40,7 +40,8 @@ bench: install
 	for b in benchmarks/*.py; do $(PY) $$b; done
 
 # Hypothesis over the MRZ parser, the importer, the API's query parameters and the event payloads; one JSON
-# line (inputs and crashes per target). FUZZ_EXAMPLES inputs per target (default 2,000).
+# line (inputs and crashes per target). FUZZ_EXAMPLES inputs per target (default 2,000; FUZZ_EXAMPLES_MRZ,
+# _EVENT_PAYLOADS, _IMPORTER, _QUERY_PARAMETERS for one), in shards over one worker process per core.
 fuzz: install
 	$(PY) harnesses/fuzz.py
 

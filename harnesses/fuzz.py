@@ -4,7 +4,13 @@ and every event payload. Each target's property: the input is accepted or refuse
 per target.
 
     python harnesses/fuzz.py                 # FUZZ_EXAMPLES (default 2,000) inputs per target
-    FUZZ_EXAMPLES=250000 python harnesses/fuzz.py
+    FUZZ_EXAMPLES=250000 FUZZ_PROCESSES=2 python harnesses/fuzz.py
+    FUZZ_EXAMPLES_IMPORTER=50000 python harnesses/fuzz.py   # one target's count (MRZ, EVENT_PAYLOADS, ...)
+
+A target's inputs are run as shards of at most FUZZ_SHARD (default 25,000) examples, each a Hypothesis run of
+its own with its own random seed, over FUZZ_PROCESSES worker processes (default: one per core). Each worker
+builds its database, app and client once and reuses them for every shard it runs, so no input pays for them.
+Progress goes to standard error, one line per finished shard.
 
 Hypothesis is a property-based tester rather than a coverage-guided fuzzer (atheris): it is already a test
 dependency, shrinks a crash to a small input, and its text strategies reach NUL, lone surrogates and the
@@ -14,11 +20,13 @@ last code point, which is what broke the service before (issue 15).
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,7 +133,8 @@ class _World:
         from returnhub.synthetic import generate_population
         from returnhub.web.app import create_app
 
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='fuzz-')) / 'fuzz.db'}"
+        self.folder = tempfile.TemporaryDirectory(prefix="fuzz-")  # removed when the process ends
+        url = f"sqlite:///{Path(self.folder.name) / 'fuzz.db'}"
         upgrade(url)
         self.clock = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
         engine = create_engine(url)
@@ -149,6 +158,9 @@ class _World:
         self.client = TestClient(
             self.app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"}
         )
+        # Entered once: one event loop thread for every request (outside a `with`, the client starts a
+        # new one per request, which cost a third of each input's time).
+        self.client.__enter__()
 
 
 def import_target(world: _World) -> Target:
@@ -208,25 +220,85 @@ def query_target(world: _World) -> Target:
     return Target("query_parameters", check, strategy)
 
 
-def run_fuzz(examples: int) -> dict[str, Any]:
+#: The targets in the order their shards are handed out: the dearest first, so the cheap ones fill the gaps.
+TARGETS = ("importer", "query_parameters", "event_payloads", "mrz")
+_world: _World | None = None  # one per process, built when its first shard needs it
+
+
+def _target(name: str) -> Target:
+    global _world
+    if name == "mrz":
+        return mrz_target()
+    if name == "event_payloads":
+        return payload_target()
+    if _world is None:
+        _world = _World()
+    return import_target(_world) if name == "importer" else query_target(_world)
+
+
+def run_shard(name: str, examples: int) -> tuple[str, int, str | None]:
+    target = _target(name)
+    target.run(examples)
+    return name, target.inputs, target.crash
+
+
+def _shards(examples: dict[str, int], shard: int) -> list[tuple[str, int]]:
+    jobs = []
+    for name in TARGETS:
+        whole, rest = divmod(examples[name], shard)
+        jobs += [(name, shard)] * whole + ([(name, rest)] if rest else [])
+    return jobs
+
+
+def run_fuzz(examples: int | dict[str, int], processes: int = 1, shard: int = 25_000) -> dict[str, Any]:
+    """``examples`` per target: one count for all, or a count for each."""
     started = time.perf_counter()
-    world = _World()
-    targets = [mrz_target(), payload_target(), import_target(world), query_target(world)]
-    for target in targets:
-        target.run(examples)
+    counts = examples if isinstance(examples, dict) else dict.fromkeys(TARGETS, examples)
+    jobs = _shards(counts, max(1, shard))
+    inputs = dict.fromkeys(TARGETS, 0)
+    crashes: dict[str, list[str]] = {name: [] for name in TARGETS}
+
+    def done(name: str, count: int, crash: str | None) -> None:
+        inputs[name] += count
+        if crash is not None:
+            crashes[name].append(crash)
+        print(
+            f"fuzz: {name} +{count:,} ({sum(inputs.values()):,} inputs in all, "
+            f"{sum(map(len, crashes.values()))} crashes, {time.perf_counter() - started:,.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    if processes <= 1:
+        for name, size in jobs:
+            done(*run_shard(name, size))
+    else:
+        # Polars' own thread pool would only contend with the other workers for the same cores.
+        os.environ.setdefault("POLARS_MAX_THREADS", "1")
+        # spawn, not fork: a forked child of a process whose Polars thread pool is running can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            for future in as_completed([pool.submit(run_shard, name, size) for name, size in jobs]):
+                done(*future.result())
     return {
         "harness": "fuzz",
-        "examples_per_target": examples,
-        "inputs": {t.name: t.inputs for t in targets},
-        "inputs_total": sum(t.inputs for t in targets),
-        "crashes": sum(t.crash is not None for t in targets),
-        "crash_details": {t.name: t.crash for t in targets if t.crash},
+        "examples_per_target": counts,
+        "processes": processes,
+        "inputs": inputs,
+        "inputs_total": sum(inputs.values()),
+        "crashes": sum(map(len, crashes.values())),
+        "crash_details": {name: found[0] for name, found in crashes.items() if found},
         "seconds": round(time.perf_counter() - started, 1),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 if __name__ == "__main__":
-    summary = run_fuzz(int(os.environ.get("FUZZ_EXAMPLES", "2000")))
+    default = os.environ.get("FUZZ_EXAMPLES", "2000")
+    summary = run_fuzz(
+        {name: int(os.environ.get(f"FUZZ_EXAMPLES_{name.upper()}", default)) for name in TARGETS},
+        processes=int(os.environ.get("FUZZ_PROCESSES", str(os.cpu_count() or 1))),
+        shard=int(os.environ.get("FUZZ_SHARD", "25000")),
+    )
     print(json.dumps(summary), flush=True)
     sys.exit(1 if summary["crashes"] else 0)

@@ -7,7 +7,14 @@ same server set-up's bare endpoint (``/health``) at the same user count.
     python harnesses/load.py --persons 200000 --users 1,10,50 --seconds 60 --workers 2
     python harnesses/load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-The mix is harnesses/locustfile.py. A seeded database is kept under var/ and reused.
+The mix is harnesses/locustfile.py. A seeded database is kept (SQLite under var/, or the PostgreSQL database
+given) and reused: a run seeds only the people it lacks, so seed once per backend with ``--seed-only`` and
+every later run starts at once. With ``--workers N`` the harness checks that N worker processes serve and
+reports the CPU time each used during the mix (``worker_cpu_seconds``), so a run that silently served from one
+process shows (uvicorn's workers share one listening socket, and the first to wake takes every connection
+queued, so a few keep-alive clients arriving together may all land on one worker). The CPU time per request
+(``server_cpu_ms_per_request``) is what the mix costs the server whatever else the shared machine runs;
+the latencies and the throughput are not.
 """
 
 from __future__ import annotations
@@ -38,8 +45,13 @@ SERVE = textwrap.dedent(
     import sys
     sys.path.insert(0, {src!r})
     import uvicorn
-    uvicorn.run("returnhub.web.app:create_app", factory=True, host="127.0.0.1", port={port},
-                workers={workers}, log_level="warning")
+    from returnhub.web.serving import run_workers
+    app = "returnhub.web.app:create_app"
+    options = dict(factory=True, host="127.0.0.1", port={port}, workers={workers}, log_level="warning")
+    if {workers} > 1 and not {plain}:
+        run_workers(uvicorn.Config(app, **options))  # with TCP_NODELAY on the connections (web/serving.py)
+    else:
+        uvicorn.run(app, **options)
     """
 )
 
@@ -93,6 +105,26 @@ def prepare(url: str, persons: int) -> tuple[str, list[str]]:
         )
     engine.dispose()
     return token, references
+
+
+def _serving_processes(pid: int) -> list[int]:
+    """The processes that answer requests: uvicorn's spawned workers, or the server itself when alone."""
+    children: list[str] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += (task / "children").read_text().split()
+    workers = []
+    for child in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(int(child))
+        except FileNotFoundError:
+            continue
+    return sorted(workers) or [pid]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def locust(base: str, users: int, seconds: int, env: dict[str, str], bare: bool) -> dict[str, Any]:
@@ -152,13 +184,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--postgres", metavar="URL", default=None, help="a PostgreSQL database to load into")
+    parser.add_argument(
+        "--plain-uvicorn",
+        action="store_true",
+        help="several workers through uvicorn.run as it is (for comparison: no TCP_NODELAY, uvicorn#3149)",
+    )
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed the database (or top it up to --persons) and stop"
+    )
     args = parser.parse_args()
     user_counts = [int(u) for u in args.users.split(",")]
     if max(user_counts) > MAX_USERS or args.seconds > MAX_SECONDS:
         raise SystemExit(f"bounded: at most {MAX_USERS} users and {MAX_SECONDS} s a run")
     url = args.postgres or f"sqlite:///{ROOT / 'var' / f'load-{args.persons}.db'}"
     (ROOT / "var").mkdir(exist_ok=True)
+    started = time.perf_counter()
     token, references = prepare(url, args.persons)
+    if args.seed_only:
+        print(
+            f"load: {url.split('@')[-1]} holds {args.persons:,} people or more "
+            f"({time.perf_counter() - started:,.0f} s)",
+            file=sys.stderr,
+        )
+        return
     port = _free_port()
     base = f"http://127.0.0.1:{port}"  # only ever this machine
     env = {
@@ -168,7 +216,12 @@ def main() -> None:
         "RETURNHUB_LOAD_REFERENCES": ",".join(references),
     }
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVE.format(src=str(ROOT / "src"), port=port, workers=args.workers)], env=env
+        [
+            sys.executable,
+            "-c",
+            SERVE.format(src=str(ROOT / "src"), port=port, workers=args.workers, plain=args.plain_uvicorn),
+        ],
+        env=env,
     )
     try:
         import httpx
@@ -183,14 +236,31 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start")
             time.sleep(0.3)
+        # The first worker answers /health before the others are up: wait for all of them.
+        while args.workers > 1 and len(workers := _serving_processes(server.pid)) < args.workers:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{len(workers)} of {args.workers} server workers started")
+            time.sleep(0.3)
+        workers = _serving_processes(server.pid)
         for users in user_counts:
+            cpu_before = [_cpu_seconds(pid) for pid in workers]
             mix = locust(base, users, args.seconds, env, bare=False)
+            cpu = [
+                round(_cpu_seconds(pid) - before, 1) for pid, before in zip(workers, cpu_before, strict=True)
+            ]
             bare = locust(base, users, args.seconds, env, bare=True)
             line = {
                 "harness": "load",
                 "database": url.split(":", 1)[0].split("+")[0],
                 "persons": args.persons,
                 "workers": args.workers,
+                "plain_uvicorn": args.plain_uvicorn,
+                "server_processes": len(workers),
+                "worker_cpu_seconds": cpu,
+                # What a request costs the server whatever else the machine runs (the latencies do not).
+                "server_cpu_ms_per_request": round(1000 * sum(cpu) / mix["requests"], 2)
+                if mix["requests"]
+                else None,
                 "users": users,
                 "seconds": args.seconds,
                 **{k: v for k, v in mix.items() if k != "by_request"},

@@ -164,14 +164,47 @@ def db_upgrade(revision: str = "head") -> None:
     err.print(f"database at revision {revision}")
 
 
+def proxy_options(trusted: str | None, proxy_headers: bool | None) -> dict[str, Any]:
+    """uvicorn's options for the forwarded-address headers (its ProxyHeadersMiddleware reads them): believed
+    only from the proxies named, or from 127.0.0.1 with a bare ``--proxy-headers``; with no proxy named they
+    are off, not uvicorn's default of trusting 127.0.0.1, which would let anything on the host pick its own
+    address under the sign-in throttle."""
+    if proxy_headers is None:
+        proxy_headers = trusted is not None
+    if not proxy_headers:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted or "127.0.0.1"}
+
+
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    proxy_headers: Annotated[
+        bool | None,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Take the client's address from X-Forwarded-For (and the scheme from X-Forwarded-Proto) "
+            "when the request comes from a trusted proxy. Default: on if trusted proxies are named.",
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="The trusted proxies: comma-separated addresses or networks, '*' for any "
+            "(default RETURNHUB_FORWARDED_ALLOW_IPS; 127.0.0.1 with a bare --proxy-headers).",
+        ),
+    ] = None,
+) -> None:
     """Serve the web app and the API."""
     import uvicorn
 
     from returnhub.web.app import create_app
 
-    uvicorn.run(create_app(runtime()), host=host, port=port, log_level="info")
+    rt = runtime()
+    proxy = proxy_options(forwarded_allow_ips or rt.settings.forwarded_allow_ips, proxy_headers)
+    uvicorn.run(create_app(rt), host=host, port=port, log_level="info", **proxy)
 
 
 @app.command()

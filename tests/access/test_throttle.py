@@ -166,3 +166,86 @@ def test_attempts_at_the_same_moment_cannot_all_pass_one_check(
         is None
     )
     assert isinstance(during[-1], SignInThrottled)
+
+
+def _served(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, *options: str, trusted: str | None = None
+) -> object:
+    """The ASGI app exactly as `returnhub serve` has uvicorn run it (its ProxyHeadersMiddleware included),
+    with ``trusted`` as RETURNHUB_FORWARDED_ALLOW_IPS."""
+    import uvicorn
+
+    from returnhub import cli
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, kwargs=kwargs))
+    cli.set_runtime(
+        Runtime(
+            settings=runtime.settings.model_copy(update={"forwarded_allow_ips": trusted}),
+            engine=runtime.engine,
+            clock=runtime.clock,
+        )
+    )
+    try:
+        cli.app(["serve", *options], standalone_mode=False)
+    finally:
+        cli.set_runtime(None)
+    app = served["app"]
+    assert isinstance(app, FastAPI)
+    app.state.access_settings = SETTINGS
+    kwargs = dict(served["kwargs"])  # type: ignore[call-overload]
+    kwargs.pop("log_level", None)
+    config = uvicorn.Config(app, log_config=None, **kwargs)
+    config.load()
+    return config.loaded_app
+
+
+PROXY = ("10.0.0.2", 40000)
+
+
+def _spray(client: TestClient, forwarded_for: str, n: int, first: int = 0) -> list[int]:
+    """``n`` wrong sign-ins, each to another unknown name (so only the source's count grows)."""
+    return [
+        client.post(
+            "/auth/token",
+            json={"name": f"nobody.{i}", "password": "wrong password!"},
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+        for i in range(first, first + n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "trusted"),
+    [((), "10.0.0.2"), (("--forwarded-allow-ips", "10.0.0.0/24"), None), (("--proxy-headers",), "10.0.0.2")],
+)
+def test_behind_a_trusted_proxy_each_forwarded_source_is_throttled_on_its_own(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...], trusted: str | None
+) -> None:
+    app = _served(runtime, monkeypatch, *options, trusted=trusted)
+    free = SETTINGS.sign_in_free_failures_per_source
+    with TestClient(app, client=PROXY) as proxy:  # type: ignore[arg-type]
+        assert _spray(proxy, ATTACKER[0], free + 2)[-1] == 429
+        # Another user behind the same proxy is not slowed by the attacker's failures.
+        assert _spray(proxy, OFFICE[0], 1) == [401]
+        assert _sign_in(proxy, "nobody.x") == 401  # no header: the proxy's own address, counted afresh
+    with unit_of_work(runtime.engine, read_only=True) as session:
+        sources = set(
+            session.execute(select(SignInThrottle.key).where(SignInThrottle.scope == "source")).scalars()
+        )
+    assert sources == {ATTACKER[0], OFFICE[0], PROXY[0]}
+
+
+@pytest.mark.parametrize(
+    ("options", "trusted"),
+    [((), None), (("--no-proxy-headers",), "10.0.0.2"), (("--forwarded-allow-ips", "192.0.2.1"), None)],
+)
+def test_a_forwarded_for_header_from_an_untrusted_client_cannot_dodge_the_throttle(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...], trusted: str | None
+) -> None:
+    app = _served(runtime, monkeypatch, *options, trusted=trusted)
+    free = SETTINGS.sign_in_free_failures_per_source
+    with TestClient(app, client=PROXY) as client:  # type: ignore[arg-type]
+        # A new made-up source on every attempt: all counted under the client's own address.
+        answers = [_spray(client, f"198.51.100.{i}", 1, first=i)[0] for i in range(free + 2)]
+    assert answers[:free] == [401] * free and answers[-1] == 429

@@ -13,7 +13,7 @@ from returnhub.access.roles import Role
 from returnhub.casework.models import StoredEvent
 from returnhub.casework.queries import prefix_upper_bound
 from returnhub.core.database import unit_of_work
-from returnhub.web.boundary import MAX_JSON_DEPTH, json_depth
+from returnhub.web.boundary import MAX_FILE_NAME, MAX_JSON_DEPTH, json_depth
 from tests.access.conftest import HUB_IN, IN_SCOPE, World
 from tests.web.pages import HTML, page_client
 
@@ -166,6 +166,84 @@ def test_nul_in_a_form_field_is_a_bad_request(world: World) -> None:
             f"/ui/cases/{IN_SCOPE}/events", data=browser.form({"event_type": "arrival\x00"}), headers=HTML
         )
     assert answer.status_code == 400
+
+
+def _multipart(
+    fields: dict[str, bytes], files: dict[str, tuple[bytes, bytes]] | None = None, charset: str = ""
+) -> tuple[bytes, str]:
+    """A multipart/form-data body written out by hand: a client chooses the bytes (and the charset the
+    server decodes them with), which no well-behaved client library lets a test do."""
+    parts = [
+        b'Content-Disposition: form-data; name="' + name.encode() + b'"\r\n\r\n' + value
+        for name, value in fields.items()
+    ] + [
+        b'Content-Disposition: form-data; name="' + name.encode() + b'"; filename="' + filename + b'"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + content
+        for name, (filename, content) in (files or {}).items()
+    ]
+    body = b"".join(b"--bound\r\n" + part + b"\r\n" for part in parts) + b"--bound--\r\n"
+    return body, "multipart/form-data; boundary=bound" + (f"; charset={charset}" if charset else "")
+
+
+# A lone surrogate cannot be sent as UTF-8, but the server decodes a part with the charset the client names.
+BAD_TEXT = [(b"Ann\x00", "", "NUL"), (b"Ann\\ud800", "unicode_escape", "half a character")]
+
+
+@pytest.mark.parametrize(("given_name", "charset", "said"), BAD_TEXT)
+def test_a_page_form_sent_as_multipart_is_checked_like_any_form(
+    world: World, given_name: bytes, charset: str, said: str
+) -> None:
+    """Found for issue 15: a NUL in a multipart field registered a person on SQLite and was a 500 on
+    PostgreSQL; the boundary now refuses it with a readable page, before anything is written."""
+    before = _events(world)
+    with page_client(world.runtime, "caseworker") as browser:
+        fields = {k: str(v).encode() for k, v in browser.form({}).items()} | {
+            "given_name": given_name,
+            "family_name": b"Smith",
+            "born_day": b"1",
+            "born_month": b"1",
+            "born_year": b"1990",
+            "sex": b"F",
+            "nationality": b"Albania",
+        }
+        body, content_type = _multipart(fields, charset=charset)
+        headers = {**HTML, "content-type": content_type, "x-csrf-token": browser.form({})["csrf_token"]}
+        answer = browser.post("/ui/persons/new", content=body, headers=headers)
+        assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
+        assert "There is a problem with what you sent" in answer.text and said in answer.text
+        # Over-long text is the route's own bound, and holds for a multipart form too.
+        body, content_type = _multipart(fields | {"given_name": b"A" * 5000})
+        answer = browser.post(
+            "/ui/persons/new", content=body, headers={**headers, "content-type": content_type}
+        )
+        assert answer.status_code == 422 and "There is a problem with what you sent" in answer.text
+    assert _events(world) == before
+
+
+@pytest.mark.parametrize(
+    ("filename", "charset", "said"),
+    [
+        (b"legacy\x00.csv", "", "NUL"),
+        (b"legacy.\\udc00", "unicode_escape", "half a character"),  # was a 500: the suffix was quoted back
+        (b"a" * (MAX_FILE_NAME + 1 - 4) + b".csv", "", f"longer than {MAX_FILE_NAME}"),
+    ],
+)
+def test_an_upload_s_file_name_is_checked_at_the_boundary(
+    world: World, filename: bytes, charset: str, said: str
+) -> None:
+    body, content_type = _multipart({}, {"file": (filename, b"source_id\n")}, charset=charset)
+    headers = {**world.headers(Role.ADMIN), "content-type": content_type}
+    problem = _refused(world.client.post("/imports", content=body, headers=headers), 400)
+    assert problem["type"].endswith("/bad-text") and said in problem["detail"]
+
+
+def test_an_upload_s_contents_are_left_to_the_importer(world: World) -> None:
+    content = b"source_id,person_id,event_type,occurred_on\nS1,P\x001,arrival,2024-01-05\n"
+    body, content_type = _multipart({}, {"file": (b"legacy.csv", content)})
+    headers = {**world.headers(Role.ADMIN), "content-type": content_type}
+    problem = _refused(world.client.post("/imports", content=body, headers=headers), 422)
+    # The importer's own answer (it reads the file as data), not the boundary's.
+    assert problem["type"].endswith("/invalid-input") and "the file contains a NUL" in problem["detail"]
 
 
 def test_a_non_ascii_digit_version_on_the_page_form_is_a_readable_error(world: World) -> None:

@@ -31,8 +31,9 @@ SIGN_IN_FAILED = "sign-in failed: wrong name or password, or the account is inac
 
 
 def client_address(request: Request) -> str:
-    """Where a sign-in comes from, for throttling: the peer address as the server sees it (behind a reverse
-    proxy, run the server with its forwarded-address headers trusted, or every user shares one source)."""
+    """Where a sign-in comes from, for throttling: the peer address as the server sees it, which behind a
+    trusted reverse proxy uvicorn has already taken from X-Forwarded-For (``RETURNHUB_FORWARDED_ALLOW_IPS``,
+    ``returnhub serve --forwarded-allow-ips``)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     seed_chunk_persons: int = 50_000
     #: The rule pack used when a command does not name one.
     default_pack: str = "uk"
+    #: The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto `returnhub serve` believes
+    #: (comma-separated addresses or networks, "*" for any). Unset: none, so the headers are ignored and a
+    #: client cannot choose the address it is throttled and logged under. Set it to the proxy's address
+    #: (often 127.0.0.1), or every user behind the proxy shares one source.
+    forwarded_allow_ips: str | None = None
 
     @field_validator("database_url")
     @classmethod

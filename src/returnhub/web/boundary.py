@@ -8,8 +8,12 @@
 * JSON nested deeper than ``MAX_JSON_DEPTH``: no payload of the API is nested more than a few levels, and a
   body nested thousands deep made the parser (and the fold) raise RecursionError.
 
-Each refusal is a 400 problem+json naming where the bad text was. Multipart bodies (file uploads) are left
-to their importers, which read them as data.
+A multipart body (a file upload, or any form sent as multipart/form-data) is parsed as the route will parse
+it, and its field names, field values and file names are checked like a form's, a file name also for length
+(``MAX_FILE_NAME``). The files' contents are left to their importers, which read them as data.
+
+Each refusal is a 400 naming where the bad text was: problem+json, or a readable page for a browser on a
+staff page.
 """
 
 from __future__ import annotations
@@ -20,14 +24,18 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import orjson
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from returnhub.web.problems import problem
+from returnhub.web.problems import problem, wants_page
 
 #: Deepest JSON nesting accepted (objects and arrays). The deepest payload of the API (an event's data with
 #: a list of objects inside) is four levels.
 MAX_JSON_DEPTH = 32
+#: Longest file name accepted in an upload (no common file system keeps a longer one).
+MAX_FILE_NAME = 255
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Characters that may not appear in any text the service accepts.
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
@@ -105,6 +113,31 @@ def check_body(content_type: str, body: bytes) -> None:
         check_percent_encoded(body, "form", plus_is_space=True)
 
 
+async def check_multipart(headers: Headers, body: bytes) -> None:
+    """The parts' names, text values and file names, decoded as the route will decode them (Starlette's
+    parser, the request's charset); a body the parser refuses is left to the route, which answers 400."""
+
+    async def stream() -> Any:
+        yield body
+
+    try:
+        form = await MultiPartParser(headers, stream()).parse()
+    except MultiPartException:
+        return
+    try:
+        for name, value in form.multi_items():
+            check_text(name, "form")
+            if isinstance(value, UploadFile):
+                filename = value.filename or ""
+                check_text(filename, "file name")
+                if len(filename) > MAX_FILE_NAME:
+                    raise BadText(f"the file name is longer than {MAX_FILE_NAME} characters")
+            else:
+                check_text(value, "form")
+    finally:
+        await form.close()
+
+
 class InputBounds:
     """Pure ASGI middleware: refuses (400 problem+json) a request whose path, query or body carries text
     that is never valid (see the module's docstring), before any route, guard or database sees it."""
@@ -124,8 +157,9 @@ class InputBounds:
         except BadText as exc:
             await _refuse(scope, receive, send, str(exc))
             return
-        content_type = Headers(scope=scope).get("content-type", "")
-        if scope.get("method") not in BODY_METHODS or not content_type or "multipart/" in content_type:
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "")
+        if scope.get("method") not in BODY_METHODS or not content_type:
             await self.app(scope, receive, send)
             return
         # The access middleware outside has already bounded the body's size (413 above the limit).
@@ -139,7 +173,10 @@ class InputBounds:
                 break
         body = b"".join(chunks)
         try:
-            check_body(content_type, body)
+            if content_type.lower().startswith("multipart/form-data"):
+                await check_multipart(headers, body)
+            else:
+                check_body(content_type, body)
         except BadText as exc:
             await _refuse(scope, receive, send, str(exc))
             return
@@ -156,6 +193,11 @@ class InputBounds:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, detail: str) -> None:
-    # The path may itself be the bad text: the problem's instance is left out rather than echoing it.
-    response = problem(400, "Bad request", detail, "bad-text", None)
+    # The path may itself be the bad text: neither the problem nor the page echoes it.
+    request = Request(scope)
+    render = getattr(getattr(scope.get("app"), "state", None), "page_error", None)
+    if render is not None and wants_page(scope.get("path", ""), request.headers.get("accept", "")):
+        response = render(request, 400, "There is a problem with what you sent", detail)
+    else:
+        response = problem(400, "Bad request", detail, "bad-text", None)
     await response(scope, receive, send)
