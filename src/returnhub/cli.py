@@ -196,15 +196,40 @@ def serve(
             "(default RETURNHUB_FORWARDED_ALLOW_IPS; 127.0.0.1 with a bare --proxy-headers).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Worker processes. From 2, a supervising process starts them and starts a new one at once "
+            "if one dies (killed, out of memory), so the server comes back by itself.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and the API."""
     import uvicorn
 
+    from returnhub.core.settings import Settings
+
+    trusted = forwarded_allow_ips or Settings().forwarded_allow_ips
+    proxy = proxy_options(trusted, proxy_headers)
+    if workers > 1:
+        # uvicorn's own supervisor (its multiprocess manager) watches the workers and replaces a dead one;
+        # each worker builds its app from the settings, so the supervisor itself opens no database.
+        uvicorn.run(
+            "returnhub.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            **proxy,
+        )
+        return
     from returnhub.web.app import create_app
 
-    rt = runtime()
-    proxy = proxy_options(forwarded_allow_ips or rt.settings.forwarded_allow_ips, proxy_headers)
-    uvicorn.run(create_app(rt), host=host, port=port, log_level="info", **proxy)
+    uvicorn.run(create_app(runtime()), host=host, port=port, log_level="info", **proxy)
 
 
 @app.command()
@@ -673,9 +698,19 @@ def main() -> None:
         from sqlalchemy.exc import OperationalError
 
         if isinstance(exc, OperationalError):
+            detail = str(exc.orig).splitlines()[0]
+            if getattr(exc.orig, "sqlstate", None) == "53100" or "disk is full" in detail:
+                # SQLite's SQLITE_FULL, PostgreSQL's disk_full: the advice to migrate would mislead.
+                err.print(
+                    f"error: the database's disk is full ({detail}); what was not committed was rolled "
+                    "back: make room and run the command again",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                sys.exit(2)
             err.print(
-                "error: database unavailable or not migrated (run `returnhub db upgrade`): "
-                f"{str(exc.orig).splitlines()[0]}",
+                f"error: database unavailable or not migrated (run `returnhub db upgrade`): {detail}",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,

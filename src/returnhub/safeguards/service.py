@@ -82,7 +82,9 @@ class RegisterOrPackDefaults:
             # A savepoint, so that a register not yet migrated cannot poison the caller's transaction.
             with self._session.begin_nested():
                 registered = DatabaseTermsProvider(self._session, self._known_at).terms_on(on)
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
+            if not _register_missing(exc):
+                raise  # a lost connection or a deadlock is no reason to judge under the defaults
             registered = []
         kept = applicable_terms(self._pack, registered)
         if kept:
@@ -98,9 +100,21 @@ class RegisterOrPackDefaults:
                 designated = safe_countries_of_origin_on(
                     self._session, terms.sending_state, on, self._known_at
                 )
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
+            if not _register_missing(exc):
+                raise
             designated = None
         return replace(terms, safe_countries_of_origin=designated)
+
+
+def _register_missing(exc: SQLAlchemyError) -> bool:
+    """Whether the error says the register's tables are not there (a database not yet migrated): the one
+    failure the pack's defaults stand in for. Any other (the server restarting, a deadlock, a lock timeout)
+    is raised, so that the transaction fails rather than the gate judge under terms it did not read."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "42P01":  # PostgreSQL's undefined_table
+        return True
+    return "no such table" in str(orig if orig is not None else exc)
 
 
 def default_terms_provider(
