@@ -66,6 +66,11 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
         "returnhub.notices.cli",
         "Notices to people: inbox, email outbox, local mailbox.",
     ),
+    "statistics": (
+        "returnhub.statistics.cli",
+        "The statistics page's kept counts: `statistics check` compares them with a recount, "
+        "`statistics rebuild` refills them.",
+    ),
     "report": (
         "returnhub.statistics.cli",
         "The statistics tables: `report list` for the catalogue, `report TABLE --from --to` for one.",
@@ -169,8 +174,10 @@ def runtime() -> Runtime:
     ``main`` so that a command with no database (``--help``, ``documents check``) imports none of it."""
     global _runtime
     from returnhub.operations.transfers import register_hooks
+    from returnhub.statistics.aggregates import register_hooks as keep_statistics
 
     register_hooks()
+    keep_statistics()  # the statistics page's counts change with each append and bulk load
     if _runtime is None:
         from returnhub.core.runtime import Runtime
 
