@@ -120,7 +120,7 @@ def test_hub_occupancy_and_exits_are_counted_from_stays(population: Runtime) -> 
                 .where(P.case_id == case_id)
                 .values(hub=hub, hub_arrived_on=arrived, hub_exited_on=exited, hub_exit_reason=reason)
             )
-        # Written past the event store, so the page's kept counts are refilled (`returnhub statistics rebuild`).
+        # Written past the event store: the page's kept counts are refilled (`returnhub statistics rebuild`).
         aggregates.rebuild(s.connection())
     with unit_of_work(population.engine, read_only=True) as s:
         occupancy = service.hub_occupancy_by_month(s, date(2026, 6, 1))
