@@ -316,3 +316,25 @@ def test_a_list_of_hubs_reads_every_hubs_head_count_at_once(engine: Engine, cloc
     assert sum("partner_hub_occupancy" in q for q in statements) == 1
     assert listed == one_by_one
     assert [h["latest_count"]["occupied"] for h in listed] == [10, 20, 30, 40]
+
+
+def test_terms_read_again_after_any_register_change_even_within_the_transaction(
+    engine: Engine, clock: FixedClock
+) -> None:
+    # The terms are read once per state of the register (keyed by the change log's head): a change, committed
+    # or still pending in the same transaction (the gate re-checks everyone listed right after it), is seen.
+    on = date(2026, 3, 15)
+    with unit_of_work(engine) as s:
+        agreement_in_force(s, clock)
+        (first,) = service.terms_on(s, on)
+        assert service.terms_on(s, on) == [first]
+        amend_scope(s, clock, "GBR-SRB-TEST", date(2026, 3, 1), ["ALB"])
+        (pending,) = service.terms_on(s, on)
+    with unit_of_work(engine, read_only=True) as s:
+        (committed,) = service.terms_on(s, on)
+    with unit_of_work(engine) as s:
+        hub(s, clock, "GBR-SRB-H9", "GBR-SRB-TEST", "operational", date(2026, 1, 1), {"adult_female": 5})
+        (with_hub,) = service.terms_on(s, on)
+    assert first.nationalities_in_scope == frozenset({"ALB", "IND"})
+    assert pending.nationalities_in_scope == committed.nationalities_in_scope == frozenset({"ALB"})
+    assert first.hubs == () and with_hub.hubs == ("GBR-SRB-H9",)
