@@ -54,7 +54,7 @@ def terms_on(session: Session, on: date, known_at: datetime | None = None) -> li
     Read once per state of the register (``_READ``).
     """
     head = _register_head(session)
-    key = (str(session.get_bind().url), head, on, known_at)
+    key = (str(session.connection().engine.url), head, on, known_at)
     with _READ_LOCK:
         found = _READ.get(key)
         if found is not None:
