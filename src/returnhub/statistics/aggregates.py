@@ -16,7 +16,8 @@ One counting rule, two ways in: ``contributions`` says what one person adds to w
 counts the same over the projection in SQL. ``recount`` is the reference (the page's per-view count before
 the tables existed), refills the tables (``rebuild``, ``returnhub statistics rebuild``), and answers for
 them when they are stale: ``statistics_marks`` holds how many events the counts reflect, and a read compares
-it with the event log's head (an append made without the hooks, or a database restored under them).
+it with the event log's head (an append made without the hooks). A projection written past the event store
+is not seen: rebuild after it.
 """
 
 from __future__ import annotations
