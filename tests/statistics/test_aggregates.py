@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from returnhub.casework import store
 from returnhub.casework.bulk import load_population
+from returnhub.casework.imports import import_file, read_table
 from returnhub.casework.store import append_event
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
@@ -24,6 +26,7 @@ from returnhub.core.runtime import Runtime
 from returnhub.statistics import aggregates, service
 from returnhub.synthetic import generate_population
 from tests.casework.test_cli import run
+from tests.casework.test_import import HEADER, _write
 
 from ..casework.helpers import add_person
 
@@ -168,3 +171,22 @@ def test_counts_that_missed_an_event_are_caught_recounted_and_rebuilt(
     with unit_of_work(runtime.engine, read_only=True) as s:
         assert aggregates.kept(s) == aggregates.recount(s)
         assert aggregates.kept(s)[("yearly", "claim_decisions", 2025, "grant")] == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_import_keeps_the_counts_for_new_and_known_people(
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    # New people go through the bulk loader's hook, a row for a known person through the store's.
+    import_file(engine, read_table(_write(tmp_path / "a.csv", range(1, 6))), clock=clock)
+    later = tmp_path / "b.csv"
+    row = "S1-5,P1,,,,,,asylum_claim_decided,2025-02-01,,grant"
+    later.write_text(",".join(HEADER) + "\n" + row + "\n", encoding="utf-8")
+    import_file(engine, read_table(later), clock=clock)
+    with unit_of_work(engine, read_only=True) as s:
+        assert aggregates.freshness(s) == aggregates.Freshness(counted=21, recorded=21)
+        kept = aggregates.kept(s)
+        assert kept == aggregates.recount(s)
+    assert kept[("yearly", "claim_decisions", 2024, "refuse")] == 4
+    assert kept[("yearly", "claim_decisions", 2025, "grant")] == 1
+    assert kept[("yearly", "arrivals", 2024, "")] == 5
