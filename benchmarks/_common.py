@@ -17,9 +17,12 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 from returnhub.core.clock import FixedClock  # noqa: E402
 from returnhub.core.runtime import Runtime  # noqa: E402
 from returnhub.operations.transfers import register_hooks  # noqa: E402
+from returnhub.statistics.aggregates import register_hooks as keep_statistics  # noqa: E402
 
-# A benchmark is a composition root, like the app factory and the CLI: it wires the departure gate's hooks.
+# A benchmark is a composition root, like the app factory and the CLI: it wires the departure gate's hooks
+# and the statistics page's kept counts.
 register_hooks()
+keep_statistics()
 
 #: Every benchmark's "today" (the synthetic histories end the day before).
 CLOCK = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))

@@ -1,5 +1,5 @@
-"""Server time of the case page and the caseload list on a 200,000-person SQLite database (target: each
-under 50 ms median).
+"""Server time of the case page and the caseload list on a 200,000-person SQLite database (targets, issue
+16: the case page under 20 ms median, every page under 100 ms).
 
 Server time is the page's own ``Server-Timing`` header (request reaching the app to the answer starting:
 the access guard, the access-log write, the services and the template). The client's wall time through
@@ -94,9 +94,9 @@ def main() -> None:
             search_cases(s, limit=50, **{k: v for k, v in query.items() if v and k != "after"})
             list_ref.append((time.perf_counter() - t) * 1e3)
 
-    for name, server, wall, reference, label in (
-        ("case_page", case_server, case_wall, case_ref, "show_case_and_evaluate_case_without_http"),
-        ("caseload_page", list_server, list_wall, list_ref, "search_cases_without_http"),
+    for name, server, wall, reference, label, target in (
+        ("case_page", case_server, case_wall, case_ref, "show_case_and_evaluate_case_without_http", 20),
+        ("caseload_page", list_server, list_wall, list_ref, "search_cases_without_http", 100),
     ):
         median = statistics.median(server)
         _common.emit(
@@ -108,7 +108,7 @@ def main() -> None:
             median_ms=round(median, 2),
             p95_ms=round(_percentile(server, 0.95), 2),
             client_wall_median_ms=round(statistics.median(wall), 2),
-            target_ms=50,
+            target_ms=target,
             measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
 

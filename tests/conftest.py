@@ -23,10 +23,13 @@ from returnhub.core.migrate import upgrade
 from returnhub.core.runtime import Runtime
 from returnhub.core.settings import Settings
 from returnhub.operations.transfers import register_hooks
+from returnhub.statistics.aggregates import register_hooks as keep_statistics
 
 # The suite is a composition root, like ``web.app.create_app`` and the CLI's ``runtime()``: it wires the
-# departure gate into casework and partners, which do not import operations themselves.
+# departure gate into casework and partners, which do not import operations themselves, and the statistics
+# page's kept counts into the event store and the bulk loader.
 register_hooks()
+keep_statistics()
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "RETURNHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -72,6 +72,11 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
         "returnhub.notices.cli",
         "Notices to people: inbox, email outbox, local mailbox.",
     ),
+    "statistics": (
+        "returnhub.statistics.cli",
+        "The statistics page's kept counts: `statistics check` compares them with a recount, "
+        "`statistics rebuild` refills them.",
+    ),
     "report": (
         "returnhub.statistics.cli",
         "The statistics tables: `report list` for the catalogue, `report TABLE --from --to` for one.",
@@ -148,8 +153,10 @@ def _wire_the_gate() -> None:
     partners (a register change), which must not import operations themselves. Run by every ``runtime()``,
     and imported only then, so that a command with no database imports none of it."""
     from returnhub.operations.transfers import register_hooks
+    from returnhub.statistics.aggregates import register_hooks as keep_statistics
 
     register_hooks()
+    keep_statistics()  # the statistics page's counts change with each append and bulk load
 
 
 on_runtime(_wire_the_gate)

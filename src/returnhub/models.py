@@ -10,5 +10,6 @@ from returnhub.partners import models as partners_models  # noqa: F401  (registe
 from returnhub.people import models as people_models
 from returnhub.safeguards import models as safeguards_models  # noqa: F401  (registers the tables)
 from returnhub.simulation import models as simulation_models  # noqa: F401  (registers the tables)
+from returnhub.statistics import models as statistics_models  # noqa: F401  (registers the tables)
 
 __all__ = ["Base", "casework_models", "people_models"]

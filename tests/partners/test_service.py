@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -291,3 +291,50 @@ def test_the_change_log_records_who_when_and_source_and_detects_removal(register
     with unit_of_work(register, read_only=True) as s:
         broken = verify_changes(s)
     assert not broken.ok and broken.first_broken_id == rows[4].id
+
+
+def test_a_list_of_hubs_reads_every_hubs_head_count_at_once(engine: Engine, clock: FixedClock) -> None:
+    with unit_of_work(engine) as s:
+        agreement_in_force(s, clock)
+        for i in range(1, 5):
+            reference = f"GBR-SRB-H{i}"
+            hub(s, clock, reference, "GBR-SRB-TEST", "operational", date(2026, 1, 1), {"adult_female": 50})
+            figure = OccupancyIn(counted_on=date(2026, 2, i), occupied=10 * i, **ILLUSTRATIVE)
+            service.record_occupancy(s, reference, figure, clock=clock, recorded_by="t")
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with unit_of_work(engine, read_only=True) as s:
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            listed = service.list_hubs(s, date(2026, 3, 1))
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        one_by_one = [service.hub_on(s, h["reference"], date(2026, 3, 1)) for h in listed]
+    assert sum("partner_hub_occupancy" in q for q in statements) == 1
+    assert listed == one_by_one
+    assert [h["latest_count"]["occupied"] for h in listed] == [10, 20, 30, 40]
+
+
+def test_terms_read_again_after_any_register_change_even_within_the_transaction(
+    engine: Engine, clock: FixedClock
+) -> None:
+    # The terms are read once per state of the register (keyed by the change log's head): a change, committed
+    # or still pending in the same transaction (the gate re-checks everyone listed right after it), is seen.
+    on = date(2026, 3, 15)
+    with unit_of_work(engine) as s:
+        agreement_in_force(s, clock)
+        (first,) = service.terms_on(s, on)
+        assert service.terms_on(s, on) == [first]
+        amend_scope(s, clock, "GBR-SRB-TEST", date(2026, 3, 1), ["ALB"])
+        (pending,) = service.terms_on(s, on)
+    with unit_of_work(engine, read_only=True) as s:
+        (committed,) = service.terms_on(s, on)
+    with unit_of_work(engine) as s:
+        hub(s, clock, "GBR-SRB-H9", "GBR-SRB-TEST", "operational", date(2026, 1, 1), {"adult_female": 5})
+        (with_hub,) = service.terms_on(s, on)
+    assert first.nationalities_in_scope == frozenset({"ALB", "IND"})
+    assert pending.nationalities_in_scope == committed.nationalities_in_scope == frozenset({"ALB"})
+    assert first.hubs == () and with_hub.hubs == ("GBR-SRB-H9",)

@@ -18,7 +18,7 @@ from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.core.runtime import Runtime
 from returnhub.safeguards.service import run_screening
-from returnhub.statistics import service
+from returnhub.statistics import aggregates, service
 from returnhub.synthetic import generate_population
 from tests.web.pages import page_client
 
@@ -120,6 +120,8 @@ def test_hub_occupancy_and_exits_are_counted_from_stays(population: Runtime) -> 
                 .where(P.case_id == case_id)
                 .values(hub=hub, hub_arrived_on=arrived, hub_exited_on=exited, hub_exit_reason=reason)
             )
+        # Written past the event store: the page's kept counts are refilled (`returnhub statistics rebuild`).
+        aggregates.rebuild(s.connection())
     with unit_of_work(population.engine, read_only=True) as s:
         occupancy = service.hub_occupancy_by_month(s, date(2026, 6, 1))
         exits = service.hub_exits_by_year(s)

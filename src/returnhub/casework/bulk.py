@@ -43,6 +43,11 @@ from returnhub.people.names import folded_name
 
 Progress = Callable[[int], None]
 
+#: Run after each chunk of new cases is written, in the chunk's transaction, with (connection, first case
+#: id, last case id, events written). Statistics registers its kept counts here; casework does not import
+#: it: the composition roots register the hooks (as ``store.POST_APPEND_HOOKS`` for single appends).
+NEW_CASES_HOOKS: list[Callable[[Connection, int, int, int], None]] = []
+
 _EVENT_COLUMNS = (
     "id",
     "case_id",
@@ -282,6 +287,9 @@ def _load_chunk(
     del event_rows
     rows = folded.result() if folded is not None else _fold_frame(frame, identities, now, dialect)
     _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
+    if ids:
+        for hook in NEW_CASES_HOOKS:
+            hook(conn, ids[0], ids[-1], n_events)
 
     last_id = first_event_id + n_events - 1 if n_events else head.last_id
     ledger.advance_head(conn, EVENTS_LEDGER, ledger.Head(last_id, prev_hash, head.count + n_events))

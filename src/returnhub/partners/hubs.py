@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -246,12 +246,16 @@ class Occupied:
 OccupancySource = Callable[[Session, date], Mapping[str, Occupied]]
 
 
-def recorded_occupancy(session: Session, on: date, known_at: datetime | None = None) -> dict[str, Occupied]:
-    """Today's source of occupancy: the latest recorded head count on or before ``on`` for each hub."""
+def recorded_occupancy(
+    session: Session, on: date, known_at: datetime | None = None, *, hubs: Collection[str] | None = None
+) -> dict[str, Occupied]:
+    """Today's source of occupancy: the latest recorded head count on or before ``on`` for each hub (of
+    ``hubs`` only, when given), in one query."""
+    only = [] if hubs is None else [Hub.reference.in_(list(hubs))]
     rows = session.execute(
         select(Hub.reference, HubOccupancyFigure)
         .join(HubOccupancyFigure, HubOccupancyFigure.hub_id == Hub.id)
-        .where(HubOccupancyFigure.counted_on <= on)
+        .where(HubOccupancyFigure.counted_on <= on, *only)
         .order_by(HubOccupancyFigure.counted_on, HubOccupancyFigure.id)
     ).all()
     latest: dict[str, Occupied] = {}
@@ -326,13 +330,24 @@ def occupancy_on(
     return out
 
 
-def hub_on(session: Session, reference: str, on: date, known_at: datetime | None = None) -> dict[str, Any]:
+def hub_on(
+    session: Session,
+    reference: str,
+    on: date,
+    known_at: datetime | None = None,
+    *,
+    occupancy: Mapping[str, Occupied] | None = None,
+) -> dict[str, Any]:
+    """One hub on ``on``. ``occupancy``: the recorded head counts already read for a list of hubs
+    (``recorded_occupancy``), so that a list reads them once rather than once per hub."""
     hub = _hub(session, reference, known_at)
     agreement = session.get(Agreement, hub.agreement_id)
     assert agreement is not None
     versions = visible(hub_versions(session, hub.id), known_at)
     current: HubVersion | None = version_on(versions, on)
-    figure = recorded_occupancy(session, on, known_at).get(hub.reference)
+    if occupancy is None:
+        occupancy = recorded_occupancy(session, on, known_at, hubs=[hub.reference])
+    figure = occupancy.get(hub.reference)
     return {
         "reference": hub.reference,
         "name": hub.name,
@@ -367,4 +382,5 @@ def hub_on(session: Session, reference: str, on: date, known_at: datetime | None
 
 def list_hubs(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
     rows = visible(session.execute(select(Hub).order_by(Hub.reference)).scalars().all(), known_at)
-    return [hub_on(session, r.reference, on, known_at) for r in rows]
+    occupancy = recorded_occupancy(session, on, known_at)
+    return [hub_on(session, r.reference, on, known_at, occupancy=occupancy) for r in rows]

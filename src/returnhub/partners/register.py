@@ -12,7 +12,7 @@ from returnhub.core.errors import NotFound
 from returnhub.partners.agreements import agreement_on
 from returnhub.partners.assessments import assessment_on
 from returnhub.partners.countries import country_code, country_name
-from returnhub.partners.hubs import hub_on
+from returnhub.partners.hubs import hub_on, recorded_occupancy
 from returnhub.partners.models import (
     Agreement,
     CountryAssessment,
@@ -122,6 +122,7 @@ def show_partner(
         select(CountryAssessment.assessing_state).where(CountryAssessment.country == code).distinct()
     ).scalars()
     assessments = [a for a in (assessment_on(session, s, code, on, known_at) for s in sorted(assessors)) if a]
+    occupancy = recorded_occupancy(session, on, known_at, hubs=hubs)  # every hub's head count, in one read
     return {
         "country": code,
         "name": country_name(code),
@@ -129,6 +130,6 @@ def show_partner(
         "known_at": known_at,
         "negotiations": [negotiation_view(session, n, on, known_at) for n in negotiations],
         "agreements": [agreement_on(session, r, on, known_at) for r in agreements],
-        "hubs": [hub_on(session, r, on, known_at) for r in hubs],
+        "hubs": [hub_on(session, r, on, known_at, occupancy=occupancy) for r in hubs],
         "assessments": assessments,
     }

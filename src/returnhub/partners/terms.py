@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from returnhub.core.ledger import LedgerHead
 from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.partners.agreements import agreement_versions_of, scope_nationalities
 from returnhub.partners.assessments import assessments_of
+from returnhub.partners.changes import PARTNERS_LEDGER
 from returnhub.partners.countries import all_country_codes
 from returnhub.partners.hubs import hub_versions
 from returnhub.partners.models import (
@@ -23,6 +28,22 @@ from returnhub.partners.pipeline import NegotiationStatus
 from returnhub.partners.records import version_on, visible
 from returnhub.partners.safe_lists import safe_countries_of_origin_on
 
+#: Terms already read, by (database, the change log's head, day, known at). Every register write appends to
+#: the hash-chained change log in its own transaction (``records.write``; the tables refuse UPDATE), so the
+#: head names the register's content: a new head is a new key, never stale terms. A case page and the gate
+#: read the whole register per case (forty queries); this makes that one.
+_READ: OrderedDict[tuple[Any, ...], tuple[AgreementTerms, ...]] = OrderedDict()
+_READ_SIZE = 64
+_READ_LOCK = threading.Lock()
+
+
+def _register_head(session: Session) -> tuple[int, str] | None:
+    # Through the session, so that a change this transaction made and has not flushed yet is counted.
+    row = session.execute(
+        select(LedgerHead.count, LedgerHead.last_hash).where(LedgerHead.name == PARTNERS_LEDGER)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
 
 def terms_on(session: Session, on: date, known_at: datetime | None = None) -> list[AgreementTerms]:
     """Every registered agreement as the safeguards see it on ``on``.
@@ -30,7 +51,26 @@ def terms_on(session: Session, on: date, known_at: datetime | None = None) -> li
     ``in_force`` needs both a terms version in force and the pipeline at ``in_force`` that day. The
     assessment is the sending state's latest of the hub country on that day; with no assessment, or one
     that finds the country unsafe, every nationality is listed as unsafe: safety must be shown, not assumed.
+    Read once per state of the register (``_READ``).
     """
+    head = _register_head(session)
+    key = (str(session.connection().engine.url), head, on, known_at)
+    with _READ_LOCK:
+        found = _READ.get(key)
+        if found is not None:
+            _READ.move_to_end(key)
+            return list(found)
+    terms = _read_terms(session, on, known_at)
+    # Kept only if nothing was committed meanwhile (PostgreSQL reads each statement afresh).
+    if head is not None and _register_head(session) == head:
+        with _READ_LOCK:
+            _READ[key] = tuple(terms)
+            while len(_READ) > _READ_SIZE:
+                _READ.popitem(last=False)
+    return terms
+
+
+def _read_terms(session: Session, on: date, known_at: datetime | None) -> list[AgreementTerms]:
     agreements = visible(
         session.execute(select(Agreement).order_by(Agreement.reference)).scalars().all(), known_at
     )

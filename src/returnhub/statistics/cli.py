@@ -1,4 +1,5 @@
-"""`returnhub report`: the table catalogue, and any table for a period as a file."""
+"""`returnhub report`: the table catalogue, and any table for a period as a file; `returnhub statistics`:
+the statistics page's kept counts, checked against a recount or refilled."""
 
 from __future__ import annotations
 
@@ -11,6 +12,68 @@ from returnhub.core import shell
 
 
 def register(app: typer.Typer) -> None:
+    statistics_app = typer.Typer(
+        no_args_is_help=True,
+        help="The statistics page's kept counts: `statistics check` compares them with a recount, "
+        "`statistics rebuild` refills them.",
+    )
+    app.add_typer(statistics_app, name="statistics")
+
+    @statistics_app.command("rebuild")
+    def rebuild(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Refill the statistics page's counts from the case projection (after a restore, a projection
+        rebuild, or any write made without the hooks); appends wait until it commits."""
+        import time
+
+        from returnhub.statistics import aggregates
+
+        started = time.perf_counter()
+        with shell.unit_of_work(shell.runtime().engine) as session:
+            result = aggregates.rebuild(session.connection())
+        summary = {**result, "seconds": round(time.perf_counter() - started, 2)}
+        if as_json:
+            shell.print_json(summary)
+            return
+        shell.err.print(
+            f"statistics rebuilt: {result['yearly_rows']:,} yearly counts and {result['hub_day_rows']:,} hub "
+            f"days, reflecting {result['events']:,} events, in {summary['seconds']} s",
+            markup=False,
+            highlight=False,
+        )
+
+    @statistics_app.command("check")
+    def check(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Compare the kept counts with a recount of the case projection; exit 1 if they differ."""
+        from returnhub.statistics import aggregates
+
+        with shell.unit_of_work(shell.runtime().engine, read_only=True) as session:
+            state = aggregates.freshness(session)
+            kept, counted = aggregates.kept(session), aggregates.recount(session)
+        differing = sorted(set(kept) ^ set(counted) | {k for k in kept if kept[k] != counted.get(k)}, key=str)
+        ok = state.current and not differing
+        if as_json:
+            shell.print_json(
+                {
+                    "ok": ok,
+                    "events_counted": state.counted,
+                    "events_recorded": state.recorded,
+                    "differing_counts": len(differing),
+                }
+            )
+        elif ok:
+            shell.err.print(
+                f"statistics counts agree with a recount ({state.recorded:,} events)", markup=False
+            )
+        else:
+            shell.err.print(
+                f"statistics counts are stale: they reflect {state.counted:,} of {state.recorded:,} events "
+                f"and {len(differing):,} differ from a recount; run `returnhub statistics rebuild`",
+                markup=False,
+                highlight=False,
+            )
+        if not ok:
+            raise typer.Exit(1)
+
     @app.command("report")
     def report(
         table: Annotated[

@@ -1,8 +1,10 @@
-"""The statistics tables: one function per table, each counting people in the case projection.
+"""The statistics page's tables: one function per chart, each counting people by their current facts.
 
-Every count is aggregated in the database (``GROUP BY`` over ``case_projection``, one row per person) so
-that a table costs one scan whatever the size of the caseload; only the grouped rows (years, months,
-outcomes) reach Python. No function returns anything about an individual.
+The counts are kept up to date with every write (``aggregates``: small tables changed in the same
+transaction as each append and bulk load), so a table costs a read of a few hundred rows whatever the size
+of the caseload; only the grouped counts (years, outcomes, hubs and days) reach Python. When the kept
+counts miss an event, the same counts are made over the case projection in SQL instead. No function
+returns anything about an individual.
 
 The projection holds each person's *current* facts, so a table counts each person once, by their latest
 fact of that kind: a person whose claim was decided twice (a fresh claim) counts once, under the latest
@@ -16,15 +18,11 @@ from datetime import date, timedelta
 from typing import Any, get_args
 
 import polars as pl
-from sqlalchemy import Integer, cast, extract, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from returnhub.casework.events import AppealDecided, AsylumClaimDecided, HubExit
-from returnhub.casework.models import case_projection
 from returnhub.safeguards import service as safeguards
-
-P = case_projection.c
+from returnhub.statistics import aggregates
 
 
 def _outcomes(payload: Any, field: str) -> tuple[str, ...]:
@@ -38,13 +36,10 @@ APPEAL_OUTCOMES = _outcomes(AppealDecided, "outcome")
 HUB_EXIT_REASONS = _outcomes(HubExit, "reason")
 
 
-def _year(column: ColumnElement[Any]) -> ColumnElement[int]:
-    # EXTRACT on PostgreSQL, STRFTIME on SQLite (SQLAlchemy compiles both); PostgreSQL answers a numeric.
-    return cast(extract("year", column), Integer)
-
-
-def _month(column: ColumnElement[Any]) -> ColumnElement[int]:
-    return cast(extract("month", column), Integer)
+def _yearly(session: Session, measure: str) -> list[tuple[int, str, int]]:
+    """(year, category, people) of one of ``aggregates.YEARLY``."""
+    counted = aggregates.counts(session, only=measure)
+    return [(year, category, n) for (_, _, year, category), n in counted.items()]
 
 
 def _by_year_and_category(
@@ -79,11 +74,9 @@ def arrivals_by_year(session: Session) -> pl.DataFrame:
     Counts every person whose arrival is recorded (``arrived_on``); a person registered without an
     arrival event is not counted. Columns: ``year``, ``arrivals``.
     """
-    year = _year(P.arrived_on).label("year")
-    rows = session.execute(
-        select(year, func.count()).where(P.arrived_on.is_not(None)).group_by(year).order_by(year)
-    ).all()
-    counts = {int(y): int(n) for y, n in rows if y is not None}
+    counts: dict[int, int] = {}
+    for y, _, n in _yearly(session, "arrivals"):
+        counts[y] = counts.get(y, 0) + n
     years = list(range(min(counts), max(counts) + 1)) if counts else []
     return pl.DataFrame(
         {"year": years, "arrivals": [counts.get(y, 0) for y in years]},
@@ -97,13 +90,7 @@ def asylum_decisions_by_year(session: Session) -> pl.DataFrame:
     One decision per person: the latest decision on their current claim. Columns: ``year``, one per
     outcome, ``total``.
     """
-    year = _year(P.claim_decided_on).label("year")
-    rows = session.execute(
-        select(year, P.claim_outcome, func.count())
-        .where(P.claim_decided_on.is_not(None), P.claim_outcome.is_not(None))
-        .group_by(year, P.claim_outcome)
-    ).all()
-    return _by_year_and_category(rows, CLAIM_OUTCOMES)
+    return _by_year_and_category(_yearly(session, "claim_decisions"), CLAIM_OUTCOMES)
 
 
 def appeal_decisions_by_year(session: Session) -> pl.DataFrame:
@@ -112,13 +99,7 @@ def appeal_decisions_by_year(session: Session) -> pl.DataFrame:
     One decision per person: the latest appeal decided, whatever its tier. Columns: ``year``, one per
     outcome, ``total``.
     """
-    year = _year(P.appeal_decided_on).label("year")
-    rows = session.execute(
-        select(year, P.appeal_outcome, func.count())
-        .where(P.appeal_decided_on.is_not(None), P.appeal_outcome.is_not(None))
-        .group_by(year, P.appeal_outcome)
-    ).all()
-    return _by_year_and_category(rows, APPEAL_OUTCOMES)
+    return _by_year_and_category(_yearly(session, "appeal_decisions"), APPEAL_OUTCOMES)
 
 
 def hub_exits_by_year(session: Session) -> pl.DataFrame:
@@ -127,13 +108,7 @@ def hub_exits_by_year(session: Session) -> pl.DataFrame:
 
     Columns: ``year``, one per reason, ``total``.
     """
-    year = _year(P.hub_exited_on).label("year")
-    rows = session.execute(
-        select(year, P.hub_exit_reason, func.count())
-        .where(P.hub_exited_on.is_not(None), P.hub_exit_reason.is_not(None))
-        .group_by(year, P.hub_exit_reason)
-    ).all()
-    return _by_year_and_category(rows, HUB_EXIT_REASONS)
+    return _by_year_and_category(_yearly(session, "hub_exits"), HUB_EXIT_REASONS)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -146,20 +121,13 @@ def hub_occupancy_by_month(session: Session, until: date) -> pl.DataFrame:
 
     A person is in a hub at the end of a day if they arrived on or before it and had not left by it
     (``hub_arrived_on`` <= day < ``hub_exited_on``). The last row is dated ``until`` rather than its month
-    end. Built from two grouped counts (arrivals and exits per hub and month) and running sums, so the
-    database never returns a stay. Columns: ``month_end``, one per hub reference, ``total``.
+    end. Built from the people who arrived and left per hub and day (``aggregates``) and running sums, so
+    the database never returns a stay. Columns: ``month_end``, one per hub reference, ``total``.
     """
     flows: dict[tuple[str, int, int], int] = {}
-    for column, sign in ((P.hub_arrived_on, 1), (P.hub_exited_on, -1)):
-        in_year, in_month = _year(column).label("year"), _month(column).label("month")
-        rows = session.execute(
-            select(P.hub, in_year, in_month, func.count())
-            .where(P.hub.is_not(None), P.hub_arrived_on.is_not(None), column.is_not(None), column <= until)
-            .group_by(P.hub, in_year, in_month)
-        ).all()
-        for hub, y, m, n in rows:
-            key = (str(hub), int(y), int(m))
-            flows[key] = flows.get(key, 0) + sign * int(n)
+    for (_, hub, day, flow), n in aggregates.counts(session, only="hub", until=until).items():
+        key = (hub, day.year, day.month)
+        flows[key] = flows.get(key, 0) + (n if flow == "in" else -n)
     hubs = sorted({hub for hub, _, _ in flows})
     if not hubs:
         return pl.DataFrame(schema={"month_end": pl.Date, "total": pl.Int64})

@@ -55,8 +55,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     # The composition root wires the departure gate into the contexts that must not import operations:
     # a new case event and a register change (country assessed unsafe, list withdrawn, terms changed).
     from returnhub.operations.transfers import register_hooks
+    from returnhub.statistics.aggregates import register_hooks as keep_statistics
 
     register_hooks()
+    keep_statistics()  # the statistics page's counts change with each append and bulk load
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
