@@ -562,28 +562,36 @@ def _round(
         x_class = classes.options["class_id"].to_numpy()[lp.option_of_x]
         best: tuple[float, _LpResult, npt.NDArray[np.bool_]] | None = None
         seen: list[npt.NDArray[np.bool_]] = []
+        option_t = classes.options["t"].to_numpy()
+
+        def floor_and_refill(values: FloatArray, runs: npt.NDArray[np.bool_]) -> IntArray:
+            floored = np.zeros(n_options, dtype=np.int64)
+            floored[lp.option_of_x] = np.floor(values[: lp.n_x] + INTEGRAL).astype(np.int64)
+            running = np.zeros(resources.n_transfers, dtype=bool)
+            running[lp.transfer_of_y[runs]] = True
+            floored[~running[option_t]] = 0
+            return _refill_and_repair(classes, resources, floored, running, per_priority_point)
+
         # Which transfers run is the hard, integral part. Try a few cut-offs on the relaxed load (share of
-        # the minimum load): each fixes y, and the best re-solved LP wins.
+        # the minimum load): each fixes y and is re-solved. Each re-solve is floored and refilled at once
+        # (cheap): the first within `polish_above_gap` of the bound is the plan, with no further cut-off
+        # and no polishing MIP. Otherwise the best re-solved LP goes on to the polishing below.
         for threshold in settings.open_thresholds:
             tried = (load >= threshold * y_min - INTEGRAL) & (load > INTEGRAL)
             if any(np.array_equal(tried, other) for other in seen):
                 continue
             seen.append(tried)
             fixed = _fixed_transfers_lp(lp, relaxed, tried, load, y_min, x_class, classes.n_classes, settings)
-            if fixed.ok and (best is None or fixed.objective > best[0]):
+            if not fixed.ok:
+                continue
+            if best is None or fixed.objective > best[0]:
                 best = (fixed.objective, fixed, tried)
-        # Cheap first: floor the best re-solve and refill. If that is already within `polish_above_gap` of the
-        # bound, the polishing MIPs below are skipped.
-        if best is not None:
-            plain = np.zeros(n_options, dtype=np.int64)
-            plain[lp.option_of_x] = np.floor(best[1].values[: lp.n_x] + INTEGRAL).astype(np.int64)
-            plain_open = np.zeros(resources.n_transfers, dtype=bool)
-            plain_open[lp.transfer_of_y[best[2]]] = True
-            plain[~plain_open[classes.options["t"].to_numpy()]] = 0
-            plain = _refill_and_repair(classes, resources, plain, plain_open, per_priority_point)
-            reached = _class_objective(classes, plain, per_priority_point)
+            candidate = floor_and_refill(fixed.values, tried)
+            reached = _class_objective(classes, candidate, per_priority_point)
+            if plain is None or reached > _class_objective(classes, plain, per_priority_point):
+                plain = candidate
             if bound - reached <= settings.polish_above_gap * abs(bound):
-                return plain
+                return candidate
         # The transfers between empty and viable in the relaxation are few: decide them exactly with a MIP
         # (x continuous, only their y integral) when the cut-offs leave room for improvement.
         uncertain = (load > INTEGRAL) & (load < y_min - INTEGRAL)
