@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         # CPU time of this process: on a shared machine it says what the wall time would be on a free core.
         "cpu_seconds": round(cpu_seconds, 3),
         "lp_bound_cpu_seconds": round(lp_bound_cpu_seconds, 3),
+        "ratio_to_lp_bound_cpu": round(cpu_seconds / lp_bound_cpu_seconds, 3),
         "greedy_people_placed": greedy.people_placed,
         "greedy_objective": round(greedy.objective, 3),
         "objective_ratio_vs_greedy": (
