@@ -1,10 +1,13 @@
 """Benchmark of the allocation optimiser against the first-come-first-served baseline (issue 7).
 
 Prints one JSON line. ``seconds`` is the optimiser's wall time (classes, LP relaxation, rounding, plan
-assembly with reasons); ``reference_seconds`` is the greedy baseline's, measured the same way. The instance
-is built before either clock starts. The optimiser runs as `returnhub allocate` runs it: seeded with the
-greedy plan (a candidate and a floor; ``kept_greedy`` says whether it had to fall back on it); ``--unseeded``
-runs it alone. Both plans are checked by the independent checker unless ``--no-check``.
+assembly with reasons), ``cpu_seconds`` its CPU time; ``reference_seconds`` is the greedy baseline's,
+measured the same way. The instance is built before either clock starts. ``lp_bound_seconds`` times the
+proven bound alone (classes, the LP relaxation, weak duality: `relaxation_bound`), and ``ratio_to_lp_bound``
+= seconds / lp_bound_seconds says what the integral plan costs on top of the bound. ``gap`` = (bound -
+objective) / bound. The optimiser runs as `returnhub allocate` runs it: seeded with the greedy plan (a
+candidate and a floor; ``kept_greedy`` says whether it had to fall back on it); ``--unseeded`` runs it
+alone. Both plans are checked by the independent checker unless ``--no-check``.
 
     .venv/bin/python benchmarks/allocate.py --people 100000 --hubs 20 --weeks 26 --seed 1
 """
@@ -13,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
-from returnhub.operations.allocation import check, greedy_plan, make_instance, solve
+from returnhub.operations.allocation import check, greedy_plan, make_instance, relaxation_bound, solve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,9 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     greedy = greedy_plan(problem)
     reference_seconds = time.perf_counter() - started
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     plan = solve(problem, baseline=None if args.unseeded else greedy)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+
+    started, cpu = time.perf_counter(), time.process_time()
+    lp_bound = relaxation_bound(problem)
+    lp_bound_seconds, lp_bound_cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
 
     violations = [] if args.no_check else check(problem, plan) + check(problem, greedy)
     result = {
@@ -56,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         "bound": round(plan.bound, 3),
         "gap": round(plan.gap, 6),
         "status": plan.status,
+        "lp_bound": round(lp_bound, 3),
+        "lp_bound_seconds": round(lp_bound_seconds, 3),
+        "ratio_to_lp_bound": round(seconds / lp_bound_seconds, 3),
+        # CPU time of this process: on a shared machine it says what the wall time would be on a free core.
+        "cpu_seconds": round(cpu_seconds, 3),
+        "lp_bound_cpu_seconds": round(lp_bound_cpu_seconds, 3),
+        "ratio_to_lp_bound_cpu": round(cpu_seconds / lp_bound_cpu_seconds, 3),
         "greedy_people_placed": greedy.people_placed,
         "greedy_objective": round(greedy.objective, 3),
         "objective_ratio_vs_greedy": (
@@ -68,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         "kept_greedy": any("kept the greedy plan" in note for note in plan.notes),
         "checked": not args.no_check,
         "violations": len(violations),
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))
     return 1 if violations else 0

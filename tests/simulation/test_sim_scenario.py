@@ -153,3 +153,28 @@ def test_initial_caseload_errors_are_clear() -> None:
         compile_scenario(small(), initial=InitialCaseload(in_hub={"H1": {"B": 41}}))
     with pytest.raises(ScenarioError, match="is not in scenario"):
         compile_scenario(small(), eligible_share={"Q": 0.5})
+
+
+def test_scaled_divides_every_head_count_and_keeps_every_rate() -> None:
+    scenario = small(
+        changes=[{"from_month": "2025-06", "decision_capacity_per_month": 200}],
+        initial={"awaiting_decision": {"A": 1000}, "in_hub": {"H1": {"B": 30}}},
+    )
+    tenth = scenario.scaled(0.1, months=12)
+    assert tenth.months == 12
+    assert tenth.arrivals.scale == pytest.approx(scenario.arrivals.scale * 0.1)
+    assert tenth.decisions.initial_capacity_per_month == 8
+    assert tenth.changes[0].decision_capacity_per_month == 20
+    assert [hub.places for hub in tenth.hubs] == [4, 3]
+    assert tenth.hubs[0].transfer_capacity_per_month == 2  # 15 * 0.1, rounded
+    assert tenth.initial is not None
+    assert tenth.initial.awaiting_decision == {"A": 100} and tenth.initial.in_hub == {"H1": {"B": 3}}
+    # Rates are untouched, so the compiled chances are the same.
+    a, b = compile_scenario(scenario), compile_scenario(tenth)
+    assert (a.grant_rate[:12] == b.grant_rate).all() and (
+        a.voluntary_return_rate == b.voluntary_return_rate
+    ).all()
+    # A capacity never rounds down to nothing.
+    assert scenario.scaled(0.001).hubs[1].places == 1
+    with pytest.raises(ScenarioError, match="scale factor"):
+        scenario.scaled(0)

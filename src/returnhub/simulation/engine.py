@@ -334,6 +334,12 @@ def _conditional(rate: FloatArray, already: FloatArray) -> FloatArray:
     return np.asarray(np.clip(np.where(left > 1e-12, rate / safe, 0.0), 0.0, 1.0), dtype=np.float64)
 
 
+def _share(part: FloatArray, whole: FloatArray) -> FloatArray:
+    """part / whole as a chance, 0 where whole is 0."""
+    safe = np.where(whole > 0, whole, 1.0)
+    return np.asarray(np.clip(np.where(whole > 0, part / safe, 0.0), 0.0, 1.0), dtype=np.float64)
+
+
 def _simulate_block(
     c: CompiledScenario,
     streams: dict[str, np.random.Generator],
@@ -391,7 +397,9 @@ def _simulate_block(
     occupancy_by_nationality = in_hub.sum(axis=3)
     hub_by_nationality = occupancy_by_nationality.sum(axis=1)
 
-    out = {name: np.zeros((rows, months), dtype=np.int64) for name in COUNT_SERIES}
+    # One array for every count series, so a month's totals are written in one step.
+    totals = np.zeros((len(COUNT_SERIES), rows, months), dtype=np.int64)
+    out = {name: totals[i] for i, name in enumerate(COUNT_SERIES)}
     by_nationality: dict[str, IntArray] = {}
     if record_by_nationality:
         by_nationality = {name: np.zeros((rows, months, n), dtype=np.int64) for name in COUNT_SERIES}
@@ -401,17 +409,19 @@ def _simulate_block(
     enforced_given_not_voluntary = _conditional(enforced_rate, voluntary_rate)
     abscond_given_neither = _conditional(np.full(n, c.absconding_rate), voluntary_rate + enforced_rate)
     departure_given_not_reentered = _conditional(np.asarray(c.withdrawal_departure), np.asarray(reentry))
-    # Chances for the (rows, eligible or not, nationality) cells of the appeal-rights-exhausted.
-    if fx is None:
-        voluntary_cells, enforced_cells, abscond_cells = (
-            voluntary_rate,
-            enforced_given_not_voluntary,
-            abscond_given_neither,
-        )
-    else:
-        voluntary_cells = voluntary_rate[:, None, :]
-        enforced_cells = enforced_given_not_voluntary[:, None, :]
-        abscond_cells = abscond_given_neither[:, None, :]
+    # Appeal rights exhausted: each person leaves in a month by voluntary return, enforced return or
+    # absconding with these chances (the chain of conditional chances above, multiplied out). Whether
+    # someone is hub-eligible changes none of them, so each group draws only how many leave, and the
+    # leavers of both groups are then split by route together: a multinomial drawn in four binomials
+    # instead of six (the returns stream differs from the chained draw; the distribution does not).
+    voluntary_chance = voluntary_rate
+    enforced_chance = (1.0 - voluntary_chance) * enforced_given_not_voluntary
+    abscond_chance = (1.0 - voluntary_chance - enforced_chance) * abscond_given_neither
+    leave_chance = np.clip(voluntary_chance + enforced_chance + abscond_chance, 0.0, 1.0)
+    voluntary_share = _share(voluntary_chance, leave_chance)
+    enforced_share = _share(enforced_chance, enforced_chance + abscond_chance)
+    # Leaving chances for the (rows, eligible or not, nationality) cells.
+    leave_cells = leave_chance if fx is None else leave_chance[:, None, :]
     hub_exit = onward_rate + c.hub_sending_state_rate + c.hub_absconding_rate
     onward_given_exit = np.where(hub_exit > 0, onward_rate / np.where(hub_exit > 0, hub_exit, 1.0), 0.0)
     sending_given_not_onward = _conditional(
@@ -469,12 +479,12 @@ def _simulate_block(
 
         # Appeal rights exhausted: competing monthly chances of leaving, for both eligibility groups.
         exhausted = np.stack((eligible, not_eligible), axis=1)
-        voluntary = returns_rng.binomial(exhausted, voluntary_cells)
-        left = exhausted - voluntary
-        enforced = returns_rng.binomial(left, enforced_cells)
-        left = left - enforced
-        absconded = returns_rng.binomial(left, abscond_cells)
-        left = left - absconded
+        leaving_exhausted = returns_rng.binomial(exhausted, leave_cells)
+        left = exhausted - leaving_exhausted
+        gone = leaving_exhausted.sum(axis=1)
+        voluntary = returns_rng.binomial(gone, voluntary_share)
+        enforced = returns_rng.binomial(gone - voluntary, enforced_share)
+        absconded = gone - voluntary - enforced
         # Extra enforcement capacity (detention places and flights, a lever) removes up to its
         # monthly number, chosen at random among returnable people still here.
         capacity_removed = np.zeros((rows, n), dtype=np.int64)
@@ -550,10 +560,10 @@ def _simulate_block(
             "not_appealed": not_appealed,
             "appeals_allowed": allowed,
             "appeals_dismissed": dismissed,
-            "voluntary_returns": voluntary.sum(axis=1),
-            "enforced_returns": enforced.sum(axis=1) + capacity_removed,
+            "voluntary_returns": voluntary,
+            "enforced_returns": enforced + capacity_removed,
             "capacity_enforced_returns": capacity_removed,
-            "absconds": absconded.sum(axis=1),
+            "absconds": absconded,
             "hub_transfers": transfers,
             "hub_onward_returns": onward,
             "hub_returned_to_sending_state": sent_back,
@@ -566,10 +576,11 @@ def _simulate_block(
             "hub_eligible_waiting": eligible,
             "in_hub": hub_by_nationality,
         }
-        for name, values in month.items():
-            out[name][:, t] = values.sum(axis=1)
-            if record_by_nationality:
-                by_nationality[name][:, t, :] = values
+        stacked = np.stack([month[name] for name in COUNT_SERIES])
+        totals[:, :, t] = stacked.sum(axis=2)
+        if record_by_nationality:
+            for i, name in enumerate(COUNT_SERIES):
+                by_nationality[name][:, t, :] = stacked[i]
         report(t)
 
     return _BlockOutput(

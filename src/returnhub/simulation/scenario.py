@@ -398,6 +398,49 @@ class Scenario(_Strict):
             _set_path(data, path, value)
         return scenario_from_dict(data, source=f"{self.name} with overrides")
 
+    def scaled(self, factor: float, *, months: int | None = None) -> Scenario:
+        """The same scenario with every head count multiplied by ``factor``: arrivals, decision capacity
+        (and its changes), hub places and transfer capacity, the starting caseload. Rates are left alone,
+        so a scaled run has the same dynamics with fewer people: the SimPy reference, which follows each
+        person, can then afford many replications. Counts are rounded; capacities stay at least 1."""
+        if factor <= 0:
+            raise ScenarioError(f"the scale factor must be positive, got {factor}")
+
+        def count(value: int) -> int:
+            return round(value * factor)
+
+        def capacity(value: int) -> int:
+            return max(1, count(value))
+
+        data = self.model_dump(mode="python")
+        data["arrivals"]["scale"] = self.arrivals.scale * factor
+        data["decisions"]["initial_capacity_per_month"] = capacity(self.decisions.initial_capacity_per_month)
+        for change in data["changes"]:
+            if change["decision_capacity_per_month"] is not None:
+                change["decision_capacity_per_month"] = capacity(change["decision_capacity_per_month"])
+        for hub in data["hubs"]:
+            hub["places"] = capacity(hub["places"])
+            if hub["transfer_capacity_per_month"] is not None:
+                hub["transfer_capacity_per_month"] = capacity(hub["transfer_capacity_per_month"])
+        if data["initial"] is not None:
+            initial = data["initial"]
+            for status in (
+                "awaiting_decision",
+                "refused_awaiting_appeal",
+                "appeal_pending",
+                "appeal_rights_exhausted",
+            ):
+                initial[status] = {name: count(n) for name, n in initial[status].items()}
+            if initial["hub_eligible"] is not None:
+                initial["hub_eligible"] = {name: count(n) for name, n in initial["hub_eligible"].items()}
+            initial["in_hub"] = {
+                hub: {name: count(n) for name, n in people.items()}
+                for hub, people in initial["in_hub"].items()
+            }
+        if months is not None:
+            data["months"] = months
+        return scenario_from_dict(data, source=f"{self.name} scaled by {factor:g}")
+
 
 class ResolvedNationality(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -10,7 +10,7 @@ from returnhub.operations.allocation.model import (
     AllocationProblem,
     ObjectiveWeights,
 )
-from returnhub.operations.allocation.solver import SolverSettings, solve
+from returnhub.operations.allocation.solver import SolverSettings, relaxation_bound, solve
 from returnhub.operations.allocation.summary import AllocationOutcome, allocate, allocation_summary, summary
 from returnhub.operations.allocation.whatif import (
     AddTransfer,
@@ -47,6 +47,7 @@ __all__ = [
     "explain",
     "greedy_plan",
     "make_instance",
+    "relaxation_bound",
     "solve",
     "summary",
     "what_if",

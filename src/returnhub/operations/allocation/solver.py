@@ -13,12 +13,14 @@ Model (per option o = (class c, transfer t); per transfer t; per priority segmen
           sum_{o of class c} x_o = sum_j u_cj                                 (units come from the segments)
 
 The LP relaxation is solved with GLOP (through OR-Tools' model builder). Its dual values give a bound by weak
-duality computed here in NumPy, so the bound does not rest on the LP solver's tolerances; the segment error
-(how far the top-k priority sum can exceed the segment means) is added, so the bound holds for the exact
-per-person objective. The rounding decides which transfers run (cut-offs on the relaxed load, each re-solved
-as an LP with y fixed, and a small SCIP MIP over the uncertain transfers), floors, repacks the leftovers with
-a small SCIP MIP, refills spare capacity and cancels any transfer left under its minimum load. Small models
-are also solved whole as a MIP (SCIP), warm-started from the rounding.
+duality computed here in NumPy, so the bound does not rest on the LP solver's tolerances. The same duals also
+price the exact model (one column per family unit instead of the segments), whose weak-duality bound needs no
+segment error; the smaller of the two is reported. The rounding decides which transfers run (cut-offs on the
+relaxed load, each re-solved as an LP with y fixed), floors, and refills spare capacity (transfers short of
+their minimum load first), cancelling any transfer left under its minimum load. Only when that plain rounding
+is further than ``polish_above_gap`` from the bound do two small SCIP MIPs polish it (which of the uncertain
+transfers run; repacking the leftovers). Small models are also solved whole as a MIP (SCIP), warm-started from
+the rounding.
 """
 
 from __future__ import annotations
@@ -65,6 +67,14 @@ class SolverSettings:
     # GLOP: deterministic, and its dual values are exact enough for the weak-duality bound below (HiGHS is
     # a little faster here but its duals do not come back through the model builder in a usable form).
     lp_solver: str = "glop"
+    # GLOP's Maros crash basis halves the first relaxation here (about 1 s instead of 2 s, 100,000 people).
+    # Only there: the re-solves with fixed transfers are quick anyway, and the vertex they reach with it
+    # rounds worse (0.19% instead of 0.03-0.05% on that instance).
+    relaxation_glop_parameters: str = "initial_basis: MAROS"
+    # The polishing MIPs (which transfers run among the uncertain ones; repacking the leftovers) run only when
+    # the plain rounding's proven gap is above this: on large instances the rounding alone is usually within
+    # it, and the MIPs then cost seconds for nothing.
+    polish_above_gap: float = 0.001
     # Rounding tries these cut-offs: a transfer runs if its relaxed load reaches this share of its minimum.
     open_thresholds: tuple[float, ...] = (0.0, 0.5, 1.0)
 
@@ -94,6 +104,43 @@ class _LpResult:
     duals: FloatArray
 
 
+@dataclass(frozen=True)
+class _Relaxation:
+    segments: pl.DataFrame
+    chord: float  # the segment error, in objective points
+    lp: _Lp
+    relaxed: _LpResult
+    bound: float
+
+
+def _relax(
+    problem: AllocationProblem, classes: Classes, resources: Resources, settings: SolverSettings
+) -> _Relaxation | None:
+    """The LP relaxation and its proven bound; None when no transfer can reach its minimum load."""
+    viable = _viable_transfers(classes)
+    active = viable[classes.options["t"].to_numpy()]
+    if not active.any():
+        return None
+    segments, segment_error = _segments(classes, settings.priority_segments)
+    w = problem.weights.per_priority_point
+    lp = _build_lp(classes, resources, segments, active, viable, w)
+    relaxed = _solve_lp(lp, settings, parameters=settings.relaxation_glop_parameters)
+    chord = w * segment_error
+    if relaxed.ok:
+        bound = min(_dual_bound(lp, relaxed.duals) + chord, _family_bound(lp, classes, relaxed.duals, w))
+    else:
+        bound = _trivial_bound(classes, active, w)
+    return _Relaxation(segments, chord, lp, relaxed, bound)
+
+
+def relaxation_bound(problem: AllocationProblem, settings: SolverSettings | None = None) -> float:
+    """The proven upper bound alone (classes, the LP relaxation, weak duality): what `solve` reports as
+    ``bound`` before any rounding. 0 when no transfer can reach its minimum load."""
+    classes = build_classes(problem)
+    relaxation = _relax(problem, classes, build_resources(classes), settings or SolverSettings())
+    return 0.0 if relaxation is None else relaxation.bound
+
+
 def solve(
     problem: AllocationProblem,
     settings: SolverSettings | None = None,
@@ -107,29 +154,23 @@ def solve(
     started = time.perf_counter()
     classes = build_classes(problem)
     resources = build_resources(classes)
-    empty = pl.DataFrame(schema={"family_id": pl.String(), "t": pl.Int64()})
-    viable = _viable_transfers(classes)
-    active = viable[classes.options["t"].to_numpy()]
-    if not active.any():
+    relaxation = _relax(problem, classes, resources, settings)
+    if relaxation is None:
         # No transfer can reach its minimum load: no plan places anyone, so 0 is a proven bound.
+        empty = pl.DataFrame(schema={"family_id": pl.String(), "t": pl.Int64()})
         return assemble_plan(
             problem, classes, resources, empty, method="optimiser", status="empty", bound=0.0, started=started
         )
-
-    segments, segment_error = _segments(classes, settings.priority_segments)
-    weights = problem.weights
-    w = weights.per_priority_point
-    lp = _build_lp(classes, resources, segments, active, viable, w)
-    relaxed = _solve_lp(lp, settings)
+    lp, relaxed, segments = relaxation.lp, relaxation.relaxed, relaxation.segments
+    chord, bound = relaxation.chord, relaxation.bound
+    w = problem.weights.per_priority_point
     notes: list[str] = []
-    chord = w * segment_error
-    if relaxed.ok:
-        bound = _dual_bound(lp, relaxed.duals) + chord
-    else:
-        bound = _trivial_bound(classes, active, w)
+    if not relaxed.ok:
         notes.append("the LP relaxation did not finish; the bound is the trivial one")
 
-    counts = _round(classes, resources, lp, relaxed, settings, notes, w, started + settings.budget_seconds)
+    counts = _round(
+        classes, resources, lp, relaxed, settings, notes, w, started + settings.budget_seconds, bound
+    )
     baseline_transfers = _baseline_transfers(classes, baseline)
     if baseline_transfers is not None:
         baseline_counts = option_counts(classes, baseline_transfers)
@@ -340,9 +381,10 @@ def _solve_lp(
     upper: FloatArray | None = None,
     lower: FloatArray | None = None,
     columns: IntArray | None = None,
+    parameters: str = "",
 ) -> _LpResult:
     """Solve the relaxation, optionally with other variable bounds and only some columns (the others are
-    0)."""
+    0), and with solver-specific ``parameters`` (GLOP's text format)."""
     upper = lp.upper if upper is None else upper
     lower = lp.lower if lower is None else lower
     matrix = lp.matrix
@@ -355,6 +397,8 @@ def _solve_lp(
     model = _matrix_model(lower, upper, objective, lp.row_lo, lp.row_hi, matrix)
     solver = mbh.ModelSolverHelper(settings.lp_solver)
     solver.set_time_limit_in_seconds(settings.time_limit_seconds)
+    if settings.lp_solver == "glop" and parameters:
+        solver.set_solver_specific_parameters(parameters)
     solver.solve(model)
     if solver.status() != mbh.SolveStatus.OPTIMAL:
         return _LpResult(False, np.zeros(lp.objective.size), math.nan, np.zeros(lp.row_lo.size))
@@ -452,6 +496,37 @@ def _dual_bound(lp: _Lp, duals: FloatArray) -> float:
     return best
 
 
+def _family_bound(lp: _Lp, classes: Classes, duals: FloatArray, per_priority_point: float) -> float:
+    """The weak-duality bound of the exact model, priced with the segment model's duals.
+
+    The exact relaxation has one column per family unit (in [0, 1], worth its own priority, -1 in its class's
+    row) instead of the segment columns; every row is the same, so the same multipliers price it. It needs no
+    segment error: on the 100,000-person instance it lies about 50 above the LP value, where adding the
+    segment error gives about 7,000 (0.08%).
+    """
+    families = classes.families
+    n_rows = lp.row_lo.size
+    # The class rows are the last block, one per class present, in class order (see _build_lp).
+    present = np.unique(families["class_id"].to_numpy())
+    class_row = np.full(classes.n_classes, -1, dtype=np.int64)
+    class_row[present] = n_rows - present.size + np.arange(present.size)
+    n_f = families.height
+    kept = lp.n_x + lp.n_y
+    unit_columns = sparse.csr_matrix(
+        (-np.ones(n_f), (class_row[families["class_id"].to_numpy()], np.arange(n_f))), shape=(n_rows, n_f)
+    )
+    exact = replace(
+        lp,
+        matrix=sparse.hstack([lp.matrix[:, :kept], unit_columns], format="csr"),
+        objective=np.concatenate(
+            [lp.objective[:kept], per_priority_point * families["family_priority"].to_numpy()]
+        ),
+        lower=np.zeros(kept + n_f),
+        upper=np.concatenate([lp.upper[:kept], np.ones(n_f)]),
+    )
+    return _dual_bound(exact, duals)
+
+
 def _trivial_bound(classes: Classes, active: npt.NDArray[np.bool_], per_priority_point: float) -> float:
     """Every unit placed at its best option, with its own priority: loose but always valid."""
     best = classes.options.filter(pl.Series(active)).group_by("class_id").agg(pl.col("value").max())
@@ -470,12 +545,14 @@ def _round(
     notes: list[str],
     per_priority_point: float,
     deadline: float,
+    bound: float,
 ) -> IntArray:
     """Integer units per option, feasible for every constraint including minimum loads."""
     n_options = classes.options.height
     counts = np.zeros(n_options, dtype=np.int64)
     min_load = classes.transfers["min_load"].to_numpy()
     is_open = np.zeros(resources.n_transfers, dtype=bool)
+    plain: IntArray | None = None
     if relaxed.ok:
         size = classes.options["size"].to_numpy()[lp.option_of_x]
         load = np.bincount(lp.y_of_x, weights=relaxed.values[: lp.n_x] * size, minlength=lp.n_y).astype(
@@ -485,16 +562,36 @@ def _round(
         x_class = classes.options["class_id"].to_numpy()[lp.option_of_x]
         best: tuple[float, _LpResult, npt.NDArray[np.bool_]] | None = None
         seen: list[npt.NDArray[np.bool_]] = []
+        option_t = classes.options["t"].to_numpy()
+
+        def floor_and_refill(values: FloatArray, runs: npt.NDArray[np.bool_]) -> IntArray:
+            floored = np.zeros(n_options, dtype=np.int64)
+            floored[lp.option_of_x] = np.floor(values[: lp.n_x] + INTEGRAL).astype(np.int64)
+            running = np.zeros(resources.n_transfers, dtype=bool)
+            running[lp.transfer_of_y[runs]] = True
+            floored[~running[option_t]] = 0
+            return _refill_and_repair(classes, resources, floored, running, per_priority_point)
+
         # Which transfers run is the hard, integral part. Try a few cut-offs on the relaxed load (share of
-        # the minimum load): each fixes y, and the best re-solved LP wins.
+        # the minimum load): each fixes y and is re-solved. Each re-solve is floored and refilled at once
+        # (cheap): the first within `polish_above_gap` of the bound is the plan, with no further cut-off
+        # and no polishing MIP. Otherwise the best re-solved LP goes on to the polishing below.
         for threshold in settings.open_thresholds:
             tried = (load >= threshold * y_min - INTEGRAL) & (load > INTEGRAL)
             if any(np.array_equal(tried, other) for other in seen):
                 continue
             seen.append(tried)
             fixed = _fixed_transfers_lp(lp, relaxed, tried, load, y_min, x_class, classes.n_classes, settings)
-            if fixed.ok and (best is None or fixed.objective > best[0]):
+            if not fixed.ok:
+                continue
+            if best is None or fixed.objective > best[0]:
                 best = (fixed.objective, fixed, tried)
+            candidate = floor_and_refill(fixed.values, tried)
+            reached = _class_objective(classes, candidate, per_priority_point)
+            if plain is None or reached > _class_objective(classes, plain, per_priority_point):
+                plain = candidate
+            if bound - reached <= settings.polish_above_gap * abs(bound):
+                return candidate
         # The transfers between empty and viable in the relaxation are few: decide them exactly with a MIP
         # (x continuous, only their y integral) when the cut-offs leave room for improvement.
         uncertain = (load > INTEGRAL) & (load < y_min - INTEGRAL)
@@ -523,6 +620,10 @@ def _round(
         is_open[lp.transfer_of_y] = True
         return _refill_and_repair(classes, resources, counts, is_open, per_priority_point)
     rounded = _refill_and_repair(classes, resources, counts, is_open, per_priority_point)
+    if plain is not None and _class_objective(classes, plain, per_priority_point) > _class_objective(
+        classes, rounded, per_priority_point
+    ):
+        rounded = plain
     if lp.n_x > settings.exact_up_to_options:
         return rounded
     # On small or crowded instances (a few seats per transfer) a plain value-ordered fill of every viable
@@ -750,8 +851,9 @@ def _refill_and_repair(
     is_open: npt.NDArray[np.bool_],
     per_priority_point: float,
 ) -> IntArray:
-    """Add units where open transfers still have room (best value first); cancel transfers left under their
-    minimum load, one at a time from the least loaded, refilling after each cancellation."""
+    """Add units where open transfers still have room (best value first, but open transfers under their
+    minimum load first of all); cancel transfers left under their minimum load, one at a time from the least
+    loaded, refilling after each cancellation."""
     options = classes.options
     option_t = options["t"].to_numpy()
     option_size = options["size"].to_numpy()
@@ -769,7 +871,11 @@ def _refill_and_repair(
         next_priority = (
             per_priority_point * family_priority[np.minimum(start[:-1] + next_rank, family_priority.size - 1)]
         )
-        order = np.argsort(-(option_value + next_priority[option_class]), kind="stable")
+        # A transfer short of its minimum load is filled before any other takes the units it could use:
+        # cancelling it loses its whole load (flooring a relaxation leaves a few such transfers).
+        load = np.bincount(option_t, weights=counts * option_size, minlength=resources.n_transfers)
+        short = is_open & (load > 0) & (load < min_load)
+        order = np.lexsort((-(option_value + next_priority[option_class]), ~short[option_t]))
         left = resources.remaining(counts)
         left[: resources.n_transfers][~is_open] = 0
         remaining = (n_families - placed).tolist()
