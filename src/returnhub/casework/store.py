@@ -79,6 +79,22 @@ def event_body(
     ``occurred_at`` is covered when present and left out when absent, so the events recorded before it
     existed (and the bulk loader's, which have none) keep their hashes. ``data`` is the payload as stored
     (with ``$sealed`` markers), or an ``orjson.Fragment`` of its canonical JSON (the bulk loader)."""
+    return _event_body(
+        case_reference, sequence, event_type, occurred_on, recorded_at, recorded_by, data, occurred_at
+    )
+
+
+def _event_body(
+    case_reference: str,
+    sequence: int,
+    event_type: str,
+    occurred_on: str,
+    recorded_at: str,
+    recorded_by: str,
+    data: Any,
+    occurred_at: str | None,
+) -> dict[str, Any]:
+    # Positional, for the verify's once-per-event call (keywords cost a tenth of its time per row).
     body: dict[str, Any] = {
         "case": case_reference,
         "sequence": sequence,
@@ -440,7 +456,8 @@ def verify_chain(session: Session, *, batch: int = 20_000) -> ChainReport:
     """Recompute every hash in chain order. Detects an edited, deleted, reordered or inserted event.
 
     Rows come straight from the driver (``ledger.stream``) and their bodies are rebuilt from the stored
-    text: the same bytes ``event_digest`` hashes, without SQLAlchemy's per-row conversions."""
+    text: the same bytes ``event_digest`` hashes, without SQLAlchemy's per-row conversions, and with as
+    little Python per row as the canonical encoding allows (3 million events: about 10 seconds)."""
     references: dict[int, str] = dict(
         ledger.stream(session, "SELECT id, reference FROM persons", batch=batch)
     )
@@ -448,32 +465,12 @@ def verify_chain(session: Session, *, batch: int = 20_000) -> ChainReport:
     data = "data::text" if session.get_bind().dialect.name == "postgresql" else "data"
     rows = ledger.stream(
         session,
-        "SELECT id, case_id, sequence, event_type, occurred_on, recorded_at, recorded_by, "
-        f"{data}, occurred_at, prev_hash, hash FROM case_events ORDER BY id",
+        "SELECT id, prev_hash, hash, case_id, sequence, event_type, occurred_on, recorded_at, recorded_by, "
+        f"{data}, occurred_at FROM case_events ORDER BY id",
         batch=batch,
     )
-    links = (
-        (
-            r[0],
-            r[9],
-            r[10],
-            ledger.encode(
-                event_body(
-                    case_reference=references.get(r[1], f"#{r[1]}"),
-                    sequence=r[2],
-                    event_type=r[3],
-                    occurred_on=r[4] if type(r[4]) is str else r[4].isoformat(),
-                    recorded_at=canonical_stored_time(r[5]),
-                    recorded_by=r[6],
-                    data=_stored_json(r[7]),
-                    occurred_at=None if r[8] is None else canonical_stored_time(r[8]),
-                )
-            ),
-        )
-        for r in rows
-    )
     try:
-        verdict = ledger.verify(links, head, EVENT_WORDS)
+        verdict = ledger.verify(rows, head, EVENT_WORDS, _stored_event_body(references))
     finally:
         rows.close()  # a verify that stops early closes its server-side cursor now, not at collection
     if verdict.ok or verdict.first_broken_id is None:
@@ -489,6 +486,43 @@ def verify_chain(session: Session, *, batch: int = 20_000) -> ChainReport:
         sequence,
         verdict.problem,
     )
+
+
+def _stored_event_body(references: dict[int, str]) -> Callable[[tuple[Any, ...]], bytes]:
+    """The canonical body of an event row as ``verify_chain`` reads it (id, prev_hash, hash, case_id,
+    sequence, event_type, occurred_on, recorded_at, recorded_by, data, occurred_at)."""
+    encode = ledger.encode
+    loads = orjson.loads
+    reference_of = references.get
+
+    def body_of(row: tuple[Any, ...]) -> bytes:
+        _, _, _, case_id, sequence, event_type, on, at, by, data, occurred_at = row
+        reference = reference_of(case_id)
+        if reference is None:
+            reference = f"#{case_id}"
+        # canonical_stored_time's common case inline: SQLite's stored text of a naive UTC instant.
+        if type(at) is str and len(at) == 26 and at[10] == " ":
+            at = f"{at[:10]}T{at[11:]}Z"
+        else:
+            at = canonical_stored_time(at)
+        try:
+            payload = loads(data)
+        except orjson.JSONDecodeError:
+            payload = _stored_json(data)
+        return encode(
+            _event_body(
+                reference,
+                sequence,
+                event_type,
+                on if type(on) is str else on.isoformat(),
+                at,
+                by,
+                payload,
+                None if occurred_at is None else canonical_stored_time(occurred_at),
+            )
+        )
+
+    return body_of
 
 
 def _stored_json(text: Any) -> Any:
