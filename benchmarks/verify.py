@@ -7,7 +7,7 @@ row's fields joined as text (the bytes a verify cannot avoid reading and hashing
 encoding or any check). Both run on the same SQLite file, alternately, and the medians are compared.
 
 ``cpu_seconds`` and ``reference_cpu_seconds``: the same, in this process's CPU time (the figure to read
-when the load average is above the number of cores).
+when the load average is above the number of cores; with two processes it leaves out the second's).
 
 The default is 21,000 persons (about 300,000 events) so that a run stays well under three minutes on a
 shared machine; the cost is linear in events, so the figure extrapolates by events (3 million events: about
@@ -26,7 +26,7 @@ import _common
 from sqlalchemy import func, select
 
 from returnhub.casework.models import StoredEvent
-from returnhub.casework.store import verify_chain
+from returnhub.casework.store import PARALLEL_VERIFY_MIN_EVENTS, verify_chain
 from returnhub.core.database import create_engine, unit_of_work
 
 COLUMNS = (
@@ -59,6 +59,9 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=21_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes (default: as verify_chain picks)"
+    )
     args = parser.parse_args()
     url = _common.sqlite_database(args.persons, "bench-verify")
     engine = create_engine(url)
@@ -71,7 +74,7 @@ def main() -> None:
     for _ in range(args.repeat):
         t, c = time.perf_counter(), time.process_time()
         with unit_of_work(engine, read_only=True) as s:
-            report = verify_chain(s, batch=args.batch)
+            report = verify_chain(s, batch=args.batch, workers=args.workers)
         verify_times.append(time.perf_counter() - t)
         verify_cpu.append(time.process_time() - c)
         assert report.ok and report.events == events, report.as_dict()
@@ -93,6 +96,7 @@ def main() -> None:
         cpu_seconds=round(statistics.median(verify_cpu), 3),
         reference_cpu_seconds=round(statistics.median(reference_cpu), 3),
         repeat=args.repeat,
+        workers=args.workers or ("2 if allowed" if events >= PARALLEL_VERIFY_MIN_EVENTS else 1),
         database="sqlite",
         load_average=[round(x, 2) for x in os.getloadavg()],
     )
