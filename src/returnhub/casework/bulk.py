@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
-from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, event_body
+from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, event_body_of
 from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
@@ -220,7 +220,7 @@ def _load_chunk(
     if fold_pool is not None:
         folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
     # The ledger's own encoder over each event's canonical body, as ``append_event`` hashes it; the
-    # column-wise parts are the texts ``event_body`` takes; each payload is embedded as its canonical JSON.
+    # column-wise parts are the texts ``event_body_of`` takes; each payload is embedded as its canonical JSON.
     references = frame["case_id"].cast(pl.String).str.zfill(7).to_list()
     occurred_text = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
     recorded_text = (
@@ -239,14 +239,8 @@ def _load_chunk(
         strict=True,
     ):
         body = encode(
-            event_body(
-                case_reference="RH" + number,
-                sequence=sequence,
-                event_type=event_type,
-                occurred_on=occurred,
-                recorded_at=recorded,
-                recorded_by=recorded_by,
-                data=fragment(data),
+            event_body_of(
+                "RH" + number, sequence, event_type, occurred, recorded, recorded_by, fragment(data), None
             )
         )
         prevs.append(prev_hash)

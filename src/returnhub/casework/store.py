@@ -80,12 +80,12 @@ def event_body(
     ``occurred_at`` is covered when present and left out when absent, so the events recorded before it
     existed (and the bulk loader's, which have none) keep their hashes. ``data`` is the payload as stored
     (with ``$sealed`` markers), or an ``orjson.Fragment`` of its canonical JSON (the bulk loader)."""
-    return _event_body(
+    return event_body_of(
         case_reference, sequence, event_type, occurred_on, recorded_at, recorded_by, data, occurred_at
     )
 
 
-def _event_body(
+def event_body_of(
     case_reference: str,
     sequence: int,
     event_type: str,
@@ -95,7 +95,8 @@ def _event_body(
     data: Any,
     occurred_at: str | None,
 ) -> dict[str, Any]:
-    # Positional, for the verify's once-per-event call (keywords cost a tenth of its time per row).
+    """``event_body`` with positional arguments, for the loops that build one per event (the verify, the
+    bulk load): keywords cost about a tenth of their time per event."""
     body: dict[str, Any] = {
         "case": case_reference,
         "sequence": sequence,
@@ -594,7 +595,7 @@ def _stored_event_body(references: dict[int, str]) -> Callable[[tuple[Any, ...]]
         except orjson.JSONDecodeError:
             payload = _stored_json(data)
         return encode(
-            _event_body(
+            event_body_of(
                 reference,
                 sequence,
                 event_type,
