@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 import uuid
 from typing import Any
@@ -42,6 +43,11 @@ def fresh_database(kind: str, persons: int, label: str = "bench-seed") -> str:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def seeded_rows(url: str) -> list[tuple[str, list[str], list[tuple[Any, ...]]]]:
@@ -120,14 +126,16 @@ def main() -> None:
     started = time.perf_counter()
     population = generate_population(args.persons, args.seed, today=clock.today())
     generated = time.perf_counter() - started
-    loading = time.perf_counter()
+    loading, cpu = time.perf_counter(), cpu_seconds()
     persons, events = load_population(engine, population.persons, population.events, clock=clock)
-    seconds = time.perf_counter() - loading
+    seconds, cpu = time.perf_counter() - loading, cpu_seconds() - cpu
     engine.dispose()
     del population
     tables = seeded_rows(url)
     reference_url = fresh_database(args.database, args.persons, "bench-seed-reference")
+    reference_cpu = cpu_seconds()
     reference = raw_insert_seconds(reference_url, tables)
+    reference_cpu = cpu_seconds() - reference_cpu
     _common.emit(
         f"seed_{args.database}",
         persons,
@@ -136,6 +144,10 @@ def main() -> None:
         reference,
         events=events,
         rows=sum(len(rows) for _, _, rows in tables),
+        # CPU seconds of this process and its workers (the load's fold worker): on a machine whose load
+        # average is above its cores, the wall times swing with the neighbours and these do not.
+        cpu_seconds=round(cpu, 2),
+        reference_cpu_seconds=round(reference_cpu, 2),
         generate_seconds=round(generated, 2),
         total_seconds=round(generated + seconds, 2),
         target_ratio=round(1 / 1.5, 4),

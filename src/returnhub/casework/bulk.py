@@ -222,6 +222,8 @@ def _load_chunk(
     # The ledger's own encoder over each event's canonical body, as ``append_event`` hashes it; the
     # column-wise parts are the texts ``event_body_of`` takes; each payload is embedded as its canonical JSON.
     references = frame["case_id"].cast(pl.String).str.zfill(7).to_list()
+    sequences = frame["sequence"].to_list()
+    event_types = frame["event_type"].to_list()
     occurred_text = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
     recorded_text = (
         frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ").to_list()
@@ -230,13 +232,7 @@ def _load_chunk(
     prevs: list[str] = []
     hashes: list[str] = []
     for number, sequence, event_type, occurred, recorded, data in zip(
-        references,
-        frame["sequence"].to_list(),
-        frame["event_type"].to_list(),
-        occurred_text,
-        recorded_text,
-        canonical,
-        strict=True,
+        references, sequences, event_types, occurred_text, recorded_text, canonical, strict=True
     ):
         body = encode(
             event_body_of(
@@ -250,8 +246,8 @@ def _load_chunk(
     case_ids = frame["case_id"].to_list()
     n_events = len(case_ids)
     if dialect == "sqlite":
-        # Pre-format dates column-wise exactly as SQLAlchemy stores them in SQLite (naive UTC text).
-        occurred_out: list[Any] = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
+        # Dates as SQLAlchemy stores them in SQLite (ISO text, the hashed text; naive UTC instants).
+        occurred_out: list[Any] = occurred_text
         recorded_out: list[Any] = (
             frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
         )
@@ -261,8 +257,8 @@ def _load_chunk(
         zip(
             range(first_event_id, first_event_id + n_events),
             case_ids,
-            frame["sequence"].to_list(),
-            frame["event_type"].to_list(),
+            sequences,
+            event_types,
             occurred_out,
             recorded_out,
             [recorded_by] * n_events,

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -49,10 +50,10 @@ class Head:
     count: int
 
 
-def encode(body: Mapping[str, Any]) -> bytes:
-    """The canonical encoding of a row's body. ``orjson.Fragment`` values (JSON already canonical, as the
-    bulk loader's payloads) are embedded as they are."""
-    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+#: The canonical encoding of a row's body. ``orjson.Fragment`` values (JSON already canonical, as the bulk
+#: loader's payloads) are embedded as they are. A partial, not a function: it runs once per row in the
+#: verify and the bulk load, and a Python call costs about a tenth of the encoding.
+encode: Callable[[Mapping[str, Any]], bytes] = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
 
 
 def chain_digest(prev_hash: str, body: bytes) -> str:
