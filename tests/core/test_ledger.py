@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 
 from returnhub.casework.models import StoredEvent
@@ -40,6 +41,37 @@ def test_verify_names_the_first_broken_row() -> None:
     verdict = ledger.verify(removed, head, WORDS)
     assert (verdict.ok, verdict.first_broken_id, verdict.rows) == (False, 4, 2)
     assert "link broken" in (verdict.problem or "")
+
+
+def _in_parts(links: list[ledger.Link], cuts: tuple[int, ...], head: ledger.Head | None) -> ledger.Verdict:
+    bounds = [0, *cuts, len(links)]
+    parts = [ledger.verify_segment(links[a:b]) for a, b in itertools.pairwise(bounds)]
+    return ledger.join(parts, head, WORDS)
+
+
+def test_a_chain_checked_in_parts_has_the_verdict_of_one_pass() -> None:
+    links = _chain([ledger.encode({"n": n}) for n in range(6)])
+    head = ledger.Head(6, links[-1][2], 6)
+    edited = [(*link[:3], ledger.encode({"n": 99})) if link[0] == 4 else link for link in links]
+    swapped = [links[0], links[2], links[1], *links[3:]]
+    re_chained = _chain([ledger.encode({"n": n}) for n in (0, 1, 2)]) + links[3:]  # a rewritten start
+    tampered: list[list[ledger.Link]] = [
+        links,
+        edited,
+        links[:3] + links[4:],  # a row removed (at a joint, for some cuts)
+        swapped,
+        links[:4],  # the end cut
+        [links[0], (99, links[0][2], *links[1][2:]), *links[1:]],  # a row inserted
+        re_chained,
+        [],
+    ]
+    for chain in tampered:
+        for verdict_head in (head, None):
+            one_pass = ledger.verify(chain, verdict_head, WORDS)
+            for cuts in itertools.combinations(range(len(chain) + 1), 2):
+                assert _in_parts(chain, cuts, verdict_head) == one_pass, (chain, cuts)
+            for cut in range(len(chain) + 1):
+                assert _in_parts(chain, (cut,), verdict_head) == one_pass, (chain, cut)
 
 
 def test_verify_catches_a_cut_end_and_a_missing_head() -> None:
@@ -85,3 +117,36 @@ def test_event_chain_verified_in_small_batches_names_case_and_sequence(
         "sequence": 3,
         "problem": "content does not match its hash",
     }
+
+
+def test_event_chain_verified_by_two_processes_finds_what_one_finds(
+    engine: Engine, clock: FixedClock
+) -> None:
+    with unit_of_work(engine) as s:
+        for reference in ("RH0000001", "RH0000002", "RH0000003"):
+            add_person(s, reference)
+            for event_type, on, data in REFUSED_HISTORY:
+                record(s, clock, reference, event_type, on, data)
+                clock.advance(timedelta(minutes=1))
+
+    def both() -> tuple[dict[str, object], dict[str, object]]:
+        with unit_of_work(engine, read_only=True) as s:
+            one = verify_chain(s, workers=1).as_dict()
+        with unit_of_work(engine, read_only=True) as s:
+            two = verify_chain(s, workers=2).as_dict()
+        return one, two
+
+    one, two = both()
+    assert one == two == {"events": 18, "ok": True}
+    with engine.begin() as conn:  # an edit in the worker's half, and a removal in this process's
+        conn.execute(update(StoredEvent).where(StoredEvent.id == 3).values(recorded_by="someone.else"))
+        conn.execute(delete(StoredEvent).where(StoredEvent.id == 14))
+    one, two = both()
+    assert one == two and (one["first_broken_event_id"], one["problem"]) == (
+        3,
+        "content does not match its hash",
+    )
+    with engine.begin() as conn:  # the edit undone: the removal is the first break
+        conn.execute(update(StoredEvent).where(StoredEvent.id == 3).values(recorded_by="test"))
+    one, two = both()
+    assert one == two and one["first_broken_event_id"] == 15 and "link broken" in str(one["problem"])
