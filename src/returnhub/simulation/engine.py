@@ -397,9 +397,11 @@ def _simulate_block(
     occupancy_by_nationality = in_hub.sum(axis=3)
     hub_by_nationality = occupancy_by_nationality.sum(axis=1)
 
-    # One array for every count series, so a month's totals are written in one step.
-    totals = np.zeros((len(COUNT_SERIES), rows, months), dtype=np.int64)
-    out = {name: totals[i] for i, name in enumerate(COUNT_SERIES)}
+    # One array for every count series, month first, so a month's totals are written in one contiguous
+    # step; out[name] is its (rows, months) view.
+    totals = np.zeros((months, len(COUNT_SERIES), rows), dtype=np.int64)
+    out = {name: totals[:, i, :].T for i, name in enumerate(COUNT_SERIES)}
+    ones = np.ones(n, dtype=np.int64)  # summing over nationalities as a product is faster than .sum(axis=2)
     by_nationality: dict[str, IntArray] = {}
     if record_by_nationality:
         by_nationality = {name: np.zeros((rows, months, n), dtype=np.int64) for name in COUNT_SERIES}
@@ -577,7 +579,7 @@ def _simulate_block(
             "in_hub": hub_by_nationality,
         }
         stacked = np.stack([month[name] for name in COUNT_SERIES])
-        totals[:, :, t] = stacked.sum(axis=2)
+        totals[t] = stacked @ ones
         if record_by_nationality:
             for i, name in enumerate(COUNT_SERIES):
                 by_nationality[name][:, t, :] = stacked[i]
