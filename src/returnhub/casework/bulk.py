@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
-from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, event_body_of
+from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free, event_body_of
 from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
@@ -122,13 +122,13 @@ def load_population(
 
     ``fold_in_worker``: fold each chunk's projection rows in a worker process while this one hashes and
     inserts the chunk's events (``None``: when there are at least ``PARALLEL_MIN_PERSONS`` persons and a
-    core is free, ``_core_free``). The worker only computes; every write stays in this process's chunk
+    core is free, ``store.core_free``). The worker only computes; every write stays in this process's chunk
     transaction.
     """
     events = events.sort(["person_index", "sequence"])
     n = persons.height
     if fold_in_worker is None:
-        fold_in_worker = n >= PARALLEL_MIN_PERSONS and _core_free()
+        fold_in_worker = n >= PARALLEL_MIN_PERSONS and core_free()
     total_events = 0
     with ExitStack() as stack:
         pool = None
@@ -155,16 +155,6 @@ def load_population(
             if progress is not None:
                 progress(stop - start)
     return n, total_events
-
-
-def _core_free() -> bool:
-    """Whether a worker would have a core of its own: more than one, and the load average a core below.
-
-    The worker costs more CPU in all than it saves this process (its own start, and the folded rows sent
-    back): 50,000 persons on SQLite, 9.1 s here and 5.2 s in the worker against 11.0 s in one process.
-    It pays only on a core that would otherwise idle; on a busy machine it was 40.6 s against 27.0 s."""
-    cores = os.cpu_count() or 1
-    return cores > 1 and os.getloadavg()[0] <= cores - 1
 
 
 def _next_id(conn: Connection, table: str) -> int:
