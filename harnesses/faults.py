@@ -1075,29 +1075,23 @@ def corrupt_row(url: str, *, seed: int = 19) -> dict[str, Any]:
 # --- the command --------------------------------------------------------------------------------------------
 
 
-def _sqlite_url(name: str) -> str:
-    return f"sqlite:///{Path(tempfile.mkdtemp(prefix='faults-')) / name}"
-
-
 def run_kind(kind: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """One kind's lines (the writer kind: one per database)."""
-    if kind == "writer-kill":
-        lines = [writer_kill(_sqlite_url("writers.db"), args.kills)]
-        if args.postgres:
-            lines.append(writer_kill_postgres(args.postgres, args.kills))
-        return lines
-    if kind == "server-kill":
-        return [
-            server_kill(
-                _sqlite_url("server.db"), args.server_kills, workers=args.workers, seconds=args.server_seconds
-            )
-        ]
-    if kind == "postgres-restart":
-        return [postgres_restart(args.restarts)]
-    if kind == "disk-full":
-        return [disk_full()]
-    if kind == "corrupt-row":
-        return [corrupt_row(_sqlite_url("corrupt.db"))]
+    """One kind's lines (the writer kind: one per database); SQLite files in a directory removed after."""
+    with tempfile.TemporaryDirectory(prefix="faults-") as work:
+        sqlite = f"sqlite:///{Path(work) / 'faults.db'}"
+        if kind == "writer-kill":
+            lines = [writer_kill(sqlite, args.kills)]
+            if args.postgres:
+                lines.append(writer_kill_postgres(args.postgres, args.kills))
+            return lines
+        if kind == "server-kill":
+            return [server_kill(sqlite, args.server_kills, workers=args.workers, seconds=args.server_seconds)]
+        if kind == "postgres-restart":
+            return [postgres_restart(args.restarts)]
+        if kind == "disk-full":
+            return [disk_full()]
+        if kind == "corrupt-row":
+            return [corrupt_row(sqlite)]
     raise ValueError(kind)
 
 
