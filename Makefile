@@ -47,9 +47,12 @@ fuzz: install
 
 # kill -9 of a writer 100 times on SQLite and on a PostgreSQL database of its own; one JSON line each
 # (kills, writes acknowledged, writes found, half-written cases, chain verified).
+# The fault table, one JSON line per fault (harnesses/faults.py): writers and the server's workers killed with
+# SIGKILL 100 times each, a PostgreSQL cluster of its own restarted under load, a disk that fills during an
+# import (needs root: mount), corrupted rows. About five minutes on an idle machine; FAULTS_ARGS e.g. "--kind
+# server-kill --server-kills 200".
 faults: install
-	$(PY) harnesses/faults.py --kills 100
-	$(PY) harnesses/faults.py --kills 100 --postgres "$${RETURNHUB_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+	nice -n 10 $(PY) harnesses/faults.py --postgres "$${RETURNHUB_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}" $(FAULTS_ARGS)
 
 # locust against 127.0.0.1 only, bounded (at most 50 users, 120 s a run): the mix and the bare /health at each
 # user count; one JSON line each. LOAD_ARGS e.g. "--persons 200000 --users 1,10,50 --seconds 60 --workers 2".
