@@ -217,11 +217,11 @@ def serve(
     """Serve the web app and the API."""
     import uvicorn
 
-    from returnhub.core.settings import Settings
-
-    trusted = forwarded_allow_ips or Settings().forwarded_allow_ips
-    proxy = proxy_options(trusted, proxy_headers)
     if workers > 1:
+        from returnhub.core.settings import Settings
+
+        # The supervisor opens no database: the trusted proxies come from the settings alone.
+        proxy = proxy_options(forwarded_allow_ips or Settings().forwarded_allow_ips, proxy_headers)
         # uvicorn's own supervisor (its multiprocess manager) watches the workers and replaces a dead one;
         # each worker builds its app from the settings, so the supervisor itself opens no database.
         uvicorn.run(
@@ -236,7 +236,9 @@ def serve(
         return
     from returnhub.web.app import create_app
 
-    uvicorn.run(create_app(runtime()), host=host, port=port, log_level="info", **proxy)
+    rt = runtime()
+    proxy = proxy_options(forwarded_allow_ips or rt.settings.forwarded_allow_ips, proxy_headers)
+    uvicorn.run(create_app(rt), host=host, port=port, log_level="info", **proxy)
 
 
 @app.command()

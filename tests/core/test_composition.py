@@ -20,12 +20,18 @@ from returnhub.casework import store
 from returnhub.access import scopes
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS
 names = lambda hooks: sorted(f"{h.__module__}.{h.__qualname__}" for h in hooks if h is not None)
+from returnhub.casework import bulk
 print(json.dumps({"pre": names(store.PRE_APPEND_HOOKS), "post": names(store.POST_APPEND_HOOKS),
+                  "new_cases": names(bulk.NEW_CASES_HOOKS),
                   "register": names(REGISTER_CHANGE_HOOKS), "transfer_hub": names([scopes._transfer_hub])}))
 """
 WIRED = {
     "pre": ["returnhub.operations.returns.departure_gate", "returnhub.operations.transfers.check_referral"],
-    "post": ["returnhub.operations.transfers.recheck_after_append"],
+    "post": [
+        "returnhub.operations.transfers.recheck_after_append",
+        "returnhub.statistics.aggregates.after_append",
+    ],
+    "new_cases": ["returnhub.statistics.aggregates.after_new_cases"],
     "register": ["returnhub.operations.transfers.recheck_after_register_change"],
     "transfer_hub": ["returnhub.operations.transfers.hub_of"],
 }
