@@ -72,7 +72,8 @@ def test_an_append_before_the_wiring_is_refused(tmp_path: Path) -> None:
         "    print('refused')\n"
     )
     assert _run(code, tmp_path) == "refused"
-    assert json.loads(_run(HOOKS_OF, tmp_path)) == {"pre": [], "post": [], "register": [], "transfer_hub": []}
+    unwired = {"pre": [], "post": [], "new_cases": [], "register": [], "transfer_hub": []}
+    assert json.loads(_run(HOOKS_OF, tmp_path)) == unwired
 
 
 def test_the_app_factory_wires_the_hooks(tmp_path: Path) -> None:
