@@ -19,6 +19,7 @@ last code point, which is what broke the service before (issue 15).
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -243,16 +244,21 @@ def run_shard(name: str, examples: int) -> tuple[str, int, str | None]:
 
 
 def _shards(examples: dict[str, int], shard: int) -> list[tuple[str, int]]:
-    jobs = []
+    """The targets' shards taken in turn, so a run stopped by its time budget has run each target's share."""
+    per_target = []
     for name in TARGETS:
         whole, rest = divmod(examples[name], shard)
-        jobs += [(name, shard)] * whole + ([(name, rest)] if rest else [])
-    return jobs
+        per_target.append([(name, shard)] * whole + ([(name, rest)] if rest else []))
+    return [job for turn in itertools.zip_longest(*per_target) for job in turn if job is not None]
 
 
-def run_fuzz(examples: int | dict[str, int], processes: int = 1, shard: int = 25_000) -> dict[str, Any]:
-    """``examples`` per target: one count for all, or a count for each."""
+def run_fuzz(
+    examples: int | dict[str, int], processes: int = 1, shard: int = 25_000, seconds: float | None = None
+) -> dict[str, Any]:
+    """``examples`` per target: one count for all, or a count for each. With ``seconds``, no shard starts
+    after that time (the shards running finish), and the line says the run stopped early."""
     started = time.perf_counter()
+    deadline = None if seconds is None else started + seconds
     counts = examples if isinstance(examples, dict) else dict.fromkeys(TARGETS, examples)
     jobs = _shards(counts, max(1, shard))
     inputs = dict.fromkeys(TARGETS, 0)
@@ -269,8 +275,12 @@ def run_fuzz(examples: int | dict[str, int], processes: int = 1, shard: int = 25
             flush=True,
         )
 
+    skipped = 0
     if processes <= 1:
         for name, size in jobs:
+            if deadline is not None and time.perf_counter() > deadline:
+                skipped += 1
+                continue
             done(*run_shard(name, size))
     else:
         # Polars' own thread pool would only contend with the other workers for the same cores.
@@ -278,8 +288,16 @@ def run_fuzz(examples: int | dict[str, int], processes: int = 1, shard: int = 25
         # spawn, not fork: a forked child of a process whose Polars thread pool is running can deadlock.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-            for future in as_completed([pool.submit(run_shard, name, size) for name, size in jobs]):
-                done(*future.result())
+            pending = {pool.submit(run_shard, name, size) for name, size in jobs}
+            while pending:
+                left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+                finished, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    if not future.cancelled():
+                        done(*future.result())
+                if deadline is not None and time.perf_counter() > deadline:
+                    skipped += sum(future.cancel() for future in pending)  # those not started yet
+                    deadline = None
     return {
         "harness": "fuzz",
         "examples_per_target": counts,
@@ -289,6 +307,8 @@ def run_fuzz(examples: int | dict[str, int], processes: int = 1, shard: int = 25
         "crashes": sum(map(len, crashes.values())),
         "crash_details": {name: found[0] for name, found in crashes.items() if found},
         "seconds": round(time.perf_counter() - started, 1),
+        "seconds_budget": seconds,
+        "shards_not_run": skipped,
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -299,6 +319,7 @@ if __name__ == "__main__":
         {name: int(os.environ.get(f"FUZZ_EXAMPLES_{name.upper()}", default)) for name in TARGETS},
         processes=int(os.environ.get("FUZZ_PROCESSES", str(os.cpu_count() or 1))),
         shard=int(os.environ.get("FUZZ_SHARD", "25000")),
+        seconds=float(os.environ["FUZZ_SECONDS"]) if os.environ.get("FUZZ_SECONDS") else None,
     )
     print(json.dumps(summary), flush=True)
     sys.exit(1 if summary["crashes"] else 0)
