@@ -224,7 +224,9 @@ def serve(
         proxy = proxy_options(forwarded_allow_ips or Settings().forwarded_allow_ips, proxy_headers)
         # uvicorn's own supervisor (its multiprocess manager) watches the workers and replaces a dead one;
         # each worker builds its app from the settings, so the supervisor itself opens no database.
-        uvicorn.run(
+        from returnhub.web.serving import run_workers
+
+        config = uvicorn.Config(
             "returnhub.web.app:create_app",
             factory=True,
             host=host,
@@ -233,6 +235,7 @@ def serve(
             log_level="info",
             **proxy,
         )
+        run_workers(config)  # uvicorn's supervisor, with TCP_NODELAY on the connections (web/serving.py)
         return
     from returnhub.web.app import create_app
 
