@@ -137,6 +137,9 @@ class AppendResult:
     hash: str
     state: CaseState
     event_type: str = ""
+    #: The case's events before this one, as the append read them: a hook that needs the state before
+    #: the event folds these rather than reading the case again.
+    earlier: tuple[LegalEvent, ...] = ()
 
 
 def get_person(session: Session, reference: str) -> Person:
@@ -314,7 +317,14 @@ def append_event(
         [*events, LegalEvent(sequence, event_type, occurred_on, utc(recorded_at), payload, occurred_at)]
     )
     upsert_projection(session, person, state, clock.now())
-    result = AppendResult(event_id=row.id, sequence=sequence, hash=digest, state=state, event_type=event_type)
+    result = AppendResult(
+        event_id=row.id,
+        sequence=sequence,
+        hash=digest,
+        state=state,
+        event_type=event_type,
+        earlier=tuple(events),
+    )
     for hook in POST_APPEND_HOOKS:
         hook(session, reference, result, clock)
     return result

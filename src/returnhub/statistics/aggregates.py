@@ -254,11 +254,10 @@ def rebuild(conn: Connection) -> dict[str, int]:
 def after_append(session: Session, reference: str, result: store.AppendResult, clock: Clock) -> None:
     """The event store's post-append hook: the person's counts move from before the event to after it.
 
-    Before is the fold of their events earlier in sequence, not of all others: a hook of the same append may
-    already have appended more (the departure gate's re-check), and those adjust the counts themselves."""
-    person = store.get_person(session, reference)
-    earlier = [e for e in store.load_legal_events(session, person.id) if e.sequence < result.sequence]
-    add(session.connection(), change(fold(earlier), result.state), events=1)
+    Before is the fold of their events earlier in sequence, as the append read them (not the case as it is
+    now: a hook of the same append may already have appended more, the departure gate's re-check, and those
+    adjust the counts themselves)."""
+    add(session.connection(), change(fold(list(result.earlier)), result.state), events=1)
 
 
 def after_new_cases(conn: Connection, first_case: int, last_case: int, events: int) -> None:
