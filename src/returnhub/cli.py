@@ -88,8 +88,16 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Commands that join two contexts, mounted by this root under the group people look for them in, so
+#: neither context imports the other: ``notices sweep`` writes notices for operations' run-out stay clocks.
+JOINED_COMMANDS: dict[str, list[tuple[str, str, str]]] = {
+    "notices": [("sweep", "returnhub.operations.cli", "notices_sweep")],
+}
+
+
 def context_commands(module_name: str) -> dict[str, Any]:
-    """The click commands a context's CLI module mounts (its ``register(app)``, or its ``app``)."""
+    """The click commands a context's CLI module mounts (its ``register(app)``, or its ``app``), with the
+    joined commands (``JOINED_COMMANDS``) added to their groups."""
     module = importlib.import_module(module_name)
     holder = typer.Typer()
     if hasattr(module, "register"):
@@ -97,7 +105,18 @@ def context_commands(module_name: str) -> dict[str, Any]:
     else:
         name = next(n for n, (m, _) in CONTEXT_COMMANDS.items() if m == module_name)
         holder.add_typer(module.app, name=name)
-    return dict(typer.main.get_group(holder).commands)
+    commands = dict(typer.main.get_group(holder).commands)
+    for group, joined in JOINED_COMMANDS.items():
+        if group in commands:
+            for name, source, function in joined:
+                callback = getattr(importlib.import_module(source), function)
+                command = typer.main.get_command_from_info(
+                    typer.models.CommandInfo(name=name, callback=callback),
+                    pretty_exceptions_short=True,
+                    rich_markup_mode=None,
+                )
+                commands[group].add_command(command, name)  # type: ignore[attr-defined]
+    return commands
 
 
 class _ContextCommands(TyperGroup):

@@ -1,4 +1,7 @@
-"""``returnhub notices list|read|send|sweep|mailbox|smtpd``: translate to the notices services, print.
+"""``returnhub notices list|read|send|mailbox|smtpd``: translate to the notices services, print.
+
+``returnhub notices sweep`` (notices for run-out hub-stay clocks) reads operations' clocks, so it lives in
+``operations.cli`` and the composition root (``returnhub.cli``) mounts it here: notices imports no operations.
 
 The sender is also ``python -m returnhub.notices send --loop``: the same commands without importing every
 other context, so a sender restarted after a crash is back in well under a second.
@@ -76,20 +79,6 @@ def notices_read(notice_id: int, user: UserName, as_json: Json = False) -> None:
     else:
         out.print(view.subject, markup=False)
         out.print(view.body, markup=False)
-
-
-@notices_app.command("sweep")
-def notices_sweep(as_json: Json = False) -> None:
-    """Notices for hub-stay clocks that have run out (idempotent: run it as often as you like)."""
-    # The clocks are operations' (a command that joins two contexts: notices' services import no operations).
-    from returnhub.operations.stays import sweep
-
-    rt = shell.runtime()
-    with unit_of_work(rt.engine) as s:
-        counts = sweep(s, clock=rt.clock)
-    shell.print_json(counts) if as_json else out.print(
-        f"{counts['stay_overdue']} stay notices and {counts['validation_overdue']} validation notices written"
-    )
 
 
 @notices_app.command("send")
