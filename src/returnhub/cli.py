@@ -91,7 +91,7 @@ CONTEXT_COMMANDS: dict[str, tuple[str, str]] = {
 #: Commands that join two contexts, mounted by this root under the group people look for them in, so
 #: neither context imports the other: ``notices sweep`` writes notices for operations' run-out stay clocks.
 JOINED_COMMANDS: dict[str, list[tuple[str, str, str]]] = {
-    "notices": [("sweep", "returnhub.operations.cli", "notices_sweep")],
+    "notices": [("sweep", "returnhub.operations.notices_cli", "notices_sweep")],
 }
 
 

@@ -1,7 +1,8 @@
 """``returnhub notices list|read|send|mailbox|smtpd``: translate to the notices services, print.
 
 ``returnhub notices sweep`` (notices for run-out hub-stay clocks) reads operations' clocks, so it lives in
-``operations.cli`` and the composition root (``returnhub.cli``) mounts it here: notices imports no operations.
+``operations.notices_cli`` and the composition root (``returnhub.cli``) mounts it here: notices imports no
+operations.
 
 The sender is also ``python -m returnhub.notices send --loop``: the same commands without importing every
 other context, so a sender restarted after a crash is back in well under a second.

@@ -238,12 +238,3 @@ def register(app: typer.Typer) -> None:
         with unit_of_work(shell.runtime().engine, read_only=True) as s:
             show(incidents.list_incidents(s), as_json, "incidents")
 
-
-def notices_sweep(as_json: Json = False) -> None:
-    """Notices for hub-stay clocks that have run out (idempotent: run it as often as you like)."""
-    rt = shell.runtime()
-    with unit_of_work(rt.engine) as s:
-        counts = stays.sweep(s, clock=rt.clock)
-    shell.print_json(counts) if as_json else shell.out.print(
-        f"{counts['stay_overdue']} stay notices and {counts['validation_overdue']} validation notices written"
-    )
