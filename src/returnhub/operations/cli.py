@@ -237,4 +237,3 @@ def register(app: typer.Typer) -> None:
         """Serious incidents, newest first."""
         with unit_of_work(shell.runtime().engine, read_only=True) as s:
             show(incidents.list_incidents(s), as_json, "incidents")
-
