@@ -353,11 +353,9 @@ def seed(
 
 
 def _finish_demo(rt: Runtime) -> list[str]:
-    from sqlalchemy import func, select
-
-    from returnhub.access.models import User
+    from returnhub.access.service import has_users
     from returnhub.casework.events import EventType
-    from returnhub.casework.models import StoredEvent
+    from returnhub.casework.queries import any_event_of_type
     from returnhub.demo import seed_demo_reviews, seed_demo_users
     from returnhub.partners.seed import seed_partners
 
@@ -365,13 +363,11 @@ def _finish_demo(rt: Runtime) -> list[str]:
     with unit_of_work(rt.engine) as session:
         seed_partners(session, rt.clock)  # nothing if the register has data
     with unit_of_work(rt.engine, read_only=True) as session:
-        has_users = bool(session.execute(select(func.count()).select_from(User)).scalar_one())
-        has_reviews = session.execute(
-            select(StoredEvent.id).where(StoredEvent.event_type == EventType.REVIEW_DECIDED).limit(1)
-        ).first()
-    if has_users:
+        users_exist = has_users(session)
+        reviews_exist = any_event_of_type(session, EventType.REVIEW_DECIDED)
+    if users_exist:
         return done
-    if has_reviews is None:
+    if not reviews_exist:
         with unit_of_work(rt.engine) as session:
             done.append(f"{seed_demo_reviews(session, rt.clock):,} demo reviews")
     with unit_of_work(rt.engine) as session:

@@ -9,14 +9,12 @@ share of the cases whose only open question is R12P. Synthetic decisions about s
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from returnhub.access.models import User
 from returnhub.access.roles import Role
-from returnhub.access.service import add_representation, add_user
+from returnhub.access.service import add_representation, add_user, has_users
 from returnhub.access.settings import get_access_settings
-from returnhub.casework.models import case_projection
+from returnhub.casework.queries import search_cases
 from returnhub.core.clock import Clock
 from returnhub.core.errors import DomainError
 from returnhub.safeguards.service import record_review_decision, screen
@@ -67,7 +65,7 @@ def seed_demo_reviews(
 def seed_demo_users(session: Session, clock: Clock, *, environment: str) -> list[str]:
     if environment != "development":
         return []
-    if session.execute(select(func.count()).select_from(User)).scalar_one():
+    if has_users(session):
         return []
     settings = get_access_settings()
     names = []
@@ -86,12 +84,7 @@ def seed_demo_users(session: Session, clock: Clock, *, environment: str) -> list
         )
         names.append(name)
     # The demo legal representative acts for the first few people whose appeal rights are exhausted.
-    clients = session.execute(
-        select(case_projection.c.reference)
-        .where(case_projection.c.status == "appeal_rights_exhausted")
-        .order_by(case_projection.c.reference)
-        .limit(5)
-    ).scalars()
+    clients = [c.reference for c in search_cases(session, status="appeal_rights_exhausted", limit=5)]
     for reference in clients:
         add_representation(session, "demo.legal-representative", reference, clock=clock, granted_by="seed")
     return names

@@ -457,6 +457,11 @@ def active_users_with_role(session: Session, role: Role) -> list[User]:
     )
 
 
+def has_users(session: Session) -> bool:
+    """Whether any account exists (the demo seeds its users only into a database without any)."""
+    return session.execute(select(User.id).limit(1)).first() is not None
+
+
 def find_active_user(session: Session, name: str) -> User | None:
     return session.execute(
         select(User).where(User.name == name.strip().lower(), User.active.is_(True))

@@ -150,6 +150,14 @@ def event_view(row: StoredEvent) -> EventOut:
     )
 
 
+def any_event_of_type(session: Session, event_type: str) -> bool:
+    """Whether any case holds an event of this type (the demo seeds its reviews only once)."""
+    return (
+        session.execute(select(StoredEvent.id).where(StoredEvent.event_type == event_type).limit(1)).first()
+        is not None
+    )
+
+
 def case_timeline(session: Session, reference: str, *, cipher: FieldCipher | None = None) -> list[EventOut]:
     """Every event of the case. Sealed (special-category) fields are opened with ``cipher``; without one
     (a caller who may not see them) they read ``"[restricted]"``."""

@@ -10,7 +10,7 @@ by a judge in time. Operations issues these notices; notices imports nothing of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -19,7 +19,6 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.access import service as access
-from returnhub.access.models import User
 from returnhub.access.roles import Role
 from returnhub.casework.store import get_person
 from returnhub.core.clock import Clock
@@ -29,6 +28,19 @@ from returnhub.notices.models import Notice, OutboxMessage
 from returnhub.notices.settings import NoticesSettings, get_notices_settings
 from returnhub.notices.templates import render
 from returnhub.notices.views import DeliveryView, NoticeView
+
+
+class Addressee(Protocol):
+    """What a notice reads of the person it is for (access's user account, found through its services)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
 
 
 class NoticedTransfer(Protocol):
@@ -92,7 +104,7 @@ AUDIENCES: dict[str, Audience] = {
 
 @dataclass(frozen=True)
 class Recipient:
-    user: User
+    user: Addressee
     link: str
 
 
@@ -118,7 +130,7 @@ def hub_words(session: Session, hub: str, on: date) -> str:
         return f"hub {hub}"
 
 
-def planners_of(session: Session, transfer: NoticedTransfer) -> list[User]:
+def planners_of(session: Session, transfer: NoticedTransfer) -> Sequence[Addressee]:
     """The planner who created the transfer, if that is an active planner's account; otherwise every active
     operations planner (a transfer made by a plan's approval or a script has no one planner)."""
     creator = access.find_active_user(session, transfer.created_by)
@@ -137,7 +149,7 @@ def audience(
     staff_link = transfer_link or case_link or "/ui/"
     out: dict[int, Recipient] = {}
 
-    def add(users: Iterable[User], link: str | None) -> None:
+    def add(users: Iterable[Addressee], link: str | None) -> None:
         for u in users:
             if link is not None and u.id not in out:
                 out[u.id] = Recipient(u, link)
