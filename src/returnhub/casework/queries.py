@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
@@ -148,6 +149,30 @@ def event_view(row: StoredEvent) -> EventOut:
         data=dict(row.data),
         hash=row.hash,
     )
+
+
+def count_cases_by(session: Session, *columns: str) -> list[tuple[Any, ...]]:
+    """How many cases share each combination of the projection's ``columns`` (e.g. status, nationality,
+    hub): one tuple per combination, the count last. Counted by the database (a group-by), so a caller
+    that needs totals reads no case."""
+    p = case_projection.c
+    unknown = [c for c in columns if c not in p]
+    if not columns or unknown:
+        raise InvalidInput(f"cannot count cases by {', '.join(unknown) or 'nothing'}")
+    chosen = [p[c] for c in columns]
+    return [tuple(r) for r in session.execute(select(*chosen, func.count()).group_by(*chosen)).all()]
+
+
+def cases_with_status(
+    session: Session, statuses: Collection[str], *, columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """The projection's ``columns`` for every case in one of ``statuses``: one tuple per case."""
+    p = case_projection.c
+    unknown = [c for c in columns if c not in p]
+    if unknown:
+        raise InvalidInput(f"the case record has no {', '.join(unknown)}")
+    rows = session.execute(select(*(p[c] for c in columns)).where(p.status.in_(list(statuses)))).all()
+    return [tuple(r) for r in rows]
 
 
 def any_event_of_type(session: Session, event_type: str) -> bool:

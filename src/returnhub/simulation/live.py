@@ -12,10 +12,9 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from returnhub.casework.models import case_projection
+from returnhub.casework.queries import cases_with_status, count_cases_by
 from returnhub.simulation.parameters import InitialCaseload
 
 #: Projection status -> simulator stock. Granted, returned and other closed cases are not stocks.
@@ -31,10 +30,7 @@ STATUS_TO_STOCK = {
 
 
 def status_counts(session: Session) -> dict[str, dict[str, int]]:
-    p = case_projection.c
-    rows = session.execute(
-        select(p.status, p.nationality, p.hub, func.count()).group_by(p.status, p.nationality, p.hub)
-    ).all()
+    rows = count_cases_by(session, "status", "nationality", "hub")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     in_hub: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for status, nationality, hub, n in rows:
@@ -58,10 +54,9 @@ def hub_eligible_counts(session: Session, *, as_of: date, pack: str = "uk") -> d
     if results.is_empty():
         return {}
     eligible = results.filter(pl.col("outcome") == "eligible").select("reference")
-    p = case_projection.c
-    are = session.execute(
-        select(p.reference, p.nationality).where(p.status.in_(("appeal_rights_exhausted", "referred_to_hub")))
-    ).all()
+    are = cases_with_status(
+        session, ("appeal_rights_exhausted", "referred_to_hub"), columns=("reference", "nationality")
+    )
     frame = pl.DataFrame(
         {"reference": [r[0] for r in are], "nationality": [r[1] for r in are]},
         schema={"reference": pl.String, "nationality": pl.String},
