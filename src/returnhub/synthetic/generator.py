@@ -16,8 +16,7 @@ so a population seeded at any hour of ``today`` contains nothing the system coul
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -26,75 +25,29 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from returnhub.casework.events import validate_payload
 from returnhub.synthetic import rates
+from returnhub.synthetic.draws import (
+    ADULT_AGE_DAYS,
+    DAYS_PER_YEAR,
+    EVENT_ORDER,
+    F64,
+    I64,
+    LATE_RECORDABLE,
+    NEVER,
+    RANK,
+    SECONDS_PER_DAY,
+    WORKDAY_LENGTH_SECONDS,
+    WORKDAY_START_SECONDS,
+    Draw,
+    EventLog,
+    Mask,
+    Payloads,
+    by_nationality,
+    by_year,
+    day_number,
+    year_of,
+)
 from returnhub.synthetic.names import NAME_POOLS, NATIONALITY_LANGUAGES, NATIONALITY_NAME_REGION
-
-I64 = npt.NDArray[np.int64]
-F64 = npt.NDArray[np.float64]
-Mask = npt.NDArray[np.bool_]
-
-#: A day no history reaches: "this stage does not happen".
-NEVER: Final = 100_000_000
-_EPOCH: Final = date(1970, 1, 1)
-_DAYS_PER_YEAR: Final = 365.25
-_ADULT_AGE_DAYS: Final = 6575  # 18 years
-_SECONDS_PER_DAY: Final = 86_400
-_WORKDAY_START_SECONDS: Final = 8 * 3600
-_WORKDAY_LENGTH_SECONDS: Final = 10 * 3600
-
-#: Every event type the generator writes, in legal order for events on the same day (the index is the
-#: tie-break rank). Transfers, hub events, reviews and retractions are written by operations, never here.
-EVENT_ORDER: Final[tuple[str, ...]] = (
-    "arrival",
-    "asylum_claim_lodged",
-    "age_dispute_raised",
-    "age_dispute_resolved",
-    "asylum_claim_decided",
-    "appeal_lodged",
-    "appeal_decided",
-    "appeal_rights_exhausted",
-    "further_submissions_lodged",
-    "further_submissions_decided",
-    "article8_claim_lodged",
-    "article8_claim_decided",
-    "nrm_referral",
-    "nrm_reasonable_grounds_decided",
-    "nrm_reconsideration_requested",
-    "nrm_reconsideration_decided",
-    "nrm_conclusive_grounds_decided",
-    "travel_document_requested",
-    "travel_document_issued",
-    "travel_document_refused",
-    "detained",
-    "adults_at_risk_assessed",
-    "fitness_to_fly_assessed",
-    "removal_notice_served",
-    "departure_details_served",
-    "judicial_review_lodged",
-    "injunction_granted",
-    "rule39_granted",
-    "judicial_review_decided",
-    "injunction_discharged",
-    "rule39_lifted",
-    "released",
-    "voluntary_return_applied",
-)
-_RANK: Final[dict[str, int]] = {event_type: rank for rank, event_type in enumerate(EVENT_ORDER)}
-
-#: Events that may reach the system long after they happened (assessments and decisions sent by post),
-#: so that some histories are recorded out of legal order, as real ones are.
-_LATE_RECORDABLE: Final = frozenset(
-    {
-        "adults_at_risk_assessed",
-        "fitness_to_fly_assessed",
-        "nrm_reasonable_grounds_decided",
-        "nrm_conclusive_grounds_decided",
-        "article8_claim_lodged",
-        "travel_document_issued",
-        "travel_document_refused",
-    }
-)
 
 _ROUTES: Final[tuple[str, ...]] = ("small_boat", "air", "lorry", "other")
 _PORTS: Final[dict[str, tuple[str | None, ...]]] = {
@@ -137,142 +90,6 @@ class Population:
 
 
 # ------------------------------------------------------------------------------------------------------
-# Small helpers
-# ------------------------------------------------------------------------------------------------------
-
-
-def _day_number(d: date) -> int:
-    return (d - _EPOCH).days
-
-
-def _year_of(days: I64) -> I64:
-    finite = np.minimum(days, NEVER)
-    years: I64 = finite.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-    return years
-
-
-def _by_year(table: Mapping[int, float], years: I64) -> F64:
-    """Look a per-year rate up; years outside the table take the nearest year's value."""
-    first, last = min(table), max(table)
-    lookup = np.array([table[min(max(y, first), last)] for y in range(first, last + 1)], dtype=np.float64)
-    out: F64 = lookup[np.clip(years, first, last) - first]
-    return out
-
-
-def _by_nationality(table: Mapping[str, float], codes: Sequence[str], nationality: I64) -> F64:
-    default = table.get("_other", 0.0)
-    lookup = np.array([table.get(code, default) for code in codes], dtype=np.float64)
-    out: F64 = lookup[nationality]
-    return out
-
-
-class _Draw:
-    """Random draws in the shapes the generator needs, all from one seeded generator."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-
-    def chance(self, p: float | F64, size: int) -> Mask:
-        out: Mask = self.rng.random(size) < p
-        return out
-
-    def lognormal_days(self, median: float | F64, sigma: float, size: int) -> I64:
-        raw = np.asarray(median) * np.exp(sigma * self.rng.standard_normal(size))
-        out: I64 = np.maximum(1, np.rint(raw)).astype(np.int64)
-        return out
-
-    def exponential_days(self, mean: float, size: int) -> I64:
-        out: I64 = np.rint(self.rng.exponential(mean, size)).astype(np.int64)
-        return out
-
-    def uniform_days(self, low: int, high: int, size: int) -> I64:
-        """Whole days, ``low`` to ``high`` inclusive."""
-        out: I64 = self.rng.integers(low, high + 1, size, dtype=np.int64)
-        return out
-
-    def fraction_of(self, lengths: I64) -> I64:
-        """A whole number of days in ``[0, length]`` for each length."""
-        out: I64 = np.floor(self.rng.random(lengths.size) * (lengths + 1)).astype(np.int64)
-        return out
-
-    def choice(self, weights: Sequence[float], size: int) -> I64:
-        p = np.asarray(weights, dtype=np.float64)
-        out: I64 = self.rng.choice(p.size, size=size, p=p / p.sum()).astype(np.int64)
-        return out
-
-    def index(self, n: int, size: int) -> I64:
-        out: I64 = self.rng.integers(0, n, size, dtype=np.int64)
-        return out
-
-
-class _Payloads:
-    """The distinct payloads of the population, each validated once and stored as compact JSON."""
-
-    def __init__(self) -> None:
-        self.strings: list[str] = ["{}"]
-        self._by_string: dict[str, int] = {"{}": 0}
-        self._by_input: dict[tuple[str, str], int] = {}
-
-    def code(self, event_type: str, data: Mapping[str, Any] | None = None) -> int:
-        key = (event_type, json.dumps(data or {}, sort_keys=True, default=str))
-        found = self._by_input.get(key)
-        if found is None:
-            normalised = validate_payload(event_type, dict(data or {}))
-            text = json.dumps(normalised, sort_keys=True, separators=(",", ":"))
-            found = self._by_string.setdefault(text, len(self.strings))
-            if found == len(self.strings):
-                self.strings.append(text)
-            self._by_input[key] = found
-        return found
-
-    def codes(self, event_type: str, options: Sequence[Mapping[str, Any]]) -> I64:
-        return np.array([self.code(event_type, option) for option in options], dtype=np.int64)
-
-    def dated(self, event_type: str, field: str, days: I64, **fixed: Any) -> I64:
-        """Payloads that carry a date: one template, validated once, filled in for each distinct date."""
-        distinct, inverse = np.unique(days, return_inverse=True)
-        if distinct.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        iso = np.datetime_as_string(distinct.astype("datetime64[D]")).tolist()
-        self.code(event_type, {field: date.fromisoformat(iso[0]), **fixed})  # validates the template
-        marker = "\u0000"
-        template = json.dumps({field: marker, **fixed}, sort_keys=True, separators=(",", ":"))
-        before, after = template.split(json.dumps(marker))
-        codes = np.empty(distinct.size, dtype=np.int64)
-        for i, text in enumerate(f'{before}"{day}"{after}' for day in iso):
-            found = self._by_string.setdefault(text, len(self.strings))
-            if found == len(self.strings):
-                self.strings.append(text)
-            codes[i] = found
-        out: I64 = codes[inverse.reshape(-1)]
-        return out
-
-
-class _EventLog:
-    """Events collected stage by stage as parallel arrays; anything after the last day is dropped."""
-
-    def __init__(self, last_day: int) -> None:
-        self.last_day = last_day
-        self.persons: list[I64] = []
-        self.types: list[I64] = []
-        self.days: list[I64] = []
-        self.payloads: list[I64] = []
-
-    def add(self, persons: I64, event_type: str, days: I64, payloads: I64 | int = 0) -> None:
-        keep = days <= self.last_day
-        if not keep.any():
-            return
-        count = int(keep.sum())
-        self.persons.append(persons[keep])
-        self.types.append(np.full(count, _RANK[event_type], dtype=np.int64))
-        self.days.append(days[keep])
-        if isinstance(payloads, int):
-            self.payloads.append(np.full(count, payloads, dtype=np.int64))
-        else:
-            self.payloads.append(payloads[keep])
-
-
-# ------------------------------------------------------------------------------------------------------
 # The generator
 # ------------------------------------------------------------------------------------------------------
 
@@ -280,14 +97,14 @@ class _EventLog:
 class _Generator:
     def __init__(self, n_persons: int, seed: int, today: date, start_year: int) -> None:
         self.n = n_persons
-        self.draw = _Draw(np.random.default_rng(seed))
-        self.today = _day_number(today)
+        self.draw = Draw(np.random.default_rng(seed))
+        self.today = day_number(today)
         self.last_day = self.today - 1
-        self.start_day = _day_number(date(start_year, 1, 1))
+        self.start_day = day_number(date(start_year, 1, 1))
         self.start_year = start_year
         self.nationalities: tuple[str, ...] = tuple(rates.NATIONALITY_WEIGHTS)
-        self.payloads = _Payloads()
-        self.log = _EventLog(self.last_day)
+        self.payloads = Payloads()
+        self.log = EventLog(self.last_day)
 
     # -- who is who ------------------------------------------------------------------------------------
 
@@ -333,13 +150,13 @@ class _Generator:
     def draw_arrivals(self) -> None:
         d, u = self.draw, self.units
         first_year = self.start_year
-        last_year = int(_year_of(np.array([self.last_day]))[0])
+        last_year = int(year_of(np.array([self.last_day]))[0])
         if last_year < first_year:
             raise ValueError("start_year must be before today")
         years = np.arange(first_year, last_year + 1, dtype=np.int64)
-        year_start = np.array([_day_number(date(int(y), 1, 1)) for y in years], dtype=np.int64)
-        year_end = np.minimum(np.append(year_start[1:], _day_number(date(last_year + 1, 1, 1))), self.today)
-        claimants = _by_year({k: float(v) for k, v in rates.ASYLUM_CLAIMANTS_BY_YEAR.items()}, years)
+        year_start = np.array([day_number(date(int(y), 1, 1)) for y in years], dtype=np.int64)
+        year_end = np.minimum(np.append(year_start[1:], day_number(date(last_year + 1, 1, 1))), self.today)
+        claimants = by_year({k: float(v) for k, v in rates.ASYLUM_CLAIMANTS_BY_YEAR.items()}, years)
         # A year that is only partly over weighs in proportion to the part that is over.
         weights = claimants * (year_end - year_start) / 365.0
         year_index = d.choice(weights.tolist(), u)
@@ -348,7 +165,7 @@ class _Generator:
         ).astype(np.int64)
 
         arrival_year = years[year_index]
-        small_boats = _by_year(
+        small_boats = by_year(
             {k: float(v) for k, v in rates.SMALL_BOAT_ARRIVALS_BY_YEAR.items()}, arrival_year
         )
         small_boat_share = np.minimum(
@@ -414,7 +231,7 @@ class _Generator:
             ),
         )
         arrival = self.arrival[unit]
-        self.date_of_birth: I64 = arrival - np.floor(age_years * _DAYS_PER_YEAR).astype(np.int64) - 1
+        self.date_of_birth: I64 = arrival - np.floor(age_years * DAYS_PER_YEAR).astype(np.int64) - 1
 
         single_parent_female = d.chance(rates.SINGLE_PARENT_FEMALE_SHARE, n)
         parent_male = np.where(adults_in_unit[unit] == 2, pos == 0, ~single_parent_female)
@@ -428,13 +245,13 @@ class _Generator:
 
     def draw_decisions(self) -> None:
         d, u = self.draw, self.units
-        claim_year = _year_of(self.claim)
+        claim_year = year_of(self.claim)
         wait = d.lognormal_days(
-            _by_year(rates.DECISION_WAIT_MEDIAN_DAYS_BY_CLAIM_YEAR, claim_year), rates.DECISION_WAIT_SIGMA, u
+            by_year(rates.DECISION_WAIT_MEDIAN_DAYS_BY_CLAIM_YEAR, claim_year), rates.DECISION_WAIT_SIGMA, u
         )
         self.decision: I64 = self.claim + wait
-        decision_year = _year_of(self.decision)
-        withdrawn = d.chance(_by_year(rates.WITHDRAWN_SHARE_BY_DECISION_YEAR, decision_year), u)
+        decision_year = year_of(self.decision)
+        withdrawn = d.chance(by_year(rates.WITHDRAWN_SHARE_BY_DECISION_YEAR, decision_year), u)
 
         # The year's grant rate is a target: solve each year's intercept so that, over the decisions of
         # that year (weighted by people), the nationality effects average out to it exactly.
@@ -444,15 +261,15 @@ class _Generator:
         decided = (self.decision <= self.last_day) & ~withdrawn
         weight = self.unit_size.astype(np.float64)
         # Decisions after today are never written; they take the latest year's rate.
-        latest = float(_by_year(rates.GRANT_RATE_BY_DECISION_YEAR, np.array([9999]))[0])
+        latest = float(by_year(rates.GRANT_RATE_BY_DECISION_YEAR, np.array([9999]))[0])
         intercept = np.full(u, _solve_intercept(effect, weight, latest))
         for year in np.unique(decision_year[decided]):
             in_year = decided & (decision_year == year)
-            target = float(_by_year(rates.GRANT_RATE_BY_DECISION_YEAR, np.array([year]))[0])
+            target = float(by_year(rates.GRANT_RATE_BY_DECISION_YEAR, np.array([year]))[0])
             intercept[decision_year == year] = _solve_intercept(effect[in_year], weight[in_year], target)
         grant = d.rng.random(u) < 1.0 / (1.0 + np.exp(-(intercept + effect)))
         certified = d.chance(
-            _by_nationality(rates.CERTIFIED_SHARE_OF_REFUSALS, self.nationalities, self.nationality), u
+            by_nationality(rates.CERTIFIED_SHARE_OF_REFUSALS, self.nationalities, self.nationality), u
         )
         self.outcome: I64 = np.select(
             [withdrawn, grant, certified], [_WITHDRAWN, _GRANT, _CERTIFIED], _REFUSE
@@ -810,7 +627,7 @@ class _Generator:
         screened = screened_unit[unit]
         release_lag = self.draw.choice([0.5, 0.3, 0.15, 0.05], self.units)[unit]
         place = np.where(
-            arrival < _day_number(date(2022, 1, 1)),
+            arrival < day_number(date(2022, 1, 1)),
             p.code("detained", {"place": _SCREENING_PLACE_BEFORE_2022}),
             p.code("detained", {"place": _SCREENING_PLACE_FROM_2022}),
         )
@@ -827,7 +644,7 @@ class _Generator:
             ~self.is_family_child
             & (claim < NEVER)
             & d.chance(
-                _by_nationality(rates.NRM_REFERRAL_SHARE, self.nationalities, self.nationality[unit]), n
+                by_nationality(rates.NRM_REFERRAL_SHARE, self.nationalities, self.nationality[unit]), n
             )
         )
         who = everyone[referred]
@@ -882,7 +699,7 @@ class _Generator:
         found_adult = d.chance(rates.AGE_DISPUTE_FOUND_ADULT_SHARE, a)
         assessed_dob = np.where(
             found_adult,
-            arrival[disputed] - np.floor((19 + d.rng.random(a) * 6) * _DAYS_PER_YEAR).astype(np.int64),
+            arrival[disputed] - np.floor((19 + d.rng.random(a) * 6) * DAYS_PER_YEAR).astype(np.int64),
             claimed_dob,
         )
         resolved_codes = np.empty(a, dtype=np.int64)
@@ -893,7 +710,7 @@ class _Generator:
         self.log.add(who, "age_dispute_resolved", resolved_on, resolved_codes)
 
         # When removal work may begin: a single person once an adult (or found to be one), a family at once.
-        adult_from = self.date_of_birth + _ADULT_AGE_DAYS
+        adult_from = self.date_of_birth + ADULT_AGE_DAYS
         adult_from[who[found_adult]] = np.minimum(adult_from[who[found_adult]], resolved_on[found_adult])
         self.unit_adult_from: I64 = np.where(self.unit_is_family, 0, adult_from[self.unit_start])
 
@@ -925,7 +742,7 @@ class _Generator:
 
     def emit_assessments_of_persons(self, persons: I64, days: I64) -> None:
         # The policy is for adults: a child is not assessed under it.
-        adult = days - self.date_of_birth[persons] >= _ADULT_AGE_DAYS
+        adult = days - self.date_of_birth[persons] >= ADULT_AGE_DAYS
         persons, days = persons[adult], days[adult]
         self.log.add(persons, "adults_at_risk_assessed", days, self.aar_codes(persons))
 
@@ -1047,7 +864,7 @@ class _Generator:
 
         # When the system learnt of each event: mostly the same working day, sometimes days later, and
         # for assessments and postal decisions now and then weeks later (after later events).
-        late_recordable = np.array([t in _LATE_RECORDABLE for t in EVENT_ORDER])
+        late_recordable = np.array([t in LATE_RECORDABLE for t in EVENT_ORDER])
         late = late_recordable[kind] & d.chance(rates.LATE_RECORDING_SHARE, m)
         lag = np.where(
             d.chance(rates.RECORDED_SAME_DAY_SHARE, m), 0, d.uniform_days(1, rates.RECORDED_NEXT_DAYS_MAX, m)
@@ -1055,7 +872,7 @@ class _Generator:
         lag[late] = d.uniform_days(
             rates.LATE_RECORDING_MIN_DAYS, rates.LATE_RECORDING_MAX_DAYS, int(late.sum())
         )
-        is_arrival = kind == _RANK["arrival"]
+        is_arrival = kind == RANK["arrival"]
         lag[is_arrival] = 0
         lag = np.minimum(occurred + lag, self.last_day) - occurred  # nothing is recorded today or later
 
@@ -1085,9 +902,7 @@ class _Generator:
 
         # recorded_at strictly increasing within a person: a running maximum of (time - position) per
         # person, then add the position back; person blocks are kept apart by a large offset.
-        seconds = (
-            recorded_day * _SECONDS_PER_DAY + _WORKDAY_START_SECONDS + d.index(_WORKDAY_LENGTH_SECONDS, m)
-        )
+        seconds = recorded_day * SECONDS_PER_DAY + WORKDAY_START_SECONDS + d.index(WORKDAY_LENGTH_SECONDS, m)
         position = np.arange(m, dtype=np.int64)
         block = person << 36
         recorded = np.maximum.accumulate(seconds - position + block) - block + position
