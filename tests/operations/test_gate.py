@@ -207,8 +207,8 @@ def test_arrival_opens_stays_with_clocks(
         assert stays.overdue(s, clock.today()) == []
         later = clock.today() + timedelta(days=181)
         overdue = stays.overdue(s, later)
-    assert {r["reference"] for r in overdue} == set(people)
-    assert {r["clock"] for r in overdue} == {"max_stay"}
+    assert {r.reference for r in overdue} == set(people)
+    assert {r.clock for r in overdue} == {"max_stay"}
     clock.advance(timedelta(days=5))
     with unit_of_work(engine) as s:
         stays.record_exit(s, people[0], "absconded", on=clock.today(), clock=clock, recorded_by="liaison")

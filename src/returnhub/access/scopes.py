@@ -9,7 +9,7 @@ that does not exist (404, same message), so a scoped user cannot learn that it e
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
@@ -94,12 +94,14 @@ def transfer_in_scope(session: Session, principal: Principal, transfer: str) -> 
     return hub is not None and hub_in_scope(session, principal, hub)
 
 
-HubRow = TypeVar("HubRow")
+class AtAHub(Protocol):
+    """A typed view that names a hub (a transfer, a stay clock)."""
+
+    @property
+    def hub(self) -> str: ...
 
 
-def _hub_of(row: Any) -> Any:
-    # Transfers come as typed views, stay clocks still as dicts (until stays has its views too).
-    return row["hub"] if isinstance(row, dict) else row.hub
+HubRow = TypeVar("HubRow", bound=AtAHub)
 
 
 def at_own_hubs(session: Session, principal: Principal, rows: list[HubRow]) -> list[HubRow]:
@@ -108,7 +110,7 @@ def at_own_hubs(session: Session, principal: Principal, rows: list[HubRow]) -> l
     if principal.role is not Role.HUB_LIAISON:
         return rows
     mine = set(hubs_of(session, principal.user_id))
-    return [r for r in rows if _hub_of(r) in mine]
+    return [r for r in rows if r.hub in mine]
 
 
 def require_in_scope(

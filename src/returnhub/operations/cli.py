@@ -201,7 +201,7 @@ def register(app: typer.Typer) -> None:
             return
         table = Table("reference", "hub", "clock", "due on", "days over")
         for r in rows:
-            table.add_row(r["reference"], r["hub"], r["clock"], r["due_on"], str(-r["days_left"]))
+            table.add_row(r.reference, r.hub, r.clock, r.due_on.isoformat(), str(-r.days_left))
         shell.out.print(table)
 
     @stays_app.command("clocks")

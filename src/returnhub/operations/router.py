@@ -12,9 +12,11 @@ from returnhub.access.deps import CurrentUser
 from returnhub.access.scopes import at_own_hubs, require_in_scope
 from returnhub.operations import documents, incidents, stays, transfers
 from returnhub.operations.views import (
+    ClockReading,
     GateOutcome,
     GateResult,
     PersonTakenOff,
+    StayExit,
     TransferArrival,
     TransferCancellation,
     TransferSummary,
@@ -205,24 +207,24 @@ def cancel(
     )
 
 
-@router.get("/stays/clocks", tags=["stays"])
+@router.get("/stays/clocks", tags=["stays"], response_model=list[ClockReading])
 def stay_clocks(
     session: SessionDep, clock: ClockDep, principal: CurrentUser, on: date | None = None
-) -> list[dict[str, Any]]:
+) -> list[ClockReading]:
     return at_own_hubs(session, principal, stays.clocks_on(session, on or clock.today()))
 
 
-@router.get("/stays/overdue", tags=["stays"])
+@router.get("/stays/overdue", tags=["stays"], response_model=list[ClockReading])
 def stays_overdue(
     session: SessionDep, clock: ClockDep, principal: CurrentUser, on: date | None = None
-) -> list[dict[str, Any]]:
+) -> list[ClockReading]:
     return at_own_hubs(session, principal, stays.overdue(session, on or clock.today()))
 
 
-@router.post("/stays/{reference}/exit", tags=["stays"])
+@router.post("/stays/{reference}/exit", tags=["stays"], response_model=StayExit)
 def stay_exit(
     reference: str, body: ExitIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> StayExit:
     return stays.record_exit(
         session,
         reference,

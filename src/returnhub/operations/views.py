@@ -8,9 +8,10 @@ written, as the services wrote them when they returned dicts), so the API's JSON
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.core.jsonable import Instant
 
@@ -110,3 +111,39 @@ class TransferCancellation(BaseModel):
     status: str
     removed: list[PersonTakenOff]
     version: int
+
+
+# --- hub stays and their clocks ----------------------------------------------------------------------------
+
+
+class ClockReading(BaseModel):
+    """One clock of an open hub stay on a day: when it runs out and how it stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: str
+    hub: str
+    #: max_stay, detention_order or judicial_validation.
+    clock: str
+    due_on: date
+    days_left: int
+    #: overdue, due_soon or running.
+    state: str
+
+
+class DetentionOrderRecorded(BaseModel):
+    reference: str
+    detention_order_expires_on: date
+
+
+class DetentionValidated(BaseModel):
+    reference: str
+    detention_validated_on: date
+
+
+class StayExit(BaseModel):
+    """A person's exit from a hub: the stay is closed on ``ended_on``."""
+
+    reference: str
+    exit_reason: str
+    ended_on: date
