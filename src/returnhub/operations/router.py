@@ -13,8 +13,10 @@ from returnhub.access.scopes import at_own_hubs, require_in_scope
 from returnhub.operations import documents, incidents, stays, transfers
 from returnhub.operations.views import (
     ClockReading,
+    EtdResponseTimes,
     GateOutcome,
     GateResult,
+    IncidentView,
     PersonTakenOff,
     StayExit,
     TransferArrival,
@@ -241,20 +243,20 @@ def check_document(body: MrzIn, clock: ClockDep) -> dict[str, Any]:
     return documents.check_mrz(body.mrz, today=clock.today())
 
 
-@router.get("/documents/etd-times", tags=["documents"])
-def etd_times(session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/documents/etd-times", tags=["documents"], response_model=list[EtdResponseTimes])
+def etd_times(session: SessionDep) -> list[EtdResponseTimes]:
     return documents.etd_response_times(session)
 
 
-@router.get("/incidents", tags=["incidents"])
-def list_incidents(session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/incidents", tags=["incidents"], response_model=list[IncidentView])
+def list_incidents(session: SessionDep) -> list[IncidentView]:
     return incidents.list_incidents(session)
 
 
-@router.post("/incidents", tags=["incidents"], status_code=201)
+@router.post("/incidents", tags=["incidents"], status_code=201, response_model=IncidentView)
 def report_incident(
     body: IncidentIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> IncidentView:
     # A hub liaison reports only about their hubs, the transfers to them and the people at them (404
     # otherwise, as if unknown).
     require_in_scope(

@@ -147,3 +147,36 @@ class StayExit(BaseModel):
     reference: str
     exit_reason: str
     ended_on: date
+
+
+# --- incidents and documents -------------------------------------------------------------------------------
+
+
+class IncidentView(BaseModel):
+    """A serious incident on a transfer or in a hub, and its review (if reviewed)."""
+
+    reference: str
+    transfer: str | None
+    hub: str | None
+    case_reference: str | None
+    occurred_at: Instant
+    severity: str
+    summary: str
+    reported_by: str
+    reported_at: Instant
+    reviewed_by: str | None
+    reviewed_at: Instant | None
+    review_notes: str | None
+
+
+class EtdResponseTimes(BaseModel):
+    """How one country of origin answers emergency travel document requests (the OIG-19-28 metric)."""
+
+    country: str
+    requests: int
+    issued: int
+    refused: int
+    pending: int
+    #: A whole number of days when the answers' count is odd (written as it was, not as a float).
+    median_days_to_answer: int | float | None
+    mean_days_to_answer: float | None
