@@ -16,6 +16,7 @@ from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, StateConflict, VersionConflict
 from returnhub.notices.models import Notice
 from returnhub.operations import transfers as ops
+from returnhub.operations.views import TransferView
 
 from ..casework.helpers import record
 
@@ -26,7 +27,7 @@ def _list(engine: Engine, clock: FixedClock, transfer: str, refs: list[str]) -> 
             ops.add_to_manifest(s, transfer, r, clock=clock, recorded_by="planner")
 
 
-def _view(engine: Engine, transfer: str) -> dict[str, object]:
+def _view(engine: Engine, transfer: str) -> TransferView:
     with unit_of_work(engine, read_only=True) as s:
         return ops.show_transfer(s, transfer)
 
@@ -55,11 +56,11 @@ def test_june_2022_evening(
         record(s, clock, people[2], "injunction_granted", clock.today(), {"court": "High Court"})
     # Each notice took its person off at once, in the transaction that recorded it.
     view = _view(engine, transfer)
-    states = {e["reference"]: e for e in view["manifest"]}  # type: ignore[union-attr]
+    states = {e.reference: e for e in view.manifest}
     for r in people[:3]:
-        assert states[r]["state"] == "removed"
-        assert "R4" in states[r]["reason"] or "R3" in states[r]["reason"]
-    assert view["load"] == 4
+        assert states[r].state == "removed"
+        assert "R4" in states[r].reason or "R3" in states[r].reason
+    assert view.load == 4
     with unit_of_work(engine, read_only=True) as s:
         for r in people[:3]:
             assert case_state(s, r)[1].allocated_transfer is None
@@ -90,7 +91,7 @@ def test_load_under_minimum_does_not_depart(
         record(s, clock, people[0], "rule39_granted", clock.today())
         record(s, clock, people[1], "judicial_review_lodged", clock.today())
     view = _view(engine, transfer)
-    assert view["load"] == 3 and view["flagged_for_decision"] is True
+    assert view.load == 3 and view.flagged_for_decision is True
     with unit_of_work(engine) as s:
         result = ops.depart(s, transfer, clock=clock, recorded_by="planner")
     assert not result.departed and result.flagged_for_decision
@@ -110,7 +111,7 @@ def test_ineligible_person_cannot_be_listed(
         record(s, clock, person, "further_submissions_lodged", clock.today())
     with pytest.raises(StateConflict, match="R2"), unit_of_work(engine) as s:
         ops.add_to_manifest(s, transfer, person, clock=clock, recorded_by="planner")
-    assert _view(engine, transfer)["load"] == 0
+    assert _view(engine, transfer).load == 0
 
 
 def test_departed_cannot_be_recorded_by_hand(
@@ -141,8 +142,8 @@ def test_a_family_moves_together(engine: Engine, clock: FixedClock, partners: No
     with unit_of_work(engine) as s:
         record(s, clock, "RH0000003", "article8_claim_lodged", clock.today())
     view = _view(engine, transfer)
-    assert view["load"] == 0
-    reasons = {e["reference"]: e["reason"] for e in view["manifest"]}  # type: ignore[union-attr]
+    assert view.load == 0
+    reasons = {e.reference: e.reason for e in view.manifest}
     assert "family" in reasons["RH0000001"] and "family" in reasons["RH0000002"]
 
 
@@ -206,8 +207,8 @@ def test_arrival_opens_stays_with_clocks(
         assert stays.overdue(s, clock.today()) == []
         later = clock.today() + timedelta(days=181)
         overdue = stays.overdue(s, later)
-    assert {r["reference"] for r in overdue} == set(people)
-    assert {r["clock"] for r in overdue} == {"max_stay"}
+    assert {r.reference for r in overdue} == set(people)
+    assert {r.clock for r in overdue} == {"max_stay"}
     clock.advance(timedelta(days=5))
     with unit_of_work(engine) as s:
         stays.record_exit(s, people[0], "absconded", on=clock.today(), clock=clock, recorded_by="liaison")
@@ -223,7 +224,7 @@ def test_cancel_takes_everyone_off(
     with unit_of_work(engine) as s:
         ops.cancel(s, transfer, "aircraft unavailable", clock=clock, recorded_by="planner")
     view = _view(engine, transfer)
-    assert view["status"] == "cancelled" and view["load"] == 0
+    assert view.status == "cancelled" and view.load == 0
     with pytest.raises(StateConflict), unit_of_work(engine) as s:
         ops.lock_manifest(s, transfer, clock=clock, recorded_by="planner")
 
@@ -254,7 +255,7 @@ def test_a_move_cannot_be_withdrawn_by_hand(
     with unit_of_work(engine, read_only=True) as s:
         after = case_state(s, person)[1]
     assert (after.version, after.allocated_transfer) == (before.version, transfer)
-    assert _view(engine, transfer)["load"] == 1
+    assert _view(engine, transfer).load == 1
 
 
 def load_events_of(session: object, reference: str) -> list[Any]:

@@ -14,6 +14,7 @@ from returnhub.core.errors import StateConflict
 from returnhub.operations import planning
 from returnhub.operations import transfers as ops
 from returnhub.operations.law import law_of_sender
+from returnhub.operations.views import ManifestLine
 from returnhub.partners.schemas import AmendmentIn
 from returnhub.partners.service import amend_agreement
 from returnhub.safeguards.service import record_review_decision
@@ -102,10 +103,10 @@ def make_transfer(engine: Engine, clock: FixedClock, hub: str) -> str:
         return t.reference
 
 
-def _states(engine: Engine, transfer: str) -> dict[str, dict[str, str]]:
+def _states(engine: Engine, transfer: str) -> dict[str, ManifestLine]:
     with unit_of_work(engine, read_only=True) as s:
         view = ops.show_transfer(s, transfer)
-    return {e["reference"]: e for e in view["manifest"]}  # type: ignore[union-attr]
+    return {e.reference: e for e in view.manifest}
 
 
 def test_the_law_of_a_sender() -> None:
@@ -117,8 +118,8 @@ def test_the_law_of_a_sender() -> None:
 def test_each_transfer_is_judged_under_its_own_law(engine: Engine, clock: FixedClock, register: None) -> None:
     uk, eu = make_transfer(engine, clock, UK_HUB), make_transfer(engine, clock, EU_HUB)
     with unit_of_work(engine, read_only=True) as s:
-        assert ops.show_transfer(s, uk)["law"] == "uk"
-        assert ops.show_transfer(s, eu)["law"] == "eu"
+        assert ops.show_transfer(s, uk).law == "uk"
+        assert ops.show_transfer(s, eu).law == "eu"
 
     # Referral: a woman. The Italy-Albania protocol takes adult men only (EU-R6A); the UK has no such rule.
     for reference in ("RH0000001", "RH0000002"):
@@ -149,8 +150,8 @@ def test_each_transfer_is_judged_under_its_own_law(engine: Engine, clock: FixedC
     with unit_of_work(engine) as s:
         uk_lock = ops.lock_manifest(s, uk, clock=clock, recorded_by="planner")
         eu_lock = ops.lock_manifest(s, eu, clock=clock, recorded_by="planner")
-    assert [r["reference"] for r in uk_lock.removed] == [people["uk"]["unfit"]]
-    assert "FTF" in uk_lock.removed[0]["reason"] and "under UK law" in uk_lock.removed[0]["reason"]
+    assert [r.reference for r in uk_lock.removed] == [people["uk"]["unfit"]]
+    assert "FTF" in uk_lock.removed[0].reason and "under UK law" in uk_lock.removed[0].reason
     assert eu_lock.removed == [] and eu_lock.load == 3
 
     # The post-append hook: any new fact re-checks the departure stage under the transfer's law.
@@ -160,16 +161,16 @@ def test_each_transfer_is_judged_under_its_own_law(engine: Engine, clock: FixedC
                 s, clock, people[law]["hook"], "travel_document_requested", clock.today(), {"country": "BGD"}
             )
     uk_states, eu_states = _states(engine, uk), _states(engine, eu)
-    assert uk_states[people["uk"]["hook"]]["state"] == "removed"
-    assert "R5" in uk_states[people["uk"]["hook"]]["reason"]
-    assert eu_states[people["eu"]["hook"]]["state"] == "listed"
+    assert uk_states[people["uk"]["hook"]].state == "removed"
+    assert "R5" in uk_states[people["uk"]["hook"]].reason
+    assert eu_states[people["eu"]["hook"]].state == "listed"
 
     clock.advance(timedelta(days=3, hours=8))
     with unit_of_work(engine) as s:
         uk_departure = ops.depart(s, uk, clock=clock, recorded_by="planner")
         eu_departure = ops.depart(s, eu, clock=clock, recorded_by="planner")
-    assert [r["reference"] for r in uk_departure.removed] == [people["uk"]["departure"]]
-    assert "R5" in uk_departure.removed[0]["reason"] and not uk_departure.departed
+    assert [r.reference for r in uk_departure.removed] == [people["uk"]["departure"]]
+    assert "R5" in uk_departure.removed[0].reason and not uk_departure.departed
     assert eu_departure.departed and eu_departure.load == 3 and eu_departure.removed == []
 
 

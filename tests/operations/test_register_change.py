@@ -73,11 +73,11 @@ def test_hub_country_assessed_unsafe_takes_everyone_off_the_locked_manifest(
         )
     with unit_of_work(engine, read_only=True) as s:
         view = ops.show_transfer(s, transfer)
-        manifest = {e["reference"]: e for e in view["manifest"]}
+        manifest = {e.reference: e for e in view.manifest}
         for r in people:
-            assert manifest[r]["state"] == "removed"
-            assert "United Kingdom assessed North Macedonia as unsafe for everyone" in manifest[r]["reason"]
-            assert "R12" in manifest[r]["reason"]
+            assert manifest[r].state == "removed"
+            assert "United Kingdom assessed North Macedonia as unsafe for everyone" in manifest[r].reason
+            assert "R12" in manifest[r].reason
             assert case_state(s, r)[1].allocated_transfer is None
         notes = s.execute(
             select(User.name, Notice.body)
@@ -89,7 +89,7 @@ def test_hub_country_assessed_unsafe_takes_everyone_off_the_locked_manifest(
         assert all("North Macedonia" in body for _, body in notes)
         checks = s.execute(select(GateCheck).where(GateCheck.trigger == "register change")).scalars().all()
         assert len(checks) == len(people)
-    assert view["load"] == 0 and view["flagged_for_decision"]
+    assert view.load == 0 and view.flagged_for_decision
 
 
 def test_agreement_suspended_takes_everyone_off(
@@ -114,9 +114,9 @@ def test_agreement_suspended_takes_everyone_off(
             recorded_by="partnerships",
         )
     with unit_of_work(engine, read_only=True) as s:
-        manifest = {e["reference"]: e for e in ops.show_transfer(s, transfer)["manifest"]}
-    assert {manifest[r]["state"] for r in people} == {"removed"}
-    assert all("as suspended from" in manifest[r]["reason"] for r in people)
+        manifest = {e.reference: e for e in ops.show_transfer(s, transfer).manifest}
+    assert {manifest[r].state for r in people} == {"removed"}
+    assert all("as suspended from" in manifest[r].reason for r in people)
 
 
 def test_an_eligibility_as_known_then_reads_the_register_as_known_then(

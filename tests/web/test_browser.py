@@ -264,7 +264,7 @@ def _case_state(world: World, reference: str) -> tuple[str, str | None]:
 
 def _transfer_status(world: World, reference: str) -> str:
     with unit_of_work(world.runtime.engine, read_only=True) as s:
-        return str(show_transfer(s, reference)["status"])
+        return str(show_transfer(s, reference).status)
 
 
 def _events(world: World, reference: str) -> int:
@@ -414,7 +414,7 @@ def test_each_role_does_its_main_task(world: World, browser: Browser) -> None:
 
     # --- the liaison of the transfer's hub records its arrival there: one arrival event per person.
     with unit_of_work(world.runtime.engine, read_only=True) as s:
-        hub = str(show_transfer(s, filled)["hub"])
+        hub = str(show_transfer(s, filled).hub)
     make_user(world.runtime, "hub_liaison", name="e2e-hub-liaison", hubs=[hub])
     world.users["hub_liaison"] = "e2e-hub-liaison"
     liaison = _sign_in(world, browser, "hub_liaison")

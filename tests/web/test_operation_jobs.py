@@ -18,6 +18,7 @@ from returnhub.core.runtime import Runtime
 from returnhub.operations import planning
 from returnhub.operations.models import AllocationPlanRecord
 from returnhub.operations.transfers import add_to_manifest, create_transfer, show_transfer
+from returnhub.operations.views import TransferView
 from returnhub.partners.seed import seed_partners
 from tests.operations.conftest import HUB, eligible_person
 
@@ -65,7 +66,7 @@ def _events(runtime: Runtime) -> int:
         return int(s.execute(select(func.count()).select_from(StoredEvent)).scalar_one())
 
 
-def _transfer(runtime: Runtime, reference: str) -> dict[str, object]:
+def _transfer(runtime: Runtime, reference: str) -> TransferView:
     with unit_of_work(runtime.engine, read_only=True) as s:
         return show_transfer(s, reference)
 
@@ -125,7 +126,7 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
     with page_client(runtime, "operations_planner") as planner:
         check = planner.get(f"/ui/transfers/{world}?confirm=lock").text
         assert "Check before you lock the manifest" in check
-        version = int(str(_transfer(runtime, world)["version"]))
+        version = int(str(_transfer(runtime, world).version))
         # A stale version is refused on the transfer page, with its message, and nothing is written.
         before = _events(runtime)
         stale = settled(
@@ -138,7 +139,7 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
         )
         assert stale.status_code == 409 and "govuk-error-summary" in stale.text
         assert "someone else changed it" in stale.text
-        assert _transfer(runtime, world)["status"] == "planned" and _events(runtime) == before
+        assert _transfer(runtime, world).status == "planned" and _events(runtime) == before
         locked = settled(
             planner,
             planner.post(
@@ -151,7 +152,7 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
             locked.status_code == 303 and locked.headers["location"] == f"/ui/transfers/{world}?done=locked"
         )
         assert "The manifest was locked." in planner.get(locked.headers["location"]).text
-        assert _transfer(runtime, world)["status"] == "locked"
+        assert _transfer(runtime, world).status == "locked"
         # Locking twice is refused: only a planned manifest can be locked.
         twice = settled(
             planner,
@@ -163,12 +164,12 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
             planner,
             planner.post(
                 f"/ui/transfers/{world}/depart",
-                data=planner.form({"expected_version": str(_transfer(runtime, world)["version"])}),
+                data=planner.form({"expected_version": str(_transfer(runtime, world).version)}),
                 follow_redirects=False,
             ),
         )
         assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
-        assert _transfer(runtime, world)["status"] == "departed"
+        assert _transfer(runtime, world).status == "departed"
         assert _events(runtime) == before + len(PEOPLE)  # one departure each
     # The hub's liaison records the arrival on the same page: a liaison of another hub may not, and a
     # second arrival is refused in words; each refusal writes nothing.
@@ -181,7 +182,7 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
     with page_client(runtime, "hub_liaison", hubs=[HUB]) as liaison:
         page_text = liaison.get(f"/ui/transfers/{world}").text
         assert "Record arrival at the hub" in page_text
-        version = str(_transfer(runtime, world)["version"])
+        version = str(_transfer(runtime, world).version)
         arrived = liaison.post(
             f"/ui/transfers/{world}/arrive",
             data=liaison.form({"expected_version": version}),
@@ -192,7 +193,7 @@ def test_locking_and_departing_through_the_pages_and_refusals_write_nothing(
             and arrived.headers["location"] == f"/ui/transfers/{world}?done=arrived"
         )
         assert "stay clocks have started" in liaison.get(arrived.headers["location"]).text
-        assert _transfer(runtime, world)["status"] == "arrived"
+        assert _transfer(runtime, world).status == "arrived"
         assert _events(runtime) == before + len(PEOPLE)  # one arrival each
         again = liaison.post(f"/ui/transfers/{world}/arrive", data=liaison.form({}), follow_redirects=False)
         assert again.status_code == 409 and "only a departed transfer arrives" in html.unescape(again.text)
@@ -218,7 +219,7 @@ def test_a_slow_lock_shows_its_progress_on_the_transfer_page_then_itsoutcome(
         release.set()
         done = outcome(planner, started.headers["location"])
         assert done.status_code == 303 and done.headers["location"] == f"/ui/transfers/{world}?done=locked"
-        assert _transfer(runtime, world)["status"] == "locked"
+        assert _transfer(runtime, world).status == "locked"
         # A slow refusal ends on the transfer page with its message, and writes nothing.
         before = _events(runtime)
         release.clear()
@@ -370,7 +371,7 @@ def test_other_users_write_while_a_page_job_runs(
     if job == "approval":
         assert _plan_status(runtime, plan_id) == "approved"
     elif job == "lock":
-        assert _transfer(runtime, world)["status"] == "locked"
+        assert _transfer(runtime, world).status == "locked"
 
 
 def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
@@ -401,10 +402,8 @@ def test_a_lock_judges_again_anyone_whose_record_changed_after_the_read(
     with unit_of_work(runtime.engine) as s:
         result = transfers.lock_manifest(s, world, clock=clock, recorded_by="planner", prepared=stale)
     # The unchanged judgement stood; the changed record was judged again, on the latest facts.
-    assert [r["reference"] for r in result.removed] == [PEOPLE[0]]
-    assert PEOPLE[1] in {
-        e["reference"] for e in _transfer(runtime, world)["manifest"] if e["state"] == "listed"
-    }  # type: ignore[attr-defined]
+    assert [r.reference for r in result.removed] == [PEOPLE[0]]
+    assert PEOPLE[1] in {e.reference for e in _transfer(runtime, world).manifest if e.state == "listed"}  # type: ignore[attr-defined]
 
 
 def test_a_judgement_made_on_another_day_is_not_used(runtime: Runtime, clock: FixedClock, world: str) -> None:
@@ -452,7 +451,7 @@ def test_the_departure_check_warns_of_a_load_under_the_minimum_and_departing_acc
         )
         assert departed.headers["location"] == f"/ui/transfers/{world}?done=departed"
         assert _events(runtime) == before + 2
-    assert _transfer(runtime, world)["status"] == "departed"
+    assert _transfer(runtime, world).status == "departed"
 
 
 def test_overdue_clocks_name_people_and_how_long_they_are_overdue(

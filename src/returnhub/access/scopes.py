@@ -9,7 +9,7 @@ that does not exist (404, same message), so a scoped user cannot learn that it e
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
@@ -94,13 +94,23 @@ def transfer_in_scope(session: Session, principal: Principal, transfer: str) -> 
     return hub is not None and hub_in_scope(session, principal, hub)
 
 
-def at_own_hubs(session: Session, principal: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class AtAHub(Protocol):
+    """A typed view that names a hub (a transfer, a stay clock)."""
+
+    @property
+    def hub(self) -> str: ...
+
+
+HubRow = TypeVar("HubRow", bound=AtAHub)
+
+
+def at_own_hubs(session: Session, principal: Principal, rows: list[HubRow]) -> list[HubRow]:
     """Rows that name a ``hub`` (transfers, stay clocks), narrowed to a hub liaison's own hubs; any other
     role's rows are returned as they are (the permissions table decides whether it may see them at all)."""
     if principal.role is not Role.HUB_LIAISON:
         return rows
     mine = set(hubs_of(session, principal.user_id))
-    return [r for r in rows if r["hub"] in mine]
+    return [r for r in rows if r.hub in mine]
 
 
 def require_in_scope(

@@ -4,6 +4,7 @@ returned plain dicts. The API writes the same views through its response models.
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -16,6 +17,8 @@ def plain(value: Any) -> Any:
     """``value`` with every model, date and instant in it turned into JSON's own types (recursively)."""
     if hasattr(value, "model_dump") and not isinstance(value, type):
         return plain(value.model_dump())
+    if is_dataclass(value) and not isinstance(value, type):  # a plain value a view holds (a gate outcome)
+        return plain(asdict(value))
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

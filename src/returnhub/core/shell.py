@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import is_dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +106,7 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _encode(value: Any) -> Any:
-    if hasattr(value, "model_dump"):  # a typed view: as the record writes it (``core.jsonable``)
+    if hasattr(value, "model_dump") or is_dataclass(value):  # a typed view: as the record writes it
         from returnhub.core.jsonable import plain
 
         return plain(value)

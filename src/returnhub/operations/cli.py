@@ -9,6 +9,7 @@ from rich.table import Table
 
 from returnhub.core import shell
 from returnhub.core.database import unit_of_work
+from returnhub.core.jsonable import plain
 from returnhub.operations import incidents, stays, transfers
 from returnhub.operations.law import law_name
 
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
             shell.print_json(value)
         else:
             shell.out.print(title)
-            shell.out.print_json(data=value)
+            shell.out.print_json(data=plain(value))
 
     @transfers_app.command("list")
     def transfers_list(
@@ -48,15 +49,15 @@ def register(app: typer.Typer) -> None:
         table = Table("reference", "hub", "law", "departs", "status", "load", "seats", "min", "flag")
         for r in rows:
             table.add_row(
-                r["reference"],
-                r["hub"],
-                law_name(r["law"]),
-                r["departs_at"][:16],
-                r["status"],
-                str(r["load"]),
-                str(r["seats"]),
-                str(r["min_load"]),
-                "FLAGGED" if r["flagged_for_decision"] else "",
+                r.reference,
+                r.hub,
+                law_name(r.law),
+                r.departs_at.isoformat()[:16],
+                r.status,
+                str(r.load),
+                str(r.seats),
+                str(r.min_load),
+                "FLAGGED" if r.flagged_for_decision else "",
             )
         shell.out.print(table)
 
@@ -65,7 +66,7 @@ def register(app: typer.Typer) -> None:
         """A transfer with its manifest and the gate's results."""
         with unit_of_work(shell.runtime().engine, read_only=True) as s:
             view = transfers.show_transfer(s, reference)
-        show(view, as_json, f"transfer {view['reference']}")
+        show(view, as_json, f"transfer {view.reference}")
 
     @transfers_app.command("create")
     def transfers_create(
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
                 created_by=by,
             )
             view = transfers.transfer_view(s, t)
-        show(view, as_json, f"planned {view['reference']}")
+        show(view, as_json, f"planned {view.reference}")
 
     @transfers_app.command("add")
     def transfers_add(
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
             outcomes = transfers.add_to_manifest(
                 s, transfer, reference, clock=rt.clock, recorded_by=by, expected_version=version
             )
-        show([o.as_dict() for o in outcomes], as_json, f"listed on {transfer.upper()}")
+        show(outcomes, as_json, f"listed on {transfer.upper()}")
 
     @transfers_app.command("remove")
     def transfers_remove(
@@ -133,7 +134,7 @@ def register(app: typer.Typer) -> None:
             result = transfers.lock_manifest(
                 s, transfer, clock=rt.clock, recorded_by=by, expected_version=version
             )
-        show(result.as_dict(), as_json, f"locked {result.transfer}")
+        show(result, as_json, f"locked {result.transfer}")
 
     @transfers_app.command("depart")
     def transfers_depart(
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
                 accept_under_minimum=accept_under_minimum,
             )
         show(
-            result.as_dict(),
+            result,
             as_json,
             f"{result.transfer}: {'departed' if result.departed else 'NOT departed'}",
         )
@@ -200,7 +201,7 @@ def register(app: typer.Typer) -> None:
             return
         table = Table("reference", "hub", "clock", "due on", "days over")
         for r in rows:
-            table.add_row(r["reference"], r["hub"], r["clock"], r["due_on"], str(-r["days_left"]))
+            table.add_row(r.reference, r.hub, r.clock, r.due_on.isoformat(), str(-r.days_left))
         shell.out.print(table)
 
     @stays_app.command("clocks")

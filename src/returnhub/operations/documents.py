@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent
+from returnhub.operations.views import EtdResponseTimes
 from returnhub.people.mrz import check_mrz
 
 __all__ = ["check_mrz", "etd_response_times"]
 
 
-def etd_response_times(session: Session) -> list[dict[str, Any]]:
+def etd_response_times(session: Session) -> list[EtdResponseTimes]:
     """Per country of origin: requests, answers, and days from request to answer (the OIG-19-28 metric)."""
     rows = session.execute(
         select(StoredEvent.case_id, StoredEvent.event_type, StoredEvent.occurred_on, StoredEvent.data)
@@ -43,12 +44,14 @@ def etd_response_times(session: Session) -> list[dict[str, Any]]:
     for country, s in sorted(per_country.items()):
         days = s.pop("days")
         out.append(
-            {
-                "country": country,
-                **s,
-                "pending": s["requests"] - s["issued"] - s["refused"],
-                "median_days_to_answer": statistics.median(days) if days else None,
-                "mean_days_to_answer": round(statistics.fmean(days), 1) if days else None,
-            }
+            EtdResponseTimes(
+                country=country,
+                requests=s["requests"],
+                issued=s["issued"],
+                refused=s["refused"],
+                pending=s["requests"] - s["issued"] - s["refused"],
+                median_days_to_answer=statistics.median(days) if days else None,
+                mean_days_to_answer=round(statistics.fmean(days), 1) if days else None,
+            )
         )
     return out

@@ -37,4 +37,4 @@ def register(app: typer.Typer) -> None:
         from returnhub.operations.documents import etd_response_times
 
         with shell.unit_of_work(shell.runtime().engine, read_only=True) as s:
-            show(etd_response_times(s), as_json, "ETD answers by country")
+            show([r.model_dump() for r in etd_response_times(s)], as_json, "ETD answers by country")

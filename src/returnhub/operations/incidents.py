@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.core.time import utc
 from returnhub.operations.models import Incident
 from returnhub.operations.transfers import hub_of
+from returnhub.operations.views import IncidentView
 from returnhub.partners.service import hub_on
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -32,7 +32,7 @@ def report_incident(
     transfer: str | None = None,
     hub: str | None = None,
     case_reference: str | None = None,
-) -> dict[str, Any]:
+) -> IncidentView:
     if severity not in SEVERITIES:
         raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
     if not summary.strip():
@@ -82,7 +82,7 @@ def report_incident(
 
 def review_incident(
     session: Session, reference: str, *, notes: str, clock: Clock, reviewed_by: str
-) -> dict[str, Any]:
+) -> IncidentView:
     row = session.execute(
         select(Incident).where(Incident.reference == reference.upper())
     ).scalar_one_or_none()
@@ -96,23 +96,23 @@ def review_incident(
     return incident_view(row)
 
 
-def list_incidents(session: Session, *, limit: int = 100) -> list[dict[str, Any]]:
+def list_incidents(session: Session, *, limit: int = 100) -> list[IncidentView]:
     rows = session.execute(select(Incident).order_by(Incident.id.desc()).limit(limit)).scalars()
     return [incident_view(r) for r in rows]
 
 
-def incident_view(row: Incident) -> dict[str, Any]:
-    return {
-        "reference": row.reference,
-        "transfer": row.transfer,
-        "hub": row.hub,
-        "case_reference": row.case_reference,
-        "occurred_at": utc(row.occurred_at).isoformat(),
-        "severity": row.severity,
-        "summary": row.summary,
-        "reported_by": row.reported_by,
-        "reported_at": utc(row.reported_at).isoformat(),
-        "reviewed_by": row.reviewed_by,
-        "reviewed_at": utc(row.reviewed_at).isoformat() if row.reviewed_at else None,
-        "review_notes": row.review_notes,
-    }
+def incident_view(row: Incident) -> IncidentView:
+    return IncidentView(
+        reference=row.reference,
+        transfer=row.transfer,
+        hub=row.hub,
+        case_reference=row.case_reference,
+        occurred_at=utc(row.occurred_at),
+        severity=row.severity,
+        summary=row.summary,
+        reported_by=row.reported_by,
+        reported_at=utc(row.reported_at),
+        reviewed_by=row.reviewed_by,
+        reviewed_at=utc(row.reviewed_at) if row.reviewed_at else None,
+        review_notes=row.review_notes,
+    )

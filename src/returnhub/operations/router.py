@@ -11,6 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from returnhub.access.deps import CurrentUser
 from returnhub.access.scopes import at_own_hubs, require_in_scope
 from returnhub.operations import documents, incidents, stays, transfers
+from returnhub.operations.views import (
+    ClockReading,
+    EtdResponseTimes,
+    GateOutcome,
+    GateResult,
+    IncidentView,
+    PersonTakenOff,
+    StayExit,
+    TransferArrival,
+    TransferCancellation,
+    TransferSummary,
+    TransferView,
+)
 from returnhub.web.conditional import IfMatch, if_match_version
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -66,20 +79,20 @@ class ExitIn(BaseModel):
     destination: str | None = Field(default=None, max_length=3)
 
 
-@router.get("/transfers", tags=["transfers"])
+@router.get("/transfers", tags=["transfers"], response_model=list[TransferSummary])
 def list_transfers(
     session: SessionDep,
     principal: CurrentUser,
     status: Annotated[str | None, Query(max_length=16)] = None,
-) -> list[dict[str, Any]]:
+) -> list[TransferSummary]:
     # A hub liaison lists the transfers to their own hubs, as on their pages.
     return at_own_hubs(session, principal, transfers.list_transfers(session, status=status))
 
 
-@router.post("/transfers", tags=["transfers"], status_code=201)
+@router.post("/transfers", tags=["transfers"], status_code=201, response_model=TransferView)
 def create_transfer(
     body: TransferIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> TransferView:
     t = transfers.create_transfer(
         session,
         hub=body.hub,
@@ -95,12 +108,14 @@ def create_transfer(
     return transfers.transfer_view(session, t)
 
 
-@router.get("/transfers/{reference}", tags=["transfers"])
-def get_transfer(reference: str, session: SessionDep) -> dict[str, Any]:
+@router.get("/transfers/{reference}", tags=["transfers"], response_model=TransferView)
+def get_transfer(reference: str, session: SessionDep) -> TransferView:
     return transfers.show_transfer(session, reference)
 
 
-@router.post("/transfers/{reference}/manifest", tags=["transfers"], status_code=201)
+@router.post(
+    "/transfers/{reference}/manifest", tags=["transfers"], status_code=201, response_model=list[GateOutcome]
+)
 def add_person(
     reference: str,
     body: PersonIn,
@@ -108,8 +123,8 @@ def add_person(
     clock: ClockDep,
     principal: CurrentUser,
     if_match: IfMatch = None,
-) -> list[dict[str, Any]]:
-    outcomes = transfers.add_to_manifest(
+) -> list[GateOutcome]:
+    return transfers.add_to_manifest(
         session,
         reference,
         body.reference,
@@ -117,32 +132,33 @@ def add_person(
         recorded_by=principal.name,
         expected_version=if_match_version(if_match),
     )
-    return [o.as_dict() for o in outcomes]
 
 
-@router.post("/transfers/{reference}/manifest/{person}/remove", tags=["transfers"])
+@router.post(
+    "/transfers/{reference}/manifest/{person}/remove", tags=["transfers"], response_model=list[PersonTakenOff]
+)
 def remove_person(
     reference: str, person: str, body: ReasonIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> list[dict[str, Any]]:
+) -> list[PersonTakenOff]:
     return transfers.remove_person(
         session, reference, person, body.reason, clock=clock, recorded_by=principal.name
     )
 
 
-@router.post("/transfers/{reference}/lock", tags=["transfers"])
+@router.post("/transfers/{reference}/lock", tags=["transfers"], response_model=GateResult)
 def lock(
     reference: str, session: SessionDep, clock: ClockDep, principal: CurrentUser, if_match: IfMatch = None
-) -> dict[str, Any]:
+) -> GateResult:
     return transfers.lock_manifest(
         session,
         reference,
         clock=clock,
         recorded_by=principal.name,
         expected_version=if_match_version(if_match),
-    ).as_dict()
+    )
 
 
-@router.post("/transfers/{reference}/depart", tags=["transfers"])
+@router.post("/transfers/{reference}/depart", tags=["transfers"], response_model=GateResult)
 def depart(
     reference: str,
     session: SessionDep,
@@ -150,7 +166,7 @@ def depart(
     principal: CurrentUser,
     body: DepartIn | None = None,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> GateResult:
     return transfers.depart(
         session,
         reference,
@@ -158,13 +174,13 @@ def depart(
         recorded_by=principal.name,
         expected_version=if_match_version(if_match),
         accept_under_minimum=body.accept_under_minimum if body else False,
-    ).as_dict()
+    )
 
 
-@router.post("/transfers/{reference}/arrive", tags=["transfers"])
+@router.post("/transfers/{reference}/arrive", tags=["transfers"], response_model=TransferArrival)
 def arrive(
     reference: str, session: SessionDep, clock: ClockDep, principal: CurrentUser, if_match: IfMatch = None
-) -> dict[str, Any]:
+) -> TransferArrival:
     return transfers.arrive(
         session,
         reference,
@@ -174,7 +190,7 @@ def arrive(
     )
 
 
-@router.post("/transfers/{reference}/cancel", tags=["transfers"])
+@router.post("/transfers/{reference}/cancel", tags=["transfers"], response_model=TransferCancellation)
 def cancel(
     reference: str,
     body: ReasonIn,
@@ -182,7 +198,7 @@ def cancel(
     clock: ClockDep,
     principal: CurrentUser,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> TransferCancellation:
     return transfers.cancel(
         session,
         reference,
@@ -193,24 +209,24 @@ def cancel(
     )
 
 
-@router.get("/stays/clocks", tags=["stays"])
+@router.get("/stays/clocks", tags=["stays"], response_model=list[ClockReading])
 def stay_clocks(
     session: SessionDep, clock: ClockDep, principal: CurrentUser, on: date | None = None
-) -> list[dict[str, Any]]:
+) -> list[ClockReading]:
     return at_own_hubs(session, principal, stays.clocks_on(session, on or clock.today()))
 
 
-@router.get("/stays/overdue", tags=["stays"])
+@router.get("/stays/overdue", tags=["stays"], response_model=list[ClockReading])
 def stays_overdue(
     session: SessionDep, clock: ClockDep, principal: CurrentUser, on: date | None = None
-) -> list[dict[str, Any]]:
+) -> list[ClockReading]:
     return at_own_hubs(session, principal, stays.overdue(session, on or clock.today()))
 
 
-@router.post("/stays/{reference}/exit", tags=["stays"])
+@router.post("/stays/{reference}/exit", tags=["stays"], response_model=StayExit)
 def stay_exit(
     reference: str, body: ExitIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> StayExit:
     return stays.record_exit(
         session,
         reference,
@@ -227,20 +243,20 @@ def check_document(body: MrzIn, clock: ClockDep) -> dict[str, Any]:
     return documents.check_mrz(body.mrz, today=clock.today())
 
 
-@router.get("/documents/etd-times", tags=["documents"])
-def etd_times(session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/documents/etd-times", tags=["documents"], response_model=list[EtdResponseTimes])
+def etd_times(session: SessionDep) -> list[EtdResponseTimes]:
     return documents.etd_response_times(session)
 
 
-@router.get("/incidents", tags=["incidents"])
-def list_incidents(session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/incidents", tags=["incidents"], response_model=list[IncidentView])
+def list_incidents(session: SessionDep) -> list[IncidentView]:
     return incidents.list_incidents(session)
 
 
-@router.post("/incidents", tags=["incidents"], status_code=201)
+@router.post("/incidents", tags=["incidents"], status_code=201, response_model=IncidentView)
 def report_incident(
     body: IncidentIn, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> IncidentView:
     # A hub liaison reports only about their hubs, the transfers to them and the people at them (404
     # otherwise, as if unknown).
     require_in_scope(

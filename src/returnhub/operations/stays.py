@@ -6,7 +6,6 @@ open. Overdue clocks sort first in every list so that none can be missed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from returnhub.core.errors import InvalidInput, NotFound, StateConflict
 from returnhub.notices import service as notices
 from returnhub.operations.law import law_of_agreement
 from returnhub.operations.models import HubStay, Transfer
+from returnhub.operations.views import ClockReading, DetentionOrderRecorded, DetentionValidated, StayExit
 from returnhub.safeguards import evaluate_case
 
 #: Default alert lead times in days, per clock (configurable per call and in settings later).
@@ -34,26 +34,6 @@ EXIT_REASONS = (
     "died",
     "other",
 )
-
-
-@dataclass(frozen=True)
-class ClockReading:
-    reference: str
-    hub: str
-    clock: str
-    due_on: date
-    days_left: int
-    state: str  # overdue, due_soon, running
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "hub": self.hub,
-            "clock": self.clock,
-            "due_on": self.due_on.isoformat(),
-            "days_left": self.days_left,
-            "state": self.state,
-        }
 
 
 def stay_clocks(stay: HubStay, on: date, lead_days: dict[str, int] | None = None) -> list[ClockReading]:
@@ -72,7 +52,11 @@ def stay_clocks(stay: HubStay, on: date, lead_days: dict[str, int] | None = None
             continue
         left = (due - on).days
         state = "overdue" if left < 0 else "due_soon" if left <= leads[clock] else "running"
-        out.append(ClockReading(stay.reference, stay.hub, clock, due, left, state))
+        out.append(
+            ClockReading(
+                reference=stay.reference, hub=stay.hub, clock=clock, due_on=due, days_left=left, state=state
+            )
+        )
     return out
 
 
@@ -82,15 +66,15 @@ def clocks_on(
     *,
     only: tuple[str, ...] = ("overdue", "due_soon", "running"),
     lead_days: dict[str, int] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ClockReading]:
     stays = session.execute(select(HubStay).where(HubStay.ended_on.is_(None))).scalars()
     readings = [r for s in stays for r in stay_clocks(s, on, lead_days) if r.state in only]
     order = {"overdue": 0, "due_soon": 1, "running": 2}
     readings.sort(key=lambda r: (order[r.state], r.days_left, r.reference))
-    return [r.as_dict() for r in readings]
+    return readings
 
 
-def overdue(session: Session, on: date) -> list[dict[str, Any]]:
+def overdue(session: Session, on: date) -> list[ClockReading]:
     return clocks_on(session, on, only=("overdue",))
 
 
@@ -107,7 +91,7 @@ def _open_stay(session: Session, reference: str) -> HubStay:
 
 def record_detention_order(
     session: Session, reference: str, *, expires_on: date, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> DetentionOrderRecorded:
     stay = _open_stay(session, reference)
     if expires_on <= clock.today():
         raise InvalidInput("a detention order must expire after today")
@@ -121,18 +105,18 @@ def record_detention_order(
         clock=clock,
         recorded_by=recorded_by,
     )
-    return {"reference": stay.reference, "detention_order_expires_on": expires_on.isoformat()}
+    return DetentionOrderRecorded(reference=stay.reference, detention_order_expires_on=expires_on)
 
 
 def record_validation(
     session: Session, reference: str, *, on: date, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> DetentionValidated:
     stay = _open_stay(session, reference)
     stay.detention_validated_on = on
     append_event(
         session, stay.reference, EventType.DETENTION_VALIDATED, on, {}, clock=clock, recorded_by=recorded_by
     )
-    return {"reference": stay.reference, "detention_validated_on": on.isoformat()}
+    return DetentionValidated(reference=stay.reference, detention_validated_on=on)
 
 
 def record_exit(
@@ -144,7 +128,7 @@ def record_exit(
     clock: Clock,
     recorded_by: str,
     destination: str | None = None,
-) -> dict[str, Any]:
+) -> StayExit:
     """A person leaves the hub: onward return, back to the sending state, elsewhere, absconded or died."""
     if reason not in EXIT_REASONS:
         raise InvalidInput(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
@@ -174,7 +158,7 @@ def record_exit(
         via_gate=True,
     )
     stay.ended_on, stay.exit_reason = on, reason
-    return {"reference": stay.reference, "exit_reason": reason, "ended_on": on.isoformat()}
+    return StayExit(reference=stay.reference, exit_reason=reason, ended_on=on)
 
 
 def hub_population(session: Session, hub: str, on: date) -> int:
@@ -205,16 +189,16 @@ def sweep(session: Session, *, clock: Clock) -> dict[str, int]:
     counts = {"stay_overdue": 0, "validation_overdue": 0}
     today = clock.today()
     for c in overdue(session, today):
-        cause = "validation_overdue" if c["clock"] == "judicial_validation" else "stay_overdue"
-        due = date.fromisoformat(c["due_on"])
+        cause = "validation_overdue" if c.clock == "judicial_validation" else "stay_overdue"
+        due = c.due_on
         values = {
-            "person": notices.person_words(session, c["reference"]),
-            "reference": c["reference"],
-            "hub": notices.hub_words(session, c["hub"], today),
+            "person": notices.person_words(session, c.reference),
+            "reference": c.reference,
+            "hub": notices.hub_words(session, c.hub, today),
             "due": notices.day_words(due),
-            "clock": CLOCK_WORDS.get(c["clock"], "clock"),
+            "clock": CLOCK_WORDS.get(c.clock, "clock"),
             "reason": CLOCK_REASONS.get(
-                c["clock"],
+                c.clock,
                 "without a judge's validation in time the detention must end (Italian Constitution art. 13)",
             ),
         }
@@ -223,9 +207,9 @@ def sweep(session: Session, *, clock: Clock) -> dict[str, int]:
             cause,
             values,
             clock=clock,
-            reference=c["reference"],
-            hub=c["hub"],
-            dedupe=f"{c['clock']}:{c['reference']}:{due.isoformat()}",
+            reference=c.reference,
+            hub=c.hub,
+            dedupe=f"{c.clock}:{c.reference}:{due.isoformat()}",
         )
         counts[cause] += len(made)
     return counts

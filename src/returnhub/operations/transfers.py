@@ -18,7 +18,7 @@ not depart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -45,6 +45,17 @@ from returnhub.notices import service as notices
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import GateCheck, HubStay, ManifestEntry, Transfer
 from returnhub.operations.returns import register_checks
+from returnhub.operations.views import (
+    GateCheckRun,
+    GateOutcome,
+    GateResult,
+    ManifestLine,
+    PersonTakenOff,
+    TransferArrival,
+    TransferCancellation,
+    TransferSummary,
+    TransferView,
+)
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
 from returnhub.partners.service import DatabaseTermsProvider, hub_on
 from returnhub.people.models import Person
@@ -55,52 +66,6 @@ MODES = ("charter_flight", "scheduled_flight", "coach")
 #: Judicial validation of detention is due within 48 hours of a hub detention order where the agreement
 #: requires it (Italy: art. 13 of the Constitution and art. 14 TUI, validation within 48 hours of the order).
 JUDICIAL_VALIDATION_DAYS = 2
-
-
-@dataclass
-class GateOutcome:
-    reference: str
-    outcome: str
-    barring_rules: list[str]
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "outcome": self.outcome,
-            "barring_rules": self.barring_rules,
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class GateResult:
-    transfer: str
-    stage: str
-    status: str
-    load: int
-    min_load: int
-    removed: list[dict[str, Any]] = field(default_factory=list)
-    checked: list[dict[str, Any]] = field(default_factory=list)
-    departed: bool = False
-    flagged_for_decision: bool = False
-    flag_reason: str | None = None
-    version: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "transfer": self.transfer,
-            "stage": self.stage,
-            "status": self.status,
-            "load": self.load,
-            "min_load": self.min_load,
-            "removed": self.removed,
-            "checked": self.checked,
-            "departed": self.departed,
-            "flagged_for_decision": self.flagged_for_decision,
-            "flag_reason": self.flag_reason,
-            "version": self.version,
-        }
 
 
 def judge(
@@ -367,7 +332,7 @@ def add_to_manifest(
 
 def _take_off(
     session: Session, transfer: Transfer, entry: ManifestEntry, reason: str, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> PersonTakenOff:
     entry.state, entry.reason, entry.changed_at = "removed", reason, clock.now()
     session.flush()
     append_event(
@@ -382,7 +347,7 @@ def _take_off(
     )
     # The person's representatives, the planner, the hub's liaisons (and the monitor on board) are told.
     notices.taken_off(session, transfer, entry.reference, reason, clock=clock)
-    return {"reference": entry.reference, "reason": reason}
+    return PersonTakenOff(reference=entry.reference, reason=reason)
 
 
 def _remove_with_family(
@@ -392,7 +357,7 @@ def _remove_with_family(
     *,
     clock: Clock,
     recorded_by: str,
-) -> list[dict[str, Any]]:
+) -> list[PersonTakenOff]:
     listed = {e.reference: e for e in _entries(session, transfer)}
     removed = []
     for r in family_references(session, barred.reference):
@@ -518,9 +483,9 @@ def _recheck_all(
     recorded_by: str,
     trigger: str,
     prepared: PreparedCheck | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    checked: list[dict[str, Any]] = []
-    removed: list[dict[str, Any]] = []
+) -> tuple[list[GateOutcome], list[PersonTakenOff]]:
+    checked: list[GateOutcome] = []
+    removed: list[PersonTakenOff] = []
     entries = _entries(session, transfer)
     judged = _still_valid(session, prepared, transfer, stage, [e.reference for e in entries], clock.today())
     for entry in entries:
@@ -529,14 +494,18 @@ def _recheck_all(
         outcome = judged.get(entry.reference) or gate_check(
             session, entry.reference, stage=stage, transfer=transfer, clock=clock
         )
-        checked.append(outcome.as_dict())
+        checked.append(outcome)
         if outcome.outcome != "eligible":
             removed.extend(
                 _remove_with_family(session, transfer, outcome, clock=clock, recorded_by=recorded_by)
             )
     session.add(
         GateCheck(
-            transfer_id=transfer.id, stage=stage, trigger=trigger, checked_at=clock.now(), results=checked
+            transfer_id=transfer.id,
+            stage=stage,
+            trigger=trigger,
+            checked_at=clock.now(),
+            results=[asdict(o) for o in checked],
         )
     )
     return checked, removed
@@ -572,17 +541,17 @@ def lock_manifest(
     flagged = _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
     return GateResult(
-        transfer.reference,
-        "manifest_lock",
-        transfer.status,
-        _load(session, transfer),
-        transfer.min_load,
-        removed,
-        checked,
-        False,
-        flagged,
-        transfer.flag_reason,
-        transfer.version,
+        transfer=transfer.reference,
+        stage="manifest_lock",
+        status=transfer.status,
+        load=_load(session, transfer),
+        min_load=transfer.min_load,
+        removed=removed,
+        checked=checked,
+        departed=False,
+        flagged_for_decision=flagged,
+        flag_reason=transfer.flag_reason,
+        version=transfer.version,
     )
 
 
@@ -625,17 +594,17 @@ def depart(
             transfer.flag_reason = "nobody left on the manifest"
         _touch(transfer, clock)
         return GateResult(
-            transfer.reference,
-            "departure",
-            transfer.status,
-            load,
-            transfer.min_load,
-            removed,
-            checked,
-            False,
-            True,
-            transfer.flag_reason,
-            transfer.version,
+            transfer=transfer.reference,
+            stage="departure",
+            status=transfer.status,
+            load=load,
+            min_load=transfer.min_load,
+            removed=removed,
+            checked=checked,
+            departed=False,
+            flagged_for_decision=True,
+            flag_reason=transfer.flag_reason,
+            version=transfer.version,
         )
     now = clock.now()
     for entry in _entries(session, transfer):
@@ -656,17 +625,17 @@ def depart(
     transfer.flag_reason = None
     _touch(transfer, clock)
     return GateResult(
-        transfer.reference,
-        "departure",
-        transfer.status,
-        load,
-        transfer.min_load,
-        removed,
-        checked,
-        True,
-        False,
-        None,
-        transfer.version,
+        transfer=transfer.reference,
+        stage="departure",
+        status=transfer.status,
+        load=load,
+        min_load=transfer.min_load,
+        removed=removed,
+        checked=checked,
+        departed=True,
+        flagged_for_decision=False,
+        flag_reason=None,
+        version=transfer.version,
     )
 
 
@@ -677,7 +646,7 @@ def arrive(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
-) -> dict[str, Any]:
+) -> TransferArrival:
     """Record arrival at the hub: each person's ``arrived_at_hub`` and a hub stay with its clocks."""
 
     transfer = _transfer(session, transfer_reference, for_update=True)
@@ -719,12 +688,9 @@ def arrive(
         stays.append(entry.reference)
     transfer.status = "arrived"
     _touch(transfer, clock)
-    return {
-        "transfer": transfer.reference,
-        "status": transfer.status,
-        "arrived": stays,
-        "version": transfer.version,
-    }
+    return TransferArrival(
+        transfer=transfer.reference, status=transfer.status, arrived=stays, version=transfer.version
+    )
 
 
 def cancel(
@@ -735,7 +701,7 @@ def cancel(
     clock: Clock,
     recorded_by: str,
     expected_version: int | None = None,
-) -> dict[str, Any]:
+) -> TransferCancellation:
     transfer = _transfer(session, transfer_reference, for_update=True)
     _check_version(transfer, expected_version)
     if not reason.strip():
@@ -752,17 +718,14 @@ def cancel(
     transfer.cancel_reason = reason
     transfer.flagged_for_decision = False
     _touch(transfer, clock)
-    return {
-        "transfer": transfer.reference,
-        "status": "cancelled",
-        "removed": removed,
-        "version": transfer.version,
-    }
+    return TransferCancellation(
+        transfer=transfer.reference, status="cancelled", removed=removed, version=transfer.version
+    )
 
 
 def remove_person(
     session: Session, transfer_reference: str, reference: str, reason: str, *, clock: Clock, recorded_by: str
-) -> list[dict[str, Any]]:
+) -> list[PersonTakenOff]:
     """A planner takes a person (and their family) off a manifest by hand."""
     transfer = _transfer(session, transfer_reference, for_update=True)
     if transfer.status not in ("planned", "locked"):
@@ -844,7 +807,7 @@ def recheck_listed(
             stage="departure",
             trigger=trigger,
             checked_at=clock.now(),
-            results=[outcome.as_dict()],
+            results=[asdict(outcome)],
         )
     )
     _touch(transfer, clock)
@@ -951,13 +914,14 @@ def register_hooks() -> None:
 
 
 def _summary(transfer: Transfer, load: int) -> dict[str, Any]:
+    """The summary's fields (a ``TransferView`` adds the manifest and the gate checks to them)."""
     return {
         "reference": transfer.reference,
         "hub": transfer.hub,
         "agreement": transfer.agreement,
         "law": transfer.law,
         "mode": transfer.mode,
-        "departs_at": utc(transfer.departs_at).isoformat(),
+        "departs_at": utc(transfer.departs_at),
         "seats": transfer.seats,
         "min_load": transfer.min_load,
         "escorts": transfer.escorts,
@@ -975,7 +939,7 @@ def _summary(transfer: Transfer, load: int) -> dict[str, Any]:
 LOADED_STATES = ("listed", "departed", "arrived")
 
 
-def transfer_view(session: Session, transfer: Transfer) -> dict[str, Any]:
+def transfer_view(session: Session, transfer: Transfer) -> TransferView:
     entries = _entries(session, transfer, state=None)
     checks = list(
         session.execute(
@@ -985,27 +949,17 @@ def transfer_view(session: Session, transfer: Transfer) -> dict[str, Any]:
             .limit(20)
         ).scalars()
     )
-    return {
+    return TransferView(
         **_summary(transfer, sum(1 for e in entries if e.state in LOADED_STATES)),
-        "manifest": [
-            {
-                "reference": e.reference,
-                "state": e.state,
-                "reason": e.reason,
-                "changed_at": utc(e.changed_at).isoformat(),
-            }
+        manifest=[
+            ManifestLine(reference=e.reference, state=e.state, reason=e.reason, changed_at=utc(e.changed_at))
             for e in entries
         ],
-        "gate_checks": [
-            {
-                "stage": c.stage,
-                "trigger": c.trigger,
-                "checked_at": utc(c.checked_at).isoformat(),
-                "results": c.results,
-            }
+        gate_checks=[
+            GateCheckRun(stage=c.stage, trigger=c.trigger, checked_at=utc(c.checked_at), results=c.results)
             for c in checks
         ],
-    }
+    )
 
 
 def hub_of(session: Session, reference: str) -> str | None:
@@ -1016,7 +970,7 @@ def hub_of(session: Session, reference: str) -> str | None:
     return None if hub is None else str(hub)
 
 
-def show_transfer(session: Session, reference: str) -> dict[str, Any]:
+def show_transfer(session: Session, reference: str) -> TransferView:
     return transfer_view(session, _transfer(session, reference))
 
 
@@ -1027,7 +981,7 @@ def list_transfers(
     from_date: date | None = None,
     until: date | None = None,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[TransferSummary]:
     """Transfers in order of departure (departing on ``from_date`` .. ``until``, both included), each with
     its load: one query for the transfers and one for all their loads, not a manifest read per row."""
     query = select(Transfer).order_by(Transfer.departs_at, Transfer.id).limit(limit)
@@ -1051,7 +1005,7 @@ def list_transfers(
             .group_by(ManifestEntry.transfer_id)
         ).all()
     )
-    return [_summary(t, loads.get(t.id, 0)) for t in rows]
+    return [TransferSummary(**_summary(t, loads.get(t.id, 0))) for t in rows]
 
 
 def references_on(session: Session, transfer_reference: str) -> Sequence[str]:

@@ -84,7 +84,7 @@ def caseload(
             screening, among = _screened(session, eligibility)
         if clock_state:
             timed = sorted(
-                {c["reference"] for c in stays.clocks_on(session, clock.today(), only=(clock_state,))}
+                {c.reference for c in stays.clocks_on(session, clock.today(), only=(clock_state,))}
             )
             among = timed if among is None else sorted(set(among) & set(timed))
         search = partial(

@@ -94,7 +94,7 @@ def home(
             for r in search_cases(
                 session,
                 limit=QUEUE_LENGTH,
-                among=sorted({c["reference"] for c in context["overdue"]}),
+                among=sorted({c.reference for c in context["overdue"]}),
                 within=case_filter(principal),
             )
         }

@@ -4,7 +4,7 @@ and transfers (manifest, lock and depart with the departure gate's results, peop
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -227,13 +227,13 @@ def transfers_page(
 
 def _transfer_context(session: Any, reference: str) -> dict[str, Any]:
     view = transfers.show_transfer(session, reference)
-    people = [e["reference"] for e in view["manifest"]][: queries.MAX_AMONG]
+    people = [e.reference for e in view.manifest][: queries.MAX_AMONG]
     names = {r.reference: r.name for r in queries.search_cases(session, limit=queries.MAX_PAGE, among=people)}
-    view["manifest"] = [{**e, "name": names.get(e["reference"])} for e in view["manifest"]]
     return {
         "transfer": view,
-        "listed": [e for e in view["manifest"] if e["state"] != "removed"],
-        "removed": [e for e in view["manifest"] if e["state"] == "removed"],
+        "names": names,
+        "listed": [e for e in view.manifest if e.state != "removed"],
+        "removed": [e for e in view.manifest if e.state == "removed"],
     }
 
 
@@ -260,8 +260,7 @@ def transfer_page(
     # Check your answers: lock and depart are asked for on this page first, with what they will do.
     if confirm in ("lock", "depart") and context["may_operate"]:
         context["confirm"] = confirm
-        departs = datetime.fromisoformat(context["transfer"]["departs_at"])
-        context["days_early"] = (departs.date() - clock.today()).days
+        context["days_early"] = (context["transfer"].departs_at.date() - clock.today()).days
     return page(request, "operations/transfer.html", context, title=f"Transfer {reference.upper()}")
 
 
