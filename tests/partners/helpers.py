@@ -17,6 +17,7 @@ from returnhub.partners.schemas import (
     NegotiationIn,
     StepIn,
 )
+from returnhub.partners.views import AssessmentView
 
 ILLUSTRATIVE: dict[str, Any] = {"provenance": "illustrative", "source_title": "test fixture"}
 SOURCED: dict[str, Any] = {"provenance": "sourced", "source_url": "https://example.org/source"}
@@ -92,7 +93,7 @@ def amend_scope(
     )
 
 
-def assess(session: Session, clock: Clock, country: str, on: date, **fields: Any) -> dict[str, Any]:
+def assess(session: Session, clock: Clock, country: str, on: date, **fields: Any) -> AssessmentView:
     body = {
         "assessing_state": "GBR",
         "country": country,

@@ -58,11 +58,11 @@ def test_seed_holds_the_sourced_facts_and_marks_the_illustrative_ones(seeded: Ru
         partners = service.list_partners(s, on)
         assert verify_changes(s).ok
         assert seed_partners(s, seeded.clock)["seeded"] is False  # a second seed does nothing
-    pipelines = {n["sending_state"]: n for n in albania["negotiations"]}
-    assert pipelines["GBR"]["status"] == "declined" and pipelines["GBR"]["since"] == date(2025, 5, 15)
-    assert "loyal to our marriage with Italy" in pipelines["GBR"]["steps"][-1]["reason"]
-    assert pipelines["ITA"]["status"] == "in_force"
-    uk_talks = {p["partner_country"]: p["status"] for p in partners if p["sending_state"] == "GBR"}
+    pipelines = {n.sending_state: n for n in albania["negotiations"]}
+    assert pipelines["GBR"].status == "declined" and pipelines["GBR"].since == date(2025, 5, 15)
+    assert "loyal to our marriage with Italy" in pipelines["GBR"].steps[-1].reason
+    assert pipelines["ITA"].status == "in_force"
+    uk_talks = {p.partner_country: p.status for p in partners if p.sending_state == "GBR"}
     assert {uk_talks[c] for c in ("SRB", "BIH", "XKX")} == {"in_talks"}
     assert rwanda["in_force"] is True and rwanda_now["pipeline_status"] == "terminated"
     assert {p["amount"] for p in rwanda["terms"]["fixed_payments"]} >= {"370000000", "20000", "120000000"}
@@ -74,10 +74,10 @@ def test_seed_holds_the_sourced_facts_and_marks_the_illustrative_ones(seeded: Ru
         144,
         20,
     )
-    assert italian_list is not None and len(italian_list["entries"]) == 19
-    assert "XKX" in {e["country"] for e in italian_list["entries"]}
+    assert italian_list is not None and len(italian_list.entries) == 19
+    assert "XKX" in {e.country for e in italian_list.entries}
     assert terms["ITA-ALB-PROTOCOL"].nationalities_in_scope == frozenset(
-        e["country"] for e in italian_list["entries"]
+        e.country for e in italian_list.entries
     )
     assert uganda["signed_on"] == date(2025, 9, 25) and uganda["in_force"] is False
     # The demo's UK agreement: in force, two operational hubs, and labelled illustrative throughout.

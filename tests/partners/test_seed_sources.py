@@ -82,7 +82,7 @@ def test_dates_follow_the_sources(engine: Engine, clock: FixedClock) -> None:
         seed_partners(s, clock)
     with unit_of_work(engine, read_only=True) as s:
         rwanda = {
-            (n["sending_state"]): n for n in service.show_partner(s, "RWA", date(2025, 1, 1))["negotiations"]
+            n.sending_state: n for n in service.show_partner(s, "RWA", date(2025, 1, 1))["negotiations"]
         }
         italy = service.agreement_on(s, "ITA-ALB-PROTOCOL", date(2024, 10, 13))
         italy_day = service.agreement_on(s, "ITA-ALB-PROTOCOL", date(2024, 10, 14))
@@ -90,7 +90,7 @@ def test_dates_follow_the_sources(engine: Engine, clock: FixedClock) -> None:
         cpr_july = service.hub_on(s, "ITA-ALB-GJADER-CPR", date(2025, 7, 29))
         gjader = service.hub_on(s, "ITA-ALB-GJADER", date(2025, 4, 11))
     # The UK-Rwanda partnership ended on 22 July 2024 (Home Secretary's statement; research 3.6).
-    assert rwanda["GBR"]["status"] == "terminated" and rwanda["GBR"]["since"] == date(2024, 7, 22)
+    assert rwanda["GBR"].status == "terminated" and rwanda["GBR"].since == date(2024, 7, 22)
     # Italy-Albania: signed 6 November 2023; operating from the first transfer, 14 October 2024.
     assert italy["signed_on"] == date(2023, 11, 6)
     assert italy["in_force"] is False and italy_day["in_force"] is True

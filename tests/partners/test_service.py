@@ -104,8 +104,8 @@ def test_a_status_change_that_skips_the_pipeline_is_refused_and_nothing_is_writt
     with unit_of_work(engine, read_only=True) as s:
         albania = service.show_partner(s, "Albania", date(2026, 6, 1))
     (pipeline,) = albania["negotiations"]
-    assert pipeline["status"] == "declined"
-    assert pipeline["steps"][-1]["reason"] == "loyal to our marriage with Italy"
+    assert pipeline.status == "declined"
+    assert pipeline.steps[-1].reason == "loyal to our marriage with Italy"
 
 
 def test_terms_provider_answers_differently_before_and_after_a_term_takes_effect(register: Engine) -> None:
@@ -159,8 +159,9 @@ def test_without_an_assessment_or_with_an_unsafe_one_the_hub_country_is_unsafe_f
         history = service.assessment_history(s, "MKD")
     assert assessed.unsafe_for_nationalities == frozenset({"IRN"})
     assert {"ALB", "IND"} <= unsafe.unsafe_for_nationalities
-    assert [h["version"] for h in history] == [1, 2]
-    assert history[1]["evidence"] == [{"url": "https://example.org/report", "title": "Report"}]
+    assert [h.version for h in history] == [1, 2]
+    evidence = [e.model_dump() for e in history[1].evidence]
+    assert evidence == [{"url": "https://example.org/report", "title": "Report"}]
 
 
 def test_a_safe_country_scope_follows_the_list_in_force_and_ignores_invalid_carve_outs(
@@ -202,8 +203,8 @@ def test_a_safe_country_scope_follows_the_list_in_force_and_ignores_invalid_carv
     assert feb.nationalities_in_scope == frozenset({"ALB"})  # EGY's carve-out invalidates its designation
     assert apr.nationalities_in_scope == frozenset({"ALB", "GEO"})
     assert listed is not None
-    egypt = next(e for e in listed["entries"] if e["country"] == "EGY")
-    assert egypt["designated"] is False and "C-758/24" in egypt["invalid_because"]
+    egypt = next(e for e in listed.entries if e.country == "EGY")
+    assert egypt.designated is False and "C-758/24" in egypt.invalid_because
 
 
 def test_occupancy_reads_recorded_figures_and_has_a_seam_for_stays(engine: Engine, clock: FixedClock) -> None:

@@ -21,9 +21,10 @@ from returnhub.partners.models import (
 )
 from returnhub.partners.negotiations import negotiation_view
 from returnhub.partners.records import visible
+from returnhub.partners.views import PartnerSummary
 
 
-def list_partners(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+def list_partners(session: Session, on: date, known_at: datetime | None = None) -> list[PartnerSummary]:
     """One row per pipeline: the status on ``on`` (as known at ``known_at``) with its provenance, the
     agreements (each with its provenance) and the number of hubs."""
     negotiations = visible(
@@ -32,7 +33,7 @@ def list_partners(session: Session, on: date, known_at: datetime | None = None) 
         .all(),
         known_at,
     )
-    out: list[dict[str, Any]] = []
+    out: list[PartnerSummary] = []
     for negotiation in negotiations:
         view = negotiation_view(session, negotiation, on, known_at)
         agreements = visible(
@@ -59,21 +60,21 @@ def list_partners(session: Session, on: date, known_at: datetime | None = None) 
             else []
         )
         out.append(
-            {
-                "partner_country": view["partner_country"],
-                "partner_name": view["partner_name"],
-                "sending_state": view["sending_state"],
-                "on": on,
-                "known_at": known_at,
-                "status": view["status"],
-                "since": view["since"],
-                "provenance": view["provenance"],
-                "source_url": view["source_url"],
-                "source_title": view["source_title"],
-                "agreements": [a.reference for a in agreements],
-                "agreement_provenance": {a.reference: a.provenance for a in agreements},
-                "hubs": len(hubs),
-            }
+            PartnerSummary(
+                partner_country=view.partner_country,
+                partner_name=view.partner_name,
+                sending_state=view.sending_state,
+                on=on,
+                known_at=known_at,
+                status=view.status,
+                since=view.since,
+                provenance=view.provenance,
+                source_url=view.source_url,
+                source_title=view.source_title,
+                agreements=[a.reference for a in agreements],
+                agreement_provenance={a.reference: a.provenance for a in agreements},
+                hubs=len(hubs),
+            )
         )
     return out
 

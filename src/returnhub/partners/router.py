@@ -33,6 +33,16 @@ from returnhub.partners.schemas import (
     SafeListIn,
     StepIn,
 )
+from returnhub.partners.views import (
+    AssessmentOn,
+    AssessmentView,
+    ChangeView,
+    CountryAssessments,
+    NegotiationView,
+    PartnerSummary,
+    SafeListOn,
+    SafeListView,
+)
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -133,26 +143,26 @@ def _terms_json(terms: AgreementTerms) -> dict[str, Any]:
 # --- /partners --------------------------------------------------------------------------------------------
 
 
-@partners_router.get("")
+@partners_router.get("", response_model=list[PartnerSummary])
 def list_partners(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[PartnerSummary]:
     return service.list_partners(session, on or clock.today(), known_at)
 
 
-@partners_router.post("", status_code=201)
+@partners_router.post("", response_model=NegotiationView, status_code=201)
 def open_negotiation(
     body: NegotiationIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> NegotiationView:
     return service.open_negotiation(session, body, clock=clock, recorded_by=actor)
 
 
-@partners_router.get("/changes")
+@partners_router.get("/changes", response_model=list[ChangeView])
 def get_changes(
     session: SessionDep,
     subject: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[dict[str, Any]]:
+) -> list[ChangeView]:
     """The audit log of the partners register, newest first."""
     return list_changes(session, subject=subject, limit=limit)
 
@@ -170,10 +180,10 @@ def show_partner(
     return service.show_partner(session, country, on or clock.today(), known_at)
 
 
-@partners_router.post("/{country}/steps", status_code=201)
+@partners_router.post("/{country}/steps", response_model=NegotiationView, status_code=201)
 def record_step(
     country: str, body: StepIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> NegotiationView:
     return service.record_step(session, country, body, clock=clock, recorded_by=actor)
 
 
@@ -267,32 +277,32 @@ def record_occupancy(
 # --- /assessments -----------------------------------------------------------------------------------------
 
 
-@assessments_router.get("")
+@assessments_router.get("", response_model=list[AssessmentOn])
 def list_assessments(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[AssessmentOn]:
     return service.list_assessments(session, on or clock.today(), known_at)
 
 
-@assessments_router.post("", status_code=201)
+@assessments_router.post("", response_model=AssessmentView, status_code=201)
 def create_assessment(
     body: AssessmentIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> AssessmentView:
     return service.create_assessment(session, body, clock=clock, recorded_by=actor)
 
 
-@assessments_router.post("/safe-countries-of-origin", status_code=201)
+@assessments_router.post("/safe-countries-of-origin", response_model=SafeListView, status_code=201)
 def record_safe_country_list(
     body: SafeListIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> SafeListView:
     """A new version of a state's safe-countries-of-origin list, each entry with its evidence (R13)."""
     return service.record_safe_country_list(session, body, clock=clock, recorded_by=actor)
 
 
-@assessments_router.get("/safe-countries-of-origin/{state}")
+@assessments_router.get("/safe-countries-of-origin/{state}", response_model=SafeListOn)
 def get_safe_country_list(
     state: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> dict[str, Any]:
+) -> SafeListOn:
     day = on or clock.today()
     found = service.safe_country_list_on(session, state, day, known_at)
     if found is None:
@@ -300,12 +310,12 @@ def get_safe_country_list(
     return found
 
 
-@assessments_router.get("/safe-countries-of-origin/{state}/history")
-def get_safe_country_list_history(state: str, session: SessionDep) -> list[dict[str, Any]]:
+@assessments_router.get("/safe-countries-of-origin/{state}/history", response_model=list[SafeListView])
+def get_safe_country_list_history(state: str, session: SessionDep) -> list[SafeListView]:
     return service.safe_country_list_history(session, state)
 
 
-@assessments_router.get("/{country}")
+@assessments_router.get("/{country}", response_model=CountryAssessments)
 def get_assessments(
     country: str,
     session: SessionDep,
@@ -313,25 +323,13 @@ def get_assessments(
     on: OnDate = None,
     known_at: KnownAt = None,
     assessor: Annotated[str | None, Query(max_length=60)] = None,
-) -> dict[str, Any]:
+) -> CountryAssessments:
     """The assessments in force on a date, and every version with its evidence (for disclosure)."""
-    day = on or clock.today()
-    history = service.assessment_history(session, country, assessor)
-    if not history:
-        raise NotFound(f"no assessment of {country.upper()} is recorded")
-    assessors = sorted({h["assessing_state"] for h in history})
-    current = [a for a in (service.assessment_on(session, s, country, day, known_at) for s in assessors) if a]
-    return {
-        "country": history[0]["country"],
-        "on": day,
-        "known_at": known_at,
-        "current": current,
-        "history": history,
-    }
+    return service.country_assessments(session, country, on or clock.today(), known_at, assessor)
 
 
-@assessments_router.post("/{country}/versions", status_code=201)
+@assessments_router.post("/{country}/versions", response_model=AssessmentView, status_code=201)
 def amend_assessment(
     country: str, body: AssessmentVersionIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> AssessmentView:
     return service.record_assessment(session, body, country, clock=clock, recorded_by=actor, amend=True)

@@ -157,12 +157,12 @@ def partners_page(
     for status in STATUS_ORDER:
         rows = [
             {
-                **row,
-                "sending_state_name": country_name(row["sending_state"]),
-                "agreements": [agreements[r] for r in row["agreements"]],
+                **dict(row),
+                "sending_state_name": country_name(row.sending_state),
+                "agreements": [agreements[r] for r in row.agreements],
             }
             for row in pipelines
-            if row["status"] == status
+            if row.status == status
         ]
         if rows:
             groups.append({"status": status, "rows": rows})
