@@ -88,8 +88,8 @@ def test_assessment_and_terms_as_of_and_as_known(engine: Engine, clock: FixedClo
     assert feb_now is not None and feb_now.safe is False
     assert feb_then is None
     assert march is not None and march.safe is True  # the March finding still governs from March
-    assert april_now["nationalities_in_scope"] == ["ALB"]
-    assert april_then["nationalities_in_scope"] == ["ALB", "IND", "PAK"]
+    assert april_now.nationalities_in_scope == ["ALB"]
+    assert april_then.nationalities_in_scope == ["ALB", "IND", "PAK"]
     # The safeguards read the register as known then: with no assessment known, every nationality is
     # unsafe; as known now, the January finding makes it unsafe for everyone as well, from its own source.
     assert "late-recorded" not in " ".join(terms_then["GBR-SRB-TEST"].sources)
@@ -135,8 +135,8 @@ def test_a_late_step_and_a_late_hub_version_must_fit_their_neighbours(
             recorded_by="t",
         )
     with unit_of_work(engine, read_only=True) as s:
-        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 2, 15))["status"] == "closed"
-        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 3, 15))["status"] == "operational"
+        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 2, 15)).status == "closed"
+        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 3, 15)).status == "operational"
 
 
 def test_a_late_talks_step_is_placed_at_its_date(engine: Engine, clock: FixedClock) -> None:

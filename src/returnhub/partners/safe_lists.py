@@ -130,7 +130,7 @@ def _safe_list_view(row: SafeCountryList) -> SafeListView:
             )
             for e in row.entries
         ],
-        **source_view(row),
+        **dict(source_view(row)),
     )
 
 
