@@ -44,8 +44,8 @@ def test_a_transfer_in_the_scheme_tables(
         cost = produce(s, "cost_per_person_placed", period)
         quarterly = produce(s, "eurostat_returns_quarterly", period)
         hub = load["Hub"][0]
-        agreement = partners.hub_on(s, hub, period.end)["agreement"]
-        price = partners.agreement_on(s, agreement, period.end)["terms"]["cost_per_place_per_day"]
+        agreement = partners.hub_on(s, hub, period.end).agreement
+        price = partners.agreement_on(s, agreement, period.end).terms.cost_per_place_per_day
     assert load.rows() == [(transfer, hub, 4, 10, 0.4)]
     # Every Sunday after the arrival and before the exit, all four are in the hub.
     assert set(occupancy["People in hub"]) <= {4, 3} and occupancy["People in hub"].max() == 4

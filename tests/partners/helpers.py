@@ -17,6 +17,7 @@ from returnhub.partners.schemas import (
     NegotiationIn,
     StepIn,
 )
+from returnhub.partners.views import AgreementView, AssessmentView
 
 ILLUSTRATIVE: dict[str, Any] = {"provenance": "illustrative", "source_title": "test fixture"}
 SOURCED: dict[str, Any] = {"provenance": "sourced", "source_url": "https://example.org/source"}
@@ -82,7 +83,7 @@ def agreement_in_force(session: Session, clock: Clock, partner: str = "SRB") -> 
 
 def amend_scope(
     session: Session, clock: Clock, reference: str, on: date, countries: list[str]
-) -> dict[str, Any]:
+) -> AgreementView:
     return service.amend_agreement(
         session,
         reference,
@@ -92,7 +93,7 @@ def amend_scope(
     )
 
 
-def assess(session: Session, clock: Clock, country: str, on: date, **fields: Any) -> dict[str, Any]:
+def assess(session: Session, clock: Clock, country: str, on: date, **fields: Any) -> AssessmentView:
     body = {
         "assessing_state": "GBR",
         "country": country,

@@ -46,9 +46,9 @@ def test_a_past_safe_country_list_entered_late_and_the_view_as_known_then(
         now = service.safe_country_list_on(s, "ITA", date(2024, 1, 1))
         then = service.safe_country_list_on(s, "ITA", date(2024, 1, 1), known_at=before_late_entry)
         later = service.safe_country_list_on(s, "ITA", date(2025, 1, 1))
-    assert now is not None and [e["country"] for e in now["entries"]] == ["ALB", "NGA"]
+    assert now is not None and [e.country for e in now.entries] == ["ALB", "NGA"]
     assert then is None  # as known before the late entry, there was no list in force on 1 January 2024
-    assert later is not None and [e["country"] for e in later["entries"]] == ["ALB", "EGY"]
+    assert later is not None and [e.country for e in later.entries] == ["ALB", "EGY"]
 
 
 def test_assessment_and_terms_as_of_and_as_known(engine: Engine, clock: FixedClock) -> None:
@@ -85,11 +85,11 @@ def test_assessment_and_terms_as_of_and_as_known(engine: Engine, clock: FixedClo
         april_then = service.agreement_on(s, "GBR-SRB-TEST", date(2026, 4, 2), known_before)
         terms_then = {t.agreement: t for t in service.terms_on(s, date(2026, 2, 1), known_before)}
         terms_now = {t.agreement: t for t in service.terms_on(s, date(2026, 2, 1))}
-    assert feb_now is not None and feb_now["safe"] is False
+    assert feb_now is not None and feb_now.safe is False
     assert feb_then is None
-    assert march is not None and march["safe"] is True  # the March finding still governs from March
-    assert april_now["nationalities_in_scope"] == ["ALB"]
-    assert april_then["nationalities_in_scope"] == ["ALB", "IND", "PAK"]
+    assert march is not None and march.safe is True  # the March finding still governs from March
+    assert april_now.nationalities_in_scope == ["ALB"]
+    assert april_then.nationalities_in_scope == ["ALB", "IND", "PAK"]
     # The safeguards read the register as known then: with no assessment known, every nationality is
     # unsafe; as known now, the January finding makes it unsafe for everyone as well, from its own source.
     assert "late-recorded" not in " ".join(terms_then["GBR-SRB-TEST"].sources)
@@ -135,8 +135,8 @@ def test_a_late_step_and_a_late_hub_version_must_fit_their_neighbours(
             recorded_by="t",
         )
     with unit_of_work(engine, read_only=True) as s:
-        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 2, 15))["status"] == "closed"
-        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 3, 15))["status"] == "operational"
+        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 2, 15)).status == "closed"
+        assert service.hub_on(s, "GBR-SRB-H1", date(2026, 3, 15)).status == "operational"
 
 
 def test_a_late_talks_step_is_placed_at_its_date(engine: Engine, clock: FixedClock) -> None:
@@ -177,7 +177,7 @@ def test_a_late_talks_step_is_placed_at_its_date(engine: Engine, clock: FixedClo
             )
     with unit_of_work(engine, read_only=True) as s:
         partner = service.list_partners(s, date(2025, 4, 1))[0]
-    assert partner["status"] == "exploratory" and partner["provenance"] == "illustrative"
+    assert partner.status == "exploratory" and partner.provenance == "illustrative"
 
 
 def test_a_withdrawn_list_is_announced_to_the_register_change_hooks(

@@ -58,30 +58,30 @@ def test_seed_holds_the_sourced_facts_and_marks_the_illustrative_ones(seeded: Ru
         partners = service.list_partners(s, on)
         assert verify_changes(s).ok
         assert seed_partners(s, seeded.clock)["seeded"] is False  # a second seed does nothing
-    pipelines = {n["sending_state"]: n for n in albania["negotiations"]}
-    assert pipelines["GBR"]["status"] == "declined" and pipelines["GBR"]["since"] == date(2025, 5, 15)
-    assert "loyal to our marriage with Italy" in pipelines["GBR"]["steps"][-1]["reason"]
-    assert pipelines["ITA"]["status"] == "in_force"
-    uk_talks = {p["partner_country"]: p["status"] for p in partners if p["sending_state"] == "GBR"}
+    pipelines = {n.sending_state: n for n in albania.negotiations}
+    assert pipelines["GBR"].status == "declined" and pipelines["GBR"].since == date(2025, 5, 15)
+    assert "loyal to our marriage with Italy" in pipelines["GBR"].steps[-1].reason
+    assert pipelines["ITA"].status == "in_force"
+    uk_talks = {p.partner_country: p.status for p in partners if p.sending_state == "GBR"}
     assert {uk_talks[c] for c in ("SRB", "BIH", "XKX")} == {"in_talks"}
-    assert rwanda["in_force"] is True and rwanda_now["pipeline_status"] == "terminated"
-    assert {p["amount"] for p in rwanda["terms"]["fixed_payments"]} >= {"370000000", "20000", "120000000"}
-    assert italy["terms"]["places"] == 3000 and italy["signed_on"] == date(2023, 11, 6)
-    assert italy["terms"]["requires_judicial_validation_of_detention"] is True
-    built = {h["reference"]: sum(h["versions"][0]["beds"].values()) for h in albania["hubs"]}
+    assert rwanda.in_force is True and rwanda_now.pipeline_status == "terminated"
+    assert {p.amount for p in rwanda.terms.fixed_payments} >= {"370000000", "20000", "120000000"}
+    assert italy.terms.places == 3000 and italy.signed_on == date(2023, 11, 6)
+    assert italy.terms.requires_judicial_validation_of_detention is True
+    built = {h.reference: sum(h.versions[0].beds.values()) for h in albania.hubs}
     assert (built["ITA-ALB-GJADER"], built["ITA-ALB-GJADER-CPR"], built["ITA-ALB-GJADER-PRISON"]) == (
         880,
         144,
         20,
     )
-    assert italian_list is not None and len(italian_list["entries"]) == 19
-    assert "XKX" in {e["country"] for e in italian_list["entries"]}
+    assert italian_list is not None and len(italian_list.entries) == 19
+    assert "XKX" in {e.country for e in italian_list.entries}
     assert terms["ITA-ALB-PROTOCOL"].nationalities_in_scope == frozenset(
-        e["country"] for e in italian_list["entries"]
+        e.country for e in italian_list.entries
     )
-    assert uganda["signed_on"] == date(2025, 9, 25) and uganda["in_force"] is False
+    assert uganda.signed_on == date(2025, 9, 25) and uganda.in_force is False
     # The demo's UK agreement: in force, two operational hubs, and labelled illustrative throughout.
-    assert uk["in_force"] and uk["provenance"] == "illustrative" and "ILLUSTRATIVE" in uk["title"]
+    assert uk.in_force and uk.provenance == "illustrative" and "ILLUSTRATIVE" in uk.title
     assert terms["GBR-MKD-ILLUSTRATIVE"].hubs == ("GBR-MKD-H1", "GBR-MKD-H2")
     assert terms["GBR-RWA-MEDP"].in_force is False
     assert "AFG" in terms["GBR-RWA-MEDP"].unsafe_for_nationalities  # AAA [2023] UKSC 42

@@ -81,23 +81,21 @@ def test_dates_follow_the_sources(engine: Engine, clock: FixedClock) -> None:
     with unit_of_work(engine) as s:
         seed_partners(s, clock)
     with unit_of_work(engine, read_only=True) as s:
-        rwanda = {
-            (n["sending_state"]): n for n in service.show_partner(s, "RWA", date(2025, 1, 1))["negotiations"]
-        }
+        rwanda = {n.sending_state: n for n in service.show_partner(s, "RWA", date(2025, 1, 1)).negotiations}
         italy = service.agreement_on(s, "ITA-ALB-PROTOCOL", date(2024, 10, 13))
         italy_day = service.agreement_on(s, "ITA-ALB-PROTOCOL", date(2024, 10, 14))
         cpr_april = service.hub_on(s, "ITA-ALB-GJADER-CPR", date(2025, 4, 11))
         cpr_july = service.hub_on(s, "ITA-ALB-GJADER-CPR", date(2025, 7, 29))
         gjader = service.hub_on(s, "ITA-ALB-GJADER", date(2025, 4, 11))
     # The UK-Rwanda partnership ended on 22 July 2024 (Home Secretary's statement; research 3.6).
-    assert rwanda["GBR"]["status"] == "terminated" and rwanda["GBR"]["since"] == date(2024, 7, 22)
+    assert rwanda["GBR"].status == "terminated" and rwanda["GBR"].since == date(2024, 7, 22)
     # Italy-Albania: signed 6 November 2023; operating from the first transfer, 14 October 2024.
-    assert italy["signed_on"] == date(2023, 11, 6)
-    assert italy["in_force"] is False and italy_day["in_force"] is True
+    assert italy.signed_on == date(2023, 11, 6)
+    assert italy.in_force is False and italy_day.in_force is True
     # Gjadër: 880 places built; repurposed as a CPR on 11 April 2025 (about 40 places then, 96 in July).
-    assert gjader["status"] == "closed" and gjader["versions"][0]["beds"] == {"single_adult_male": 880}
-    assert cpr_april["beds_total"] == 40 and cpr_july["beds_total"] == 96
-    assert cpr_july["versions"][0]["beds"] == {"single_adult_male": 144}
+    assert gjader.status == "closed" and gjader.versions[0].beds == {"single_adult_male": 880}
+    assert cpr_april.beds_total == 40 and cpr_july.beds_total == 96
+    assert cpr_july.versions[0].beds == {"single_adult_male": 144}
 
 
 def _seed_dates(reference: str) -> tuple[set[date], list[tuple[date, str]], str, str]:

@@ -45,18 +45,18 @@ def test_reading_an_agreement_as_of_a_date_returns_the_terms_in_force_that_day(
         before = service.agreement_on(s, "GBR-SRB-TEST", date(2025, 12, 31))
         first = service.agreement_on(s, "GBR-SRB-TEST", date(2026, 2, 28))
         second = service.agreement_on(s, "gbr-srb-test", date(2026, 3, 1))
-    assert before["terms"] is None and before["in_force"] is False
-    assert before["pipeline_status"] == "memorandum_signed"
-    assert first["terms"]["version"] == 1 and first["nationalities_in_scope"] == ["ALB", "IND"]
-    assert first["in_force"] is True
-    assert second["terms"]["version"] == 2 and second["nationalities_in_scope"] == ["ALB", "IND", "PAK"]
+    assert before.terms is None and before.in_force is False
+    assert before.pipeline_status == "memorandum_signed"
+    assert first.terms.version == 1 and first.nationalities_in_scope == ["ALB", "IND"]
+    assert first.in_force is True
+    assert second.terms.version == 2 and second.nationalities_in_scope == ["ALB", "IND", "PAK"]
     # An amendment changes only what it names; the rest carries over, and version 1 stays readable.
-    assert second["terms"]["cost_per_place_per_day"] == first["terms"]["cost_per_place_per_day"] == "80.50"
-    assert second["terms"]["max_stay_days"] == 90 and second["terms"]["excluded_groups"] == [
+    assert second.terms.cost_per_place_per_day == first.terms.cost_per_place_per_day == "80.50"
+    assert second.terms.max_stay_days == 90 and second.terms.excluded_groups == [
         "minors",
         "vulnerable",
     ]
-    assert [v["version"] for v in second["versions"]] == [1, 2]
+    assert [v.version for v in second.versions] == [1, 2]
 
 
 def test_a_term_cannot_be_edited_in_place(register: Engine, clock: FixedClock) -> None:
@@ -103,9 +103,9 @@ def test_a_status_change_that_skips_the_pipeline_is_refused_and_nothing_is_writt
     assert (_count(engine, NegotiationStep), _count(engine, PartnerChange)) == (steps, changes)
     with unit_of_work(engine, read_only=True) as s:
         albania = service.show_partner(s, "Albania", date(2026, 6, 1))
-    (pipeline,) = albania["negotiations"]
-    assert pipeline["status"] == "declined"
-    assert pipeline["steps"][-1]["reason"] == "loyal to our marriage with Italy"
+    (pipeline,) = albania.negotiations
+    assert pipeline.status == "declined"
+    assert pipeline.steps[-1].reason == "loyal to our marriage with Italy"
 
 
 def test_terms_provider_answers_differently_before_and_after_a_term_takes_effect(register: Engine) -> None:
@@ -159,8 +159,10 @@ def test_without_an_assessment_or_with_an_unsafe_one_the_hub_country_is_unsafe_f
         history = service.assessment_history(s, "MKD")
     assert assessed.unsafe_for_nationalities == frozenset({"IRN"})
     assert {"ALB", "IND"} <= unsafe.unsafe_for_nationalities
-    assert [h["version"] for h in history] == [1, 2]
-    assert history[1]["evidence"] == [{"url": "https://example.org/report", "title": "Report"}]
+    assert [h.version for h in history] == [1, 2]
+    assert [e.model_dump() for e in history[1].evidence] == [
+        {"url": "https://example.org/report", "title": "Report"}
+    ]
 
 
 def test_a_safe_country_scope_follows_the_list_in_force_and_ignores_invalid_carve_outs(
@@ -202,8 +204,8 @@ def test_a_safe_country_scope_follows_the_list_in_force_and_ignores_invalid_carv
     assert feb.nationalities_in_scope == frozenset({"ALB"})  # EGY's carve-out invalidates its designation
     assert apr.nationalities_in_scope == frozenset({"ALB", "GEO"})
     assert listed is not None
-    egypt = next(e for e in listed["entries"] if e["country"] == "EGY")
-    assert egypt["designated"] is False and "C-758/24" in egypt["invalid_because"]
+    egypt = next(e for e in listed.entries if e.country == "EGY")
+    assert egypt.designated is False and "C-758/24" in egypt.invalid_because
 
 
 def test_occupancy_reads_recorded_figures_and_has_a_seam_for_stays(engine: Engine, clock: FixedClock) -> None:
@@ -236,21 +238,21 @@ def test_occupancy_reads_recorded_figures_and_has_a_seam_for_stays(engine: Engin
                 recorded_by="t",
             )
     with unit_of_work(engine, read_only=True) as s:
-        feb = {r["hub"]: r for r in occupancy_on(s, date(2026, 2, 15))}
-        mar = {r["hub"]: r for r in occupancy_on(s, date(2026, 3, 15))}
+        feb = {r.hub: r for r in occupancy_on(s, date(2026, 2, 15))}
+        mar = {r.hub: r for r in occupancy_on(s, date(2026, 3, 15))}
         derived = {
-            r["hub"]: r
+            r.hub: r
             for r in occupancy_on(s, date(2026, 3, 15), occupied=lambda _s, _d: {"GBR-SRB-H1": Occupied(7)})
         }
         (terms,) = service.terms_on(s, date(2026, 3, 15))
-    assert (feb["GBR-SRB-H1"]["occupied"], feb["GBR-SRB-H1"]["free"]) == (30, 70)
-    assert (mar["GBR-SRB-H1"]["occupied"], mar["GBR-SRB-H1"]["free"]) == (45, 55)
-    assert (mar["GBR-SRB-H2"]["status"], mar["GBR-SRB-H2"]["beds"], mar["GBR-SRB-H2"]["free"]) == (
+    assert (feb["GBR-SRB-H1"].occupied, feb["GBR-SRB-H1"].free) == (30, 70)
+    assert (mar["GBR-SRB-H1"].occupied, mar["GBR-SRB-H1"].free) == (45, 55)
+    assert (mar["GBR-SRB-H2"].status, mar["GBR-SRB-H2"].beds, mar["GBR-SRB-H2"].free) == (
         "planned",
         20,
         0,
     )
-    assert derived["GBR-SRB-H1"]["free"] == 93
+    assert derived["GBR-SRB-H1"].free == 93
     assert terms.hubs == ("GBR-SRB-H1",)  # only operational hubs take transfers
 
 
@@ -312,10 +314,10 @@ def test_a_list_of_hubs_reads_every_hubs_head_count_at_once(engine: Engine, cloc
             listed = service.list_hubs(s, date(2026, 3, 1))
         finally:
             event.remove(engine, "before_cursor_execute", seen)
-        one_by_one = [service.hub_on(s, h["reference"], date(2026, 3, 1)) for h in listed]
+        one_by_one = [service.hub_on(s, h.reference, date(2026, 3, 1)) for h in listed]
     assert sum("partner_hub_occupancy" in q for q in statements) == 1
     assert listed == one_by_one
-    assert [h["latest_count"]["occupied"] for h in listed] == [10, 20, 30, 40]
+    assert [h.latest_count.occupied for h in listed] == [10, 20, 30, 40]
 
 
 def test_terms_read_again_after_any_register_change_even_within_the_transaction(

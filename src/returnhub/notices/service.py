@@ -125,7 +125,7 @@ def hub_words(session: Session, hub: str, on: date) -> str:
     from returnhub.partners.service import hub_on
 
     try:
-        return str(hub_on(session, hub, on)["name"])
+        return hub_on(session, hub, on).name
     except NotFound:
         return f"hub {hub}"
 

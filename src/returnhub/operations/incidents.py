@@ -51,7 +51,7 @@ def report_incident(
         if hub is not None and hub.strip().upper() != goes_to:
             raise InvalidInput(f"transfer {transfer} goes to hub {goes_to}, not {hub.strip().upper()}")
     if hub is not None:
-        hub = hub_on(session, hub.strip().upper(), occurred_at.date())["reference"]
+        hub = hub_on(session, hub.strip().upper(), occurred_at.date()).reference
     row = Incident(
         reference="pending",
         transfer=transfer,

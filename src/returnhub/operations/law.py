@@ -38,7 +38,7 @@ def law_of_sender(sending_state: str) -> str | None:
 def law_of_agreement(session: Session, agreement: str, on: date) -> str:
     """The law of ``agreement`` (its sender read through the partners service)."""
 
-    sender = str(agreement_on(session, agreement, on)["sending_state"])
+    sender = agreement_on(session, agreement, on).sending_state
     law = law_of_sender(sender)
     if law is None:
         raise StateConflict(

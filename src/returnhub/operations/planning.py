@@ -39,6 +39,7 @@ from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import AllocationPlanRecord, Transfer
 from returnhub.operations.transfers import _load, add_to_manifest, create_transfer
 from returnhub.partners.service import DatabaseTermsProvider, agreement_on, list_hubs, occupancy_on
+from returnhub.partners.views import HubView
 from returnhub.people.models import Person
 from returnhub.safeguards.engine import eligible_agreements_evaluation, evaluate, make_plan
 from returnhub.safeguards.engine import screen_evaluation as screen_rows
@@ -68,12 +69,12 @@ PLANNING_STAGES = ("hub_referral", "manifest_lock", "departure")
 _STAGE_NAMES = {"hub_referral": "referral", "manifest_lock": "manifest lock", "departure": "departure"}
 
 
-def _hub_laws(session: Session, hubs: list[dict[str, Any]], on: date) -> dict[str, str]:
+def _hub_laws(session: Session, hubs: list[HubView], on: date) -> dict[str, str]:
 
     laws: dict[str, str] = {}
     for hub in hubs:
         try:
-            laws[hub["reference"]] = law_of_agreement(session, hub["agreement"], on)
+            laws[hub.reference] = law_of_agreement(session, hub.agreement, on)
         except DomainError:
             continue  # no pack judges moves under this agreement: its hub is not offered (fail closed)
     return laws
@@ -168,7 +169,7 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
 
     if not 1 <= weeks <= 104:
         raise InvalidInput("the horizon must be between 1 and 104 weeks")
-    laws = _hub_laws(session, [h for h in list_hubs(session, start) if h["status"] == "operational"], start)
+    laws = _hub_laws(session, [h for h in list_hubs(session, start) if h.status == "operational"], start)
     cleared, not_planned = screen_stages(session, start=start, laws=laws)
     p = case_projection.c
     rows = session.execute(
@@ -227,9 +228,9 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
         "eligible_hubs",
     )
 
-    hubs = [h for h in list_hubs(session, start) if h["status"] == "operational" and h["reference"] in laws]
+    hubs = [h for h in list_hubs(session, start) if h.status == "operational" and h.reference in laws]
     terms = {t.agreement: t for t in DatabaseTermsProvider(session).terms_on(start)}
-    occupancy = {o["hub"]: o for o in occupancy_on(session, start)}
+    occupancy = {o.hub: o for o in occupancy_on(session, start)}
     horizon_end = datetime.combine(_week_start(start, weeks), time(0), tzinfo=UTC)
     planned = list(
         session.execute(
@@ -262,7 +263,7 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
     bed_rows: list[dict[str, Any]] = []
     quota_rows: list[dict[str, Any]] = []
     for hub in hubs:
-        ref = hub["reference"]
+        ref = hub.reference
         for week in range(weeks):
             if (ref, week) in taken:
                 continue
@@ -287,11 +288,12 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
                     "escorts_per_person": 1.0,
                 }
             )
-        agreement = terms.get(hub["agreement"])
+        agreement = terms.get(hub.agreement)
         stay_weeks = max(1.0, (agreement.max_stay_days or 365) / 7) if agreement else 52.0
-        occupied_total = int((occupancy.get(ref) or {}).get("occupied") or 0)
-        beds_total = max(1, int(hub["beds_total"]))
-        for bed_type, beds in hub["beds"].items():
+        counted = occupancy.get(ref)
+        occupied_total = counted.occupied if counted else 0
+        beds_total = max(1, hub.beds_total)
+        for bed_type, beds in hub.beds.items():
             share = int(beds) / beds_total
             free_now = max(0, int(beds) - round(occupied_total * share))
             turnover = int(math.floor(int(beds) / stay_weeks))
@@ -305,7 +307,7 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
             quota = _annual_quota(session, agreement.agreement, start)
             if quota:
                 hub_share = beds_total / max(
-                    1, sum(h["beds_total"] for h in hubs if h["agreement"] == hub["agreement"])
+                    1, sum(h.beds_total for h in hubs if h.agreement == hub.agreement)
                 )
                 quota_rows.append(
                     {
@@ -361,8 +363,8 @@ def _annual_quota(session: Session, agreement: str, on: date) -> int | None:
         terms = agreement_on(session, agreement, on)
     except DomainError:
         return None
-    value = (terms.get("terms") or {}).get("annual_quota")
-    return int(value) if value else None
+    value = terms.terms.annual_quota if terms.terms else None
+    return value or None
 
 
 def _plan_json(plan: AllocationPlan, planned: Planned) -> dict[str, Any]:

@@ -228,17 +228,17 @@ def create_transfer(
     if departs_at <= clock.now():
         raise InvalidInput("a transfer must be planned for a time in the future")
     site = hub_on(session, hub.upper(), departs_at.date())
-    if site["status"] != "operational":
+    if site.status != "operational":
         raise StateConflict(
-            f"hub {site['reference']} is {site['status'] or 'not registered'} on {departs_at.date()}; "
+            f"hub {site.reference} is {site.status or 'not registered'} on {departs_at.date()}; "
             "transfers go only to operational hubs"
         )
-    law = law_of_agreement(session, site["agreement"], departs_at.date())
+    law = law_of_agreement(session, site.agreement, departs_at.date())
     now = clock.now()
     transfer = Transfer(
         reference="pending",
-        hub=site["reference"],
-        agreement=site["agreement"],
+        hub=site.reference,
+        agreement=site.agreement,
         law=law,
         mode=mode,
         departs_at=departs_at,
@@ -866,12 +866,12 @@ def check_referral(
     hub = data.get("hub")
     if hub:
         site = hub_on(session, str(hub).upper(), occurred_on)
-        if site["status"] != "operational":
+        if site.status != "operational":
             raise StateConflict(
-                f"{reference} cannot be referred to hub {site['reference']}: it is "
-                f"{site['status'] or 'not registered'} on {occurred_on}"
+                f"{reference} cannot be referred to hub {site.reference}: it is "
+                f"{site.status or 'not registered'} on {occurred_on}"
             )
-        law = law_of_agreement(session, site["agreement"], occurred_on)
+        law = law_of_agreement(session, site.agreement, occurred_on)
         outcomes = [
             judge(
                 session,
@@ -880,7 +880,7 @@ def check_referral(
                 law=law,
                 on=occurred_on,
                 clock=clock,
-                agreement=site["agreement"],
+                agreement=site.agreement,
             )
         ]
     else:

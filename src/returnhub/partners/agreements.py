@@ -39,6 +39,7 @@ from returnhub.partners.schemas import (
     TermsIn,
     parse,
 )
+from returnhub.partners.views import AgreementView, TermsOut, VersionRef
 
 
 def find_agreement(session: Session, reference: str, known_at: datetime | None = None) -> Agreement:
@@ -63,9 +64,7 @@ def agreement_versions_of(session: Session, agreement_id: int) -> list[Agreement
     )
 
 
-def create_agreement(
-    session: Session, body: AgreementIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+def create_agreement(session: Session, body: AgreementIn, *, clock: Clock, recorded_by: str) -> AgreementView:
     """Register an agreement with its first version of terms."""
     lock_register(session)
     sending = country_code(body.sending_state, "sending_state")
@@ -139,7 +138,7 @@ def create_agreement(
 
 def amend_agreement(
     session: Session, reference: str, body: AmendmentIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> AgreementView:
     """A new version of the terms from ``effective_from``: given fields replace the last version's."""
     lock_register(session)
     agreement = find_agreement(session, reference)
@@ -286,8 +285,8 @@ def _terms_as_input(row: AgreementVersion) -> dict[str, Any]:
     return values
 
 
-def _terms_view(row: AgreementVersion) -> dict[str, Any]:
-    return {"version": row.version, **_json_terms(row), **source_view(row)}
+def _terms_view(row: AgreementVersion) -> TermsOut:
+    return TermsOut.model_validate({"version": row.version, **_json_terms(row), **dict(source_view(row))})
 
 
 def scope_nationalities(
@@ -312,7 +311,7 @@ def scope_nationalities(
 
 def agreement_on(
     session: Session, reference: str, on: date, known_at: datetime | None = None
-) -> dict[str, Any]:
+) -> AgreementView:
     """The agreement as it stood on ``on`` (as known at ``known_at``): the terms version in force that day
     and the pipeline status."""
     agreement = find_agreement(session, reference, known_at)
@@ -326,39 +325,31 @@ def agreement_on(
     hubs = session.execute(
         select(Hub.reference).where(Hub.agreement_id == agreement.id).order_by(Hub.reference)
     ).scalars()
-    return {
-        "reference": agreement.reference,
-        "title": agreement.title,
-        "instrument": agreement.instrument,
-        "sending_state": agreement.sending_state,
-        "partner_country": agreement.partner_country,
-        "partner_name": country_name(agreement.partner_country),
-        "signed_on": agreement.signed_on,
-        **source_view(agreement),
-        "on": on,
-        "known_at": known_at,
-        "pipeline_status": pipeline.value if pipeline else None,
-        "in_force": current is not None and pipeline is NegotiationStatus.IN_FORCE,
-        "terms": None if current is None else _terms_view(current),
-        "nationalities_in_scope": scope,
-        "versions": [
-            {
-                "version": v.version,
-                "effective_from": v.effective_from,
-                "provenance": v.provenance,
-                "recorded_at": utc(v.recorded_at),
-            }
-            for v in versions
-        ],
-        "hubs": list(hubs),
-    }
+    return AgreementView(
+        reference=agreement.reference,
+        title=agreement.title,
+        instrument=agreement.instrument,
+        sending_state=agreement.sending_state,
+        partner_country=agreement.partner_country,
+        partner_name=country_name(agreement.partner_country),
+        signed_on=agreement.signed_on,
+        **dict(source_view(agreement)),
+        on=on,
+        known_at=known_at,
+        pipeline_status=pipeline.value if pipeline else None,
+        in_force=current is not None and pipeline is NegotiationStatus.IN_FORCE,
+        terms=None if current is None else _terms_view(current),
+        nationalities_in_scope=scope,
+        versions=[VersionRef.model_validate(v) for v in versions],
+        hubs=list(hubs),
+    )
 
 
-def agreement_versions(session: Session, reference: str) -> list[dict[str, Any]]:
+def agreement_versions(session: Session, reference: str) -> list[TermsOut]:
     agreement = find_agreement(session, reference)
     return [_terms_view(v) for v in agreement_versions_of(session, agreement.id)]
 
 
-def list_agreements(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+def list_agreements(session: Session, on: date, known_at: datetime | None = None) -> list[AgreementView]:
     rows = visible(session.execute(select(Agreement).order_by(Agreement.reference)).scalars().all(), known_at)
     return [agreement_on(session, r.reference, on, known_at) for r in rows]

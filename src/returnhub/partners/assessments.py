@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +18,6 @@ from returnhub.partners.records import (
     lock_register,
     not_in_future,
     provenance_of,
-    source_view,
     stamp,
     version_on,
     write,
@@ -28,6 +26,7 @@ from returnhub.partners.schemas import (
     AssessmentIn,
     AssessmentVersionIn,
 )
+from returnhub.partners.views import AssessmentOn, AssessmentView, CountryAssessments
 
 
 def assessments_of(session: Session, assessor: str, country: str) -> list[CountryAssessment]:
@@ -48,7 +47,7 @@ def record_assessment(
     clock: Clock,
     recorded_by: str,
     amend: bool,
-) -> dict[str, Any]:
+) -> AssessmentView:
     """Record the first assessment (``amend=False``) or a new version of it, with its evidence."""
     lock_register(session)
     assessor = country_code(body.assessing_state, "assessing_state")
@@ -110,29 +109,28 @@ def record_assessment(
 
 def create_assessment(
     session: Session, body: AssessmentIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> AssessmentView:
     return record_assessment(session, body, body.country, clock=clock, recorded_by=recorded_by, amend=False)
 
 
-def _assessment_view(row: CountryAssessment) -> dict[str, Any]:
-    return {
-        "assessing_state": row.assessing_state,
-        "country": row.country,
-        "country_name": country_name(row.country),
-        "version": row.version,
-        "assessed_on": row.assessed_on,
-        "safe": row.safe,
-        "unsafe_for_nationalities": list(row.unsafe_for_nationalities),
-        "unsafe_for_profiles": list(row.unsafe_for_profiles),
-        "summary": row.summary,
-        "evidence": list(row.evidence),
-        **source_view(row),
-    }
+#: The view's fields that are the row's columns as they are.
+_ROW_FIELDS = tuple(name for name in AssessmentView.model_fields if name != "country_name")
+
+
+def _assessment_view(row: CountryAssessment) -> AssessmentView:
+    # Read from the row; the country's name is the register's, not a column.
+    return AssessmentView.model_validate(
+        {**{name: getattr(row, name) for name in _ROW_FIELDS}, "country_name": country_name(row.country)}
+    )
+
+
+def _on(view: AssessmentView, on: date, known_at: datetime | None) -> AssessmentOn:
+    return AssessmentOn(on=on, known_at=known_at, **dict(view))
 
 
 def assessment_on(
     session: Session, assessor: str, country: str, on: date, known_at: datetime | None = None
-) -> dict[str, Any] | None:
+) -> AssessmentOn | None:
     """The assessment in force on ``on`` as known at ``known_at`` (None if there was none)."""
     row = version_on(
         assessments_of(session, country_code(assessor, "assessing_state"), country_code(country, "country")),
@@ -140,10 +138,10 @@ def assessment_on(
         "assessed_on",
         known_at,
     )
-    return None if row is None else {"on": on, "known_at": known_at, **_assessment_view(row)}
+    return None if row is None else _on(_assessment_view(row), on, known_at)
 
 
-def assessment_history(session: Session, country: str, assessor: str | None = None) -> list[dict[str, Any]]:
+def assessment_history(session: Session, country: str, assessor: str | None = None) -> list[AssessmentView]:
     query = select(CountryAssessment).where(CountryAssessment.country == country_code(country, "country"))
     if assessor is not None:
         query = query.where(CountryAssessment.assessing_state == country_code(assessor, "assessing_state"))
@@ -153,7 +151,22 @@ def assessment_history(session: Session, country: str, assessor: str | None = No
     return [_assessment_view(r) for r in rows]
 
 
-def list_assessments(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+def country_assessments(
+    session: Session, country: str, on: date, known_at: datetime | None = None, assessor: str | None = None
+) -> CountryAssessments:
+    """A country's assessments in force on ``on`` (one per assessing state, or ``assessor``'s only), and every
+    version with its evidence (for disclosure)."""
+    history = assessment_history(session, country, assessor)
+    if not history:
+        raise NotFound(f"no assessment of {country.upper()} is recorded")
+    assessors = sorted({h.assessing_state for h in history})
+    current = [a for a in (assessment_on(session, s, country, on, known_at) for s in assessors) if a]
+    return CountryAssessments(
+        country=history[0].country, on=on, known_at=known_at, current=current, history=history
+    )
+
+
+def list_assessments(session: Session, on: date, known_at: datetime | None = None) -> list[AssessmentOn]:
     """The assessment in force on ``on`` (as known at ``known_at``) for every pair assessed by then."""
     rows = session.execute(
         select(CountryAssessment)
@@ -164,4 +177,4 @@ def list_assessments(session: Session, on: date, known_at: datetime | None = Non
     for row in rows:
         by_pair.setdefault((row.assessing_state, row.country), []).append(row)
     current = [version_on(v, on, "assessed_on", known_at) for v in by_pair.values()]
-    return [{"on": on, "known_at": known_at, **_assessment_view(r)} for r in current if r is not None]
+    return [_on(_assessment_view(r), on, known_at) for r in current if r is not None]

@@ -18,6 +18,7 @@ from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.time import canonical_time
 from returnhub.partners.models import PartnerChange
+from returnhub.partners.views import ChangeView
 
 PARTNERS_LEDGER = "partner_changes"
 
@@ -139,22 +140,8 @@ def verify_changes(session: Session) -> ChangeLogReport:
     return ChangeLogReport(verdict.rows, verdict.ok, verdict.first_broken_id, verdict.problem)
 
 
-def list_changes(session: Session, subject: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def list_changes(session: Session, subject: str | None = None, limit: int = 200) -> list[ChangeView]:
     query = select(PartnerChange).order_by(PartnerChange.id.desc()).limit(limit)
     if subject is not None:
         query = query.where(PartnerChange.subject == subject)
-    return [
-        {
-            "id": r.id,
-            "recorded_at": r.recorded_at,
-            "recorded_by": r.recorded_by,
-            "action": r.action,
-            "subject": r.subject,
-            "data": r.data,
-            "provenance": r.provenance,
-            "source_url": r.source_url,
-            "source_title": r.source_title,
-            "hash": r.hash,
-        }
-        for r in session.execute(query).scalars()
-    ]
+    return [ChangeView.model_validate(r) for r in session.execute(query).scalars()]

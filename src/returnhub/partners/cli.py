@@ -68,13 +68,13 @@ def partners_list(on: OnOption = None, known_at: KnownAtOption = None, as_json: 
     table.add_column("provenance", min_width=12, no_wrap=True)
     for r in rows:
         table.add_row(
-            f"{r['partner_name']} ({r['partner_country']})",
-            r["sending_state"],
-            (r["status"] or "").replace("_", " "),
-            str(r["since"] or ""),
-            ", ".join(f"{a} ({p})" for a, p in r["agreement_provenance"].items()),
-            str(r["hubs"]),
-            r["provenance"] or "",
+            f"{r.partner_name} ({r.partner_country})",
+            r.sending_state,
+            (r.status or "").replace("_", " "),
+            str(r.since or ""),
+            ", ".join(f"{a} ({p})" for a, p in r.agreement_provenance.items()),
+            str(r.hubs),
+            r.provenance or "",
         )
     out.print(table)
 
@@ -90,62 +90,58 @@ def partners_show(
     if as_json:
         print_json(partner)
         return
-    out.print(f"[bold]{partner['name']}[/bold] ({partner['country']}) as of {day}{_as_known(known)}")
-    for n in partner["negotiations"]:
+    out.print(f"[bold]{partner.name}[/bold] ({partner.country}) as of {day}{_as_known(known)}")
+    for n in partner.negotiations:
         out.print(
-            f"\n[bold]Pipeline with {n['sending_state_name']}[/bold]: "
-            f"{(n['status'] or 'not started').replace('_', ' ')} ({n['provenance'] or 'no step yet'})"
+            f"\n[bold]Pipeline with {n.sending_state_name}[/bold]: "
+            f"{(n.status or 'not started').replace('_', ' ')} ({n.provenance or 'no step yet'})"
         )
         steps = Table("#", "on", "status", "reason", "provenance", "source", "recorded at")
-        for s in n["steps"]:
+        for s in n.steps:
             steps.add_row(
-                str(s["sequence"]),
-                str(s["occurred_on"]),
-                s["status"].replace("_", " "),
-                s["reason"] or "",
-                s["provenance"],
-                s["source_url"] or s["source_title"] or "",
-                str(s["recorded_at"]),
+                str(s.sequence),
+                str(s.occurred_on),
+                s.status.replace("_", " "),
+                s.reason or "",
+                s.provenance,
+                s.source_url or s.source_title or "",
+                str(s.recorded_at),
             )
         out.print(steps)
-    for a in partner["agreements"]:
-        terms = a["terms"]
+    for a in partner.agreements:
+        terms = a.terms
         out.print(
-            f"\n[bold]Agreement {a['reference']}[/bold] ({a['provenance']}): {a['title']}; "
-            f"in force on {day}: {'yes' if a['in_force'] else 'no'}"
-            + (
-                " (in the demo only, not a fact)"
-                if a["in_force"] and a["provenance"] == "illustrative"
-                else ""
-            )
+            f"\n[bold]Agreement {a.reference}[/bold] ({a.provenance}): {a.title}; "
+            f"in force on {day}: {'yes' if a.in_force else 'no'}"
+            + (" (in the demo only, not a fact)" if a.in_force and a.provenance == "illustrative" else "")
         )
         if terms:
-            scope = a["nationalities_in_scope"]
+            scope = a.nationalities_in_scope
             out.print(
-                f"  terms v{terms['version']} from {terms['effective_from']} ({terms['provenance']}): "
-                f"places {terms['places']}, "
-                f"quota {terms['annual_quota']}, max stay {terms['max_stay_days']} days, "
+                f"  terms v{terms.version} from {terms.effective_from} ({terms.provenance}): "
+                f"places {terms.places}, "
+                f"quota {terms.annual_quota}, max stay {terms.max_stay_days} days, "
                 f"scope {'all' if scope is None else ', '.join(scope) or 'nobody'}, "
-                f"excluded {', '.join(g.replace('_', ' ') for g in terms['excluded_groups']) or 'none'}"
+                f"excluded {', '.join(g.replace('_', ' ') for g in terms.excluded_groups) or 'none'}"
             )
-    if partner["hubs"]:
+    if partner.hubs:
         hubs = Table("hub", "name", "status", "beds", "provenance", "source")
-        for h in partner["hubs"]:
+        for h in partner.hubs:
             hubs.add_row(
-                h["reference"],
-                h["name"],
-                h["status"] or "",
-                str(h["beds_total"]),
-                h["provenance"] or "",
-                h["source_url"] or h["source_title"] or "",
+                h.reference,
+                h.name,
+                h.status or "",
+                str(h.beds_total),
+                h.provenance or "",
+                h.source_url or h.source_title or "",
             )
         out.print(hubs)
-    for s in partner["assessments"]:
-        verdict = "safe" if s["safe"] else "UNSAFE"
-        unsafe = ", ".join(s["unsafe_for_profiles"] + s["unsafe_for_nationalities"])
+    for found in partner.assessments:
+        verdict = "safe" if found.safe else "UNSAFE"
+        unsafe = ", ".join(found.unsafe_for_profiles + found.unsafe_for_nationalities)
         out.print(
-            f"\nAssessment by {s['assessing_state']} v{s['version']} of {s['assessed_on']} "
-            f"({s['provenance']}): {verdict}{f'; unsafe for {unsafe}' if unsafe else ''}"
+            f"\nAssessment by {found.assessing_state} v{found.version} of {found.assessed_on} "
+            f"({found.provenance}): {verdict}{f'; unsafe for {unsafe}' if unsafe else ''}"
         )
 
 
@@ -191,9 +187,7 @@ def partners_step(
     if as_json:
         print_json(view)
     else:
-        err.print(
-            f"{view['sending_state']}-{view['partner_country']}: {view['status']} since {view['since']}"
-        )
+        err.print(f"{view.sending_state}-{view.partner_country}: {view.status} since {view.since}")
 
 
 @partners_app.command("seed")
@@ -254,14 +248,14 @@ def hubs_occupancy(on: OnOption = None, known_at: KnownAtOption = None, as_json:
     table.add_column("provenance", min_width=12, no_wrap=True)
     for r in rows:
         table.add_row(
-            f"{r['hub']} ({r['agreement']})",
-            r["status"],
-            str(r["beds"]),
-            str(r["occupied"]),
-            str(r["free"]),
-            str(r["counted_on"] or "no count"),
-            r["provenance"]
-            if r["provenance"] == r["agreement_provenance"]
-            else f"{r['provenance']} (agreement: {r['agreement_provenance']})",
+            f"{r.hub} ({r.agreement})",
+            r.status,
+            str(r.beds),
+            str(r.occupied),
+            str(r.free),
+            str(r.counted_on or "no count"),
+            r.provenance
+            if r.provenance == r.agreement_provenance
+            else f"{r.provenance} (agreement: {r.agreement_provenance})",
         )
     out.print(table)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +24,6 @@ from returnhub.partners.records import (
     lock_register,
     not_in_future,
     provenance_of,
-    source_view,
     stamp,
     version_on,
     visible,
@@ -37,6 +35,7 @@ from returnhub.partners.schemas import (
     OccupancyIn,
     SourcedIn,
 )
+from returnhub.partners.views import HeadCount, HubVersionView, HubView, OccupancyView
 
 #: Hub status moves. Staying in the same status is allowed (a change of beds only).
 HUB_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -61,7 +60,7 @@ def hub_versions(session: Session, hub_id: int) -> list[HubVersion]:
     )
 
 
-def register_hub(session: Session, body: HubIn, *, clock: Clock, recorded_by: str) -> dict[str, Any]:
+def register_hub(session: Session, body: HubIn, *, clock: Clock, recorded_by: str) -> HubView:
     lock_register(session)
     agreement = find_agreement(session, body.agreement)
     if session.execute(select(Hub.id).where(Hub.reference == body.reference)).first() is not None:
@@ -107,7 +106,7 @@ def register_hub(session: Session, body: HubIn, *, clock: Clock, recorded_by: st
 
 def amend_hub(
     session: Session, reference: str, body: HubAmendmentIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> HubView:
     """A new dated version of a hub's status and beds; what is not given carries over."""
     lock_register(session)
     hub = _hub(session, reference)
@@ -198,7 +197,7 @@ def _add_hub_version(
 
 def record_occupancy(
     session: Session, reference: str, body: OccupancyIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> HubView:
     """Record a head count at a hub on a date (until operations derives occupancy from stays)."""
     lock_register(session)
     hub = _hub(session, reference)
@@ -277,7 +276,7 @@ def occupancy_on(
     *,
     occupied: OccupancySource = recorded_occupancy,
     known_at: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[OccupancyView]:
     """Per hub on ``on``: beds, occupied, free.
 
     The seam for operations: ``occupied`` reads recorded head counts today; once hub stays are recorded,
@@ -287,7 +286,7 @@ def occupancy_on(
     counts = (
         recorded_occupancy(session, on, known_at) if occupied is recorded_occupancy else occupied(session, on)
     )
-    out: list[dict[str, Any]] = []
+    out: list[OccupancyView] = []
     hubs = session.execute(
         select(Hub, Agreement).join(Agreement, Agreement.id == Hub.agreement_id).order_by(Hub.reference)
     ).all()
@@ -302,30 +301,28 @@ def occupancy_on(
         count = counts.get(hub.reference) if operational else None
         held = count.occupied if count else 0
         out.append(
-            {
-                "hub": hub.reference,
-                "name": hub.name,
-                "agreement": agreement.reference,
-                "partner_country": agreement.partner_country,
-                "on": on,
-                "status": version.status,
-                "beds": beds,
-                "beds_by_type": dict(version.beds),
-                "occupied": held,
-                "occupied_by_bed_type": count.by_bed_type if count else None,
-                # Negative when a count exceeds the beds: overcrowding is shown, not hidden.
-                "free": beds - held if operational else 0,
-                # False: no figure yet, so ``occupied`` 0 means "not counted", not "empty".
-                "occupancy_known": count is not None or not operational,
-                "counted_on": count.counted_on if count else None,
-                "occupancy_source": count.source if count else None,
+            OccupancyView(
+                hub=hub.reference,
+                name=hub.name,
+                agreement=agreement.reference,
+                partner_country=agreement.partner_country,
+                on=on,
+                status=version.status,
+                beds=beds,
+                beds_by_type=dict(version.beds),
+                occupied=held,
+                occupied_by_bed_type=count.by_bed_type if count else None,
+                free=beds - held if operational else 0,
+                occupancy_known=count is not None or not operational,
+                counted_on=count.counted_on if count else None,
+                occupancy_source=count.source if count else None,
                 # Provenance of the hub's facts on the date (status, beds) and of its agreement.
-                "provenance": version.provenance,
-                "source_url": version.source_url,
-                "source_title": version.source_title,
-                "agreement_provenance": agreement.provenance,
-                "known_at": known_at,
-            }
+                provenance=version.provenance,
+                source_url=version.source_url,
+                source_title=version.source_title,
+                agreement_provenance=agreement.provenance,
+                known_at=known_at,
+            )
         )
     return out
 
@@ -337,7 +334,7 @@ def hub_on(
     known_at: datetime | None = None,
     *,
     occupancy: Mapping[str, Occupied] | None = None,
-) -> dict[str, Any]:
+) -> HubView:
     """One hub on ``on``. ``occupancy``: the recorded head counts already read for a list of hubs
     (``recorded_occupancy``), so that a list reads them once rather than once per hub."""
     hub = _hub(session, reference, known_at)
@@ -348,39 +345,29 @@ def hub_on(
     if occupancy is None:
         occupancy = recorded_occupancy(session, on, known_at, hubs=[hub.reference])
     figure = occupancy.get(hub.reference)
-    return {
-        "reference": hub.reference,
-        "name": hub.name,
-        "agreement": agreement.reference,
-        "partner_country": agreement.partner_country,
-        "locality": hub.locality,
-        "on": on,
-        "known_at": known_at,
-        "agreement_provenance": agreement.provenance,
-        "provenance": current.provenance if current else None,
-        "source_url": current.source_url if current else None,
-        "source_title": current.source_title if current else None,
-        "status": current.status if current else None,
-        "beds": dict(current.beds) if current else {},
-        "beds_total": sum(int(n) for n in current.beds.values()) if current else 0,
-        "latest_count": None
+    return HubView(
+        reference=hub.reference,
+        name=hub.name,
+        agreement=agreement.reference,
+        partner_country=agreement.partner_country,
+        locality=hub.locality,
+        on=on,
+        known_at=known_at,
+        agreement_provenance=agreement.provenance,
+        provenance=current.provenance if current else None,
+        source_url=current.source_url if current else None,
+        source_title=current.source_title if current else None,
+        status=current.status if current else None,
+        beds=dict(current.beds) if current else {},
+        beds_total=sum(int(n) for n in current.beds.values()) if current else 0,
+        latest_count=None
         if figure is None
-        else {"counted_on": figure.counted_on, "occupied": figure.occupied, "source": figure.source},
-        "versions": [
-            {
-                "version": v.version,
-                "effective_from": v.effective_from,
-                "status": v.status,
-                "beds": dict(v.beds),
-                "note": v.note,
-                **source_view(v),
-            }
-            for v in versions
-        ],
-    }
+        else HeadCount(counted_on=figure.counted_on, occupied=figure.occupied, source=figure.source),
+        versions=[HubVersionView.model_validate(v) for v in versions],
+    )
 
 
-def list_hubs(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+def list_hubs(session: Session, on: date, known_at: datetime | None = None) -> list[HubView]:
     rows = visible(session.execute(select(Hub).order_by(Hub.reference)).scalars().all(), known_at)
     occupancy = recorded_occupancy(session, on, known_at)
     return [hub_on(session, r.reference, on, known_at, occupancy=occupancy) for r in rows]

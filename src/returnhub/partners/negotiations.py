@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +29,6 @@ from returnhub.partners.records import (
     day_text,
     lock_register,
     provenance_of,
-    source_view,
     stamp,
     visible,
     write,
@@ -39,6 +37,7 @@ from returnhub.partners.schemas import (
     NegotiationIn,
     StepIn,
 )
+from returnhub.partners.views import NegotiationView, StepView
 
 
 def find_negotiation(session: Session, sending_state: str, partner_country: str) -> Negotiation | None:
@@ -71,7 +70,7 @@ def _pair(sending_state: str, partner_country: str) -> str:
 
 def open_negotiation(
     session: Session, body: NegotiationIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> NegotiationView:
     """Register a pipeline for (sending state, partner country) with its first step."""
     lock_register(session)
     sending = country_code(body.sending_state, "sending_state")
@@ -104,7 +103,7 @@ def open_negotiation(
 
 def record_step(
     session: Session, partner_country: str, body: StepIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> NegotiationView:
     """Append one dated step to a pipeline; the state machine refuses a skipped stage."""
     lock_register(session)
     sending = country_code(body.sending_state, "sending_state")
@@ -170,36 +169,27 @@ def _append_step(
     return row
 
 
-def _step_view(step: NegotiationStep) -> dict[str, Any]:
-    return {
-        "sequence": step.sequence,
-        "status": step.status,
-        "occurred_on": step.occurred_on,
-        "reason": step.reason,
-        **source_view(step),
-    }
-
-
 def negotiation_view(
     session: Session, negotiation: Negotiation, on: date, known_at: datetime | None = None
-) -> dict[str, Any]:
+) -> NegotiationView:
     steps = visible(_steps(session, negotiation.id), known_at)
     taken = sorted((s for s in steps if s.occurred_on <= on), key=lambda s: (s.occurred_on, s.sequence))
-    return {
-        "sending_state": negotiation.sending_state,
-        "sending_state_name": country_name(negotiation.sending_state),
-        "partner_country": negotiation.partner_country,
-        "partner_name": country_name(negotiation.partner_country),
-        "on": on,
-        "known_at": known_at,
-        "status": taken[-1].status if taken else None,
-        "since": taken[-1].occurred_on if taken else None,
+    last = taken[-1] if taken else None
+    return NegotiationView(
+        sending_state=negotiation.sending_state,
+        sending_state_name=country_name(negotiation.sending_state),
+        partner_country=negotiation.partner_country,
+        partner_name=country_name(negotiation.partner_country),
+        on=on,
+        known_at=known_at,
+        status=last.status if last else None,
+        since=last.occurred_on if last else None,
         # Where the status on the date comes from: sourced, reported or illustrative.
-        "provenance": taken[-1].provenance if taken else None,
-        "source_url": taken[-1].source_url if taken else None,
-        "source_title": taken[-1].source_title if taken else None,
-        "steps": [_step_view(s) for s in sorted(steps, key=lambda s: (s.occurred_on, s.sequence))],
-    }
+        provenance=last.provenance if last else None,
+        source_url=last.source_url if last else None,
+        source_title=last.source_title if last else None,
+        steps=[StepView.model_validate(s) for s in sorted(steps, key=lambda s: (s.occurred_on, s.sequence))],
+    )
 
 
 def pipeline_status_on(

@@ -18,6 +18,7 @@ from returnhub.core.time import utc
 from returnhub.partners.changes import PARTNERS_LEDGER, Provenance, record_change
 from returnhub.partners.models import Agreement
 from returnhub.partners.schemas import SourcedIn
+from returnhub.partners.views import Source
 
 
 def lock_register(session: Session) -> None:
@@ -29,14 +30,9 @@ def provenance_of(body: SourcedIn) -> Provenance:
     return Provenance(body.provenance, body.source_url, body.source_title)
 
 
-def source_view(row: Any) -> dict[str, Any]:
-    return {
-        "provenance": row.provenance,
-        "source_url": row.source_url,
-        "source_title": row.source_title,
-        "recorded_at": utc(row.recorded_at),  # SQLite gives it back naive
-        "recorded_by": row.recorded_by,
-    }
+def source_view(row: Any) -> Source:
+    """Where a register row comes from; a view spreads it (``**dict(source_view(row))``)."""
+    return Source.model_validate(row)
 
 
 def visible(rows: Sequence[Any], known_at: datetime | None) -> list[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +20,10 @@ from returnhub.partners.models import (
 )
 from returnhub.partners.negotiations import negotiation_view
 from returnhub.partners.records import visible
+from returnhub.partners.views import PartnerSummary, PartnerView
 
 
-def list_partners(session: Session, on: date, known_at: datetime | None = None) -> list[dict[str, Any]]:
+def list_partners(session: Session, on: date, known_at: datetime | None = None) -> list[PartnerSummary]:
     """One row per pipeline: the status on ``on`` (as known at ``known_at``) with its provenance, the
     agreements (each with its provenance) and the number of hubs."""
     negotiations = visible(
@@ -32,7 +32,7 @@ def list_partners(session: Session, on: date, known_at: datetime | None = None) 
         .all(),
         known_at,
     )
-    out: list[dict[str, Any]] = []
+    out: list[PartnerSummary] = []
     for negotiation in negotiations:
         view = negotiation_view(session, negotiation, on, known_at)
         agreements = visible(
@@ -59,28 +59,26 @@ def list_partners(session: Session, on: date, known_at: datetime | None = None) 
             else []
         )
         out.append(
-            {
-                "partner_country": view["partner_country"],
-                "partner_name": view["partner_name"],
-                "sending_state": view["sending_state"],
-                "on": on,
-                "known_at": known_at,
-                "status": view["status"],
-                "since": view["since"],
-                "provenance": view["provenance"],
-                "source_url": view["source_url"],
-                "source_title": view["source_title"],
-                "agreements": [a.reference for a in agreements],
-                "agreement_provenance": {a.reference: a.provenance for a in agreements},
-                "hubs": len(hubs),
-            }
+            PartnerSummary(
+                partner_country=view.partner_country,
+                partner_name=view.partner_name,
+                sending_state=view.sending_state,
+                on=on,
+                known_at=known_at,
+                status=view.status,
+                since=view.since,
+                provenance=view.provenance,
+                source_url=view.source_url,
+                source_title=view.source_title,
+                agreements=[a.reference for a in agreements],
+                agreement_provenance={a.reference: a.provenance for a in agreements},
+                hubs=len(hubs),
+            )
         )
     return out
 
 
-def show_partner(
-    session: Session, country: str, on: date, known_at: datetime | None = None
-) -> dict[str, Any]:
+def show_partner(session: Session, country: str, on: date, known_at: datetime | None = None) -> PartnerView:
     """Everything the register holds on one partner country: pipelines, agreements, hubs, assessments."""
     code = country_code(country, "country")
     negotiations = visible(
@@ -123,13 +121,13 @@ def show_partner(
     ).scalars()
     assessments = [a for a in (assessment_on(session, s, code, on, known_at) for s in sorted(assessors)) if a]
     occupancy = recorded_occupancy(session, on, known_at, hubs=hubs)  # every hub's head count, in one read
-    return {
-        "country": code,
-        "name": country_name(code),
-        "on": on,
-        "known_at": known_at,
-        "negotiations": [negotiation_view(session, n, on, known_at) for n in negotiations],
-        "agreements": [agreement_on(session, r, on, known_at) for r in agreements],
-        "hubs": [hub_on(session, r, on, known_at, occupancy=occupancy) for r in hubs],
-        "assessments": assessments,
-    }
+    return PartnerView(
+        country=code,
+        name=country_name(code),
+        on=on,
+        known_at=known_at,
+        negotiations=[negotiation_view(session, n, on, known_at) for n in negotiations],
+        agreements=[agreement_on(session, r, on, known_at) for r in agreements],
+        hubs=[hub_on(session, r, on, known_at, occupancy=occupancy) for r in hubs],
+        assessments=assessments,
+    )

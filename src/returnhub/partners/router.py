@@ -8,18 +8,14 @@ wrote it comes from the signed-in user (``access.deps.CurrentUser``).
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import PlausibleDate, PlausibleInstant
 from returnhub.core.errors import NotFound
 from returnhub.partners import service
-from returnhub.partners.agreement_terms import AgreementTerms
 from returnhub.partners.changes import list_changes, verify_changes
 from returnhub.partners.schemas import (
     AgreementIn,
@@ -32,6 +28,22 @@ from returnhub.partners.schemas import (
     OccupancyIn,
     SafeListIn,
     StepIn,
+)
+from returnhub.partners.views import (
+    AgreementTermsOut,
+    AgreementView,
+    AssessmentOn,
+    AssessmentView,
+    ChangeView,
+    CountryAssessments,
+    HubView,
+    NegotiationView,
+    OccupancyView,
+    PartnerSummary,
+    PartnerView,
+    SafeListOn,
+    SafeListView,
+    TermsOut,
 )
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
@@ -59,100 +71,29 @@ assessments_router = APIRouter(prefix="/assessments", tags=["partners"], respons
 routers = (partners_router, agreements_router, hubs_router, assessments_router)
 
 
-class TermsOut(BaseModel):
-    version: int
-    effective_from: date
-    places: int | None
-    annual_quota: int | None
-    scope: dict[str, Any]
-    excluded_groups: list[str]
-    max_stay_days: int | None
-    cost_per_place_per_day: str | None
-    cost_currency: str | None
-    fixed_payments: list[dict[str, Any]]
-    monitoring_body: str | None
-    consequences_of_breach: str | None
-    requires_judicial_validation_of_detention: bool
-    note: str | None
-    provenance: str
-    source_url: str | None
-    source_title: str | None
-    recorded_at: datetime
-
-
-class AgreementOut(BaseModel):
-    reference: str
-    title: str
-    instrument: str
-    sending_state: str
-    partner_country: str
-    partner_name: str
-    signed_on: date | None
-    provenance: str
-    source_url: str | None
-    source_title: str | None
-    on: date
-    known_at: datetime | None = None
-    pipeline_status: str | None
-    in_force: bool
-    terms: TermsOut | None
-    nationalities_in_scope: list[str] | None
-    versions: list[dict[str, Any]]
-    hubs: list[str]
-
-
-class AgreementTermsOut(BaseModel):
-    """The terms as the safeguards read them (``returnhub.partners.agreement_terms.AgreementTerms``)."""
-
-    agreement: str
-    hub_country: str
-    sending_state: str | None
-    on: date
-    in_force: bool
-    nationalities_in_scope: list[str] | None
-    excluded_groups: list[str]
-    max_stay_days: int | None
-    monitoring_body: str | None
-    requires_judicial_validation_of_detention: bool
-    unsafe_for_nationalities: list[str]
-    unsafe_for_profiles: list[str]
-    hubs: list[str]
-    sources: list[str]
-
-
-def _terms_json(terms: AgreementTerms) -> dict[str, Any]:
-    out = asdict(terms)
-    for key, value in out.items():
-        if isinstance(value, frozenset):
-            out[key] = sorted(value)
-        elif isinstance(value, tuple):
-            out[key] = list(value)
-    return out
-
-
 # --- /partners --------------------------------------------------------------------------------------------
 
 
-@partners_router.get("")
+@partners_router.get("", response_model=list[PartnerSummary])
 def list_partners(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[PartnerSummary]:
     return service.list_partners(session, on or clock.today(), known_at)
 
 
-@partners_router.post("", status_code=201)
+@partners_router.post("", response_model=NegotiationView, status_code=201)
 def open_negotiation(
     body: NegotiationIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> NegotiationView:
     return service.open_negotiation(session, body, clock=clock, recorded_by=actor)
 
 
-@partners_router.get("/changes")
+@partners_router.get("/changes", response_model=list[ChangeView])
 def get_changes(
     session: SessionDep,
     subject: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[dict[str, Any]]:
+) -> list[ChangeView]:
     """The audit log of the partners register, newest first."""
     return list_changes(session, subject=subject, limit=limit)
 
@@ -163,59 +104,59 @@ def verify(session: SessionDep) -> dict[str, Any]:
     return verify_changes(session).as_dict()
 
 
-@partners_router.get("/{country}")
+@partners_router.get("/{country}", response_model=PartnerView)
 def show_partner(
     country: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> dict[str, Any]:
+) -> PartnerView:
     return service.show_partner(session, country, on or clock.today(), known_at)
 
 
-@partners_router.post("/{country}/steps", status_code=201)
+@partners_router.post("/{country}/steps", response_model=NegotiationView, status_code=201)
 def record_step(
     country: str, body: StepIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> NegotiationView:
     return service.record_step(session, country, body, clock=clock, recorded_by=actor)
 
 
 # --- /agreements ------------------------------------------------------------------------------------------
 
 
-@agreements_router.get("", response_model=list[AgreementOut])
+@agreements_router.get("", response_model=list[AgreementView])
 def list_agreements(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[AgreementView]:
     return service.list_agreements(session, on or clock.today(), known_at)
 
 
-@agreements_router.post("", response_model=AgreementOut, status_code=201)
-def create_agreement(body: AgreementIn, session: SessionDep, clock: ClockDep, actor: Actor) -> dict[str, Any]:
+@agreements_router.post("", response_model=AgreementView, status_code=201)
+def create_agreement(body: AgreementIn, session: SessionDep, clock: ClockDep, actor: Actor) -> AgreementView:
     return service.create_agreement(session, body, clock=clock, recorded_by=actor)
 
 
 @agreements_router.get("/terms", response_model=list[AgreementTermsOut])
 def terms(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[AgreementTermsOut]:
     """Every agreement's terms as the safeguards read them on a date (R7, R12, R14)."""
-    return [_terms_json(t) for t in service.terms_on(session, on or clock.today(), known_at)]
+    return [AgreementTermsOut.of(t) for t in service.terms_on(session, on or clock.today(), known_at)]
 
 
-@agreements_router.get("/{reference}", response_model=AgreementOut)
+@agreements_router.get("/{reference}", response_model=AgreementView)
 def get_agreement(
     reference: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> dict[str, Any]:
+) -> AgreementView:
     return service.agreement_on(session, reference, on or clock.today(), known_at)
 
 
 @agreements_router.get("/{reference}/versions", response_model=list[TermsOut])
-def get_versions(reference: str, session: SessionDep) -> list[dict[str, Any]]:
+def get_versions(reference: str, session: SessionDep) -> list[TermsOut]:
     return service.agreement_versions(session, reference)
 
 
-@agreements_router.post("/{reference}/versions", response_model=AgreementOut, status_code=201)
+@agreements_router.post("/{reference}/versions", response_model=AgreementView, status_code=201)
 def amend_agreement(
     reference: str, body: AmendmentIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> AgreementView:
     """Amend: a new version of the terms from ``effective_from``. Terms are never edited in place."""
     return service.amend_agreement(session, reference, body, clock=clock, recorded_by=actor)
 
@@ -223,76 +164,76 @@ def amend_agreement(
 # --- /hubs ------------------------------------------------------------------------------------------------
 
 
-@hubs_router.get("")
+@hubs_router.get("", response_model=list[HubView])
 def list_hubs(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[HubView]:
     return service.list_hubs(session, on or clock.today(), known_at)
 
 
-@hubs_router.post("", status_code=201)
-def register_hub(body: HubIn, session: SessionDep, clock: ClockDep, actor: Actor) -> dict[str, Any]:
+@hubs_router.post("", response_model=HubView, status_code=201)
+def register_hub(body: HubIn, session: SessionDep, clock: ClockDep, actor: Actor) -> HubView:
     return service.register_hub(session, body, clock=clock, recorded_by=actor)
 
 
-@hubs_router.get("/occupancy")
+@hubs_router.get("/occupancy", response_model=list[OccupancyView])
 def occupancy(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[OccupancyView]:
     """Per hub on a date: beds, occupied, free."""
     return service.occupancy_on(session, on or clock.today(), known_at=known_at)
 
 
-@hubs_router.get("/{reference}")
+@hubs_router.get("/{reference}", response_model=HubView)
 def get_hub(
     reference: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> dict[str, Any]:
+) -> HubView:
     return service.hub_on(session, reference, on or clock.today(), known_at)
 
 
-@hubs_router.post("/{reference}/versions", status_code=201)
+@hubs_router.post("/{reference}/versions", response_model=HubView, status_code=201)
 def amend_hub(
     reference: str, body: HubAmendmentIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> HubView:
     return service.amend_hub(session, reference, body, clock=clock, recorded_by=actor)
 
 
-@hubs_router.post("/{reference}/occupancy", status_code=201)
+@hubs_router.post("/{reference}/occupancy", response_model=HubView, status_code=201)
 def record_occupancy(
     reference: str, body: OccupancyIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> HubView:
     return service.record_occupancy(session, reference, body, clock=clock, recorded_by=actor)
 
 
 # --- /assessments -----------------------------------------------------------------------------------------
 
 
-@assessments_router.get("")
+@assessments_router.get("", response_model=list[AssessmentOn])
 def list_assessments(
     session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> list[dict[str, Any]]:
+) -> list[AssessmentOn]:
     return service.list_assessments(session, on or clock.today(), known_at)
 
 
-@assessments_router.post("", status_code=201)
+@assessments_router.post("", response_model=AssessmentView, status_code=201)
 def create_assessment(
     body: AssessmentIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> AssessmentView:
     return service.create_assessment(session, body, clock=clock, recorded_by=actor)
 
 
-@assessments_router.post("/safe-countries-of-origin", status_code=201)
+@assessments_router.post("/safe-countries-of-origin", response_model=SafeListView, status_code=201)
 def record_safe_country_list(
     body: SafeListIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> SafeListView:
     """A new version of a state's safe-countries-of-origin list, each entry with its evidence (R13)."""
     return service.record_safe_country_list(session, body, clock=clock, recorded_by=actor)
 
 
-@assessments_router.get("/safe-countries-of-origin/{state}")
+@assessments_router.get("/safe-countries-of-origin/{state}", response_model=SafeListOn)
 def get_safe_country_list(
     state: str, session: SessionDep, clock: ClockDep, on: OnDate = None, known_at: KnownAt = None
-) -> dict[str, Any]:
+) -> SafeListOn:
     day = on or clock.today()
     found = service.safe_country_list_on(session, state, day, known_at)
     if found is None:
@@ -300,12 +241,12 @@ def get_safe_country_list(
     return found
 
 
-@assessments_router.get("/safe-countries-of-origin/{state}/history")
-def get_safe_country_list_history(state: str, session: SessionDep) -> list[dict[str, Any]]:
+@assessments_router.get("/safe-countries-of-origin/{state}/history", response_model=list[SafeListView])
+def get_safe_country_list_history(state: str, session: SessionDep) -> list[SafeListView]:
     return service.safe_country_list_history(session, state)
 
 
-@assessments_router.get("/{country}")
+@assessments_router.get("/{country}", response_model=CountryAssessments)
 def get_assessments(
     country: str,
     session: SessionDep,
@@ -313,25 +254,13 @@ def get_assessments(
     on: OnDate = None,
     known_at: KnownAt = None,
     assessor: Annotated[str | None, Query(max_length=60)] = None,
-) -> dict[str, Any]:
+) -> CountryAssessments:
     """The assessments in force on a date, and every version with its evidence (for disclosure)."""
-    day = on or clock.today()
-    history = service.assessment_history(session, country, assessor)
-    if not history:
-        raise NotFound(f"no assessment of {country.upper()} is recorded")
-    assessors = sorted({h["assessing_state"] for h in history})
-    current = [a for a in (service.assessment_on(session, s, country, day, known_at) for s in assessors) if a]
-    return {
-        "country": history[0]["country"],
-        "on": day,
-        "known_at": known_at,
-        "current": current,
-        "history": history,
-    }
+    return service.country_assessments(session, country, on or clock.today(), known_at, assessor)
 
 
-@assessments_router.post("/{country}/versions", status_code=201)
+@assessments_router.post("/{country}/versions", response_model=AssessmentView, status_code=201)
 def amend_assessment(
     country: str, body: AssessmentVersionIn, session: SessionDep, clock: ClockDep, actor: Actor
-) -> dict[str, Any]:
+) -> AssessmentView:
     return service.record_assessment(session, body, country, clock=clock, recorded_by=actor, amend=True)

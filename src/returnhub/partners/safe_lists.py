@@ -24,6 +24,7 @@ from returnhub.partners.records import (
     write,
 )
 from returnhub.partners.schemas import SafeListIn
+from returnhub.partners.views import Evidence, SafeListEntry, SafeListOn, SafeListView
 
 #: Why a safe-country entry with carve-outs does not count as designated.
 ALACE_CANPELLI = (
@@ -45,7 +46,7 @@ def _safe_lists(session: Session, state: str) -> list[SafeCountryList]:
 
 def record_safe_country_list(
     session: Session, body: SafeListIn, *, clock: Clock, recorded_by: str
-) -> dict[str, Any]:
+) -> SafeListView:
     """A new version of a state's list from a date: the whole list, each entry with its evidence."""
     lock_register(session)
     state = country_code(body.designating_state, "designating_state")
@@ -109,38 +110,40 @@ def record_safe_country_list(
     return _safe_list_view(row)
 
 
-def _safe_list_view(row: SafeCountryList) -> dict[str, Any]:
-    list_source = [{"url": row.source_url, "title": row.source_title}] if row.source_url else []
-    return {
-        "designating_state": row.designating_state,
-        "version": row.version,
-        "effective_from": row.effective_from,
-        "legal_basis": row.legal_basis,
-        "note": row.note,
-        "entries": [
-            {
-                "country": e["country"],
-                "name": country_name(e["country"]),
-                "designated": not e["exceptions"],
-                "exceptions": e["exceptions"],
-                "invalid_because": ALACE_CANPELLI if e["exceptions"] else None,
+def _safe_list_view(row: SafeCountryList) -> SafeListView:
+    list_source = [Evidence(url=row.source_url, title=row.source_title)] if row.source_url else []
+    return SafeListView(
+        designating_state=row.designating_state,
+        version=row.version,
+        effective_from=row.effective_from,
+        legal_basis=row.legal_basis,
+        note=row.note,
+        entries=[
+            SafeListEntry(
+                country=e["country"],
+                name=country_name(e["country"]),
+                designated=not e["exceptions"],
+                exceptions=e["exceptions"],
+                invalid_because=ALACE_CANPELLI if e["exceptions"] else None,
                 # The evidence must be disclosable (R13); an entry without its own falls back to the list's.
-                "evidence": e["evidence"] or list_source,
-            }
+                evidence=[Evidence.model_validate(v) for v in e["evidence"]] or list_source,
+            )
             for e in row.entries
         ],
-        **source_view(row),
-    }
+        **dict(source_view(row)),
+    )
 
 
 def safe_country_list_on(
     session: Session, state: str, on: date, known_at: datetime | None = None
-) -> dict[str, Any] | None:
+) -> SafeListOn | None:
     row = version_on(_safe_lists(session, country_code(state, "designating_state")), on, known_at=known_at)
-    return None if row is None else {"on": on, "known_at": known_at, **_safe_list_view(row)}
+    if row is None:
+        return None
+    return SafeListOn(on=on, known_at=known_at, **dict(_safe_list_view(row)))
 
 
-def safe_country_list_history(session: Session, state: str) -> list[dict[str, Any]]:
+def safe_country_list_history(session: Session, state: str) -> list[SafeListView]:
     return [_safe_list_view(r) for r in _safe_lists(session, country_code(state, "designating_state"))]
 
 

@@ -103,7 +103,7 @@ def seed_partners(session: Session, clock: Clock, *, recorded_by: str = "seed") 
         for amendment in amendments:
             service.amend_agreement(
                 session,
-                created["reference"],
+                created.reference,
                 parse(AmendmentIn, amendment),
                 clock=clock,
                 recorded_by=recorded_by,

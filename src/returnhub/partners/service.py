@@ -27,6 +27,7 @@ from returnhub.partners.agreements import (
 from returnhub.partners.assessments import (
     assessment_history,
     assessment_on,
+    country_assessments,
     create_assessment,
     list_assessments,
     record_assessment,
@@ -66,6 +67,7 @@ __all__ = [
     "amend_hub",
     "assessment_history",
     "assessment_on",
+    "country_assessments",
     "create_agreement",
     "create_assessment",
     "find_negotiation",

@@ -557,10 +557,8 @@ def cost_per_person_placed(session: Session, period: Period) -> pl.DataFrame:
     }
     rows: list[tuple[Any, ...]] = []
     for hub in sorted(stays["hub"].unique().drop_nulls().to_list()):
-        agreement = str(partners.hub_on(session, hub, period.end)["agreement"])
-        versions = sorted(
-            partners.agreement_versions(session, agreement), key=lambda v: str(v["effective_from"])
-        )
+        agreement = partners.hub_on(session, hub, period.end).agreement
+        versions = sorted(partners.agreement_versions(session, agreement), key=lambda v: v.effective_from)
         mine = stays.filter(pl.col("hub") == hub)
         placed = mine.filter(pl.col("arrived_on").is_between(period.start, period.end)).height
         days = 0
@@ -573,13 +571,13 @@ def cost_per_person_placed(session: Session, period: Period) -> pl.DataFrame:
             for offset in range((last - first).days + 1):
                 day = first + timedelta(days=offset)
                 days += 1
-                in_force = [v for v in versions if date.fromisoformat(str(v["effective_from"])) <= day]
-                price = in_force[-1]["cost_per_place_per_day"] if in_force else None
+                in_force = [v for v in versions if v.effective_from <= day]
+                price = in_force[-1].cost_per_place_per_day if in_force else None
                 if price is None:
                     priced = False
                 else:
                     cost += float(price)
-        currency = next((str(v["cost_currency"]) for v in reversed(versions) if v["cost_currency"]), None)
+        currency = next((v.cost_currency for v in reversed(versions) if v.cost_currency), None)
         total = round(cost, 2) if priced and days else None
         per_person = round(cost / placed, 2) if priced and placed else None
         rows.append((hub, agreement, placed, days, total, currency, per_person))

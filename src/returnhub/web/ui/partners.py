@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from returnhub.partners import service as partners
 from returnhub.partners.countries import country_name
 from returnhub.partners.pipeline import NegotiationStatus
+from returnhub.partners.views import Scope, TermsOut
 from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.ui import labels
 from returnhub.web.ui.templating import FormErrors, page
@@ -65,14 +66,14 @@ def _status(errors: FormErrors) -> int:
     return 422 if errors else 200
 
 
-def _scope_text(scope: dict[str, Any] | None) -> str:
+def _scope_text(scope: Scope | None) -> str:
     if not scope:
         return "–"
-    kind = scope.get("kind")
+    kind = scope.kind
     if kind == "list":
-        return ", ".join(labels.country_name(c) for c in scope.get("countries") or [])
+        return ", ".join(labels.country_name(c) for c in scope.countries or [])
     if kind == "region":
-        return f"Region: {scope.get('region')}"
+        return f"Region: {scope.region}"
     if kind == "safe_countries_of_origin":
         return "The sending state's safe-countries-of-origin list in force on the day"
     return "All nationalities"
@@ -92,9 +93,9 @@ def _term_text(name: str, value: Any, currency: str | None = None) -> str:
     if name == "fixed_payments":
         payments = []
         for p in value:
-            kind = str(p.get("kind")).replace("_", " ")
-            amount = labels.money(p.get("amount"), p.get("currency"))
-            payments.append(f"{p.get('description')}: {amount} ({kind})")
+            kind = p.kind.replace("_", " ")
+            amount = labels.money(p.amount, p.currency)
+            payments.append(f"{p.description}: {amount} ({kind})")
         return "; ".join(payments)
     if isinstance(value, list):
         return ", ".join(str(v).replace("_", " ") for v in value)
@@ -103,39 +104,35 @@ def _term_text(name: str, value: Any, currency: str | None = None) -> str:
     return str(value)
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def _changes(before: TermsOut, after: TermsOut) -> list[str]:
     """What a version changed from the one before it, term by term."""
     out: list[str] = []
     for name, label in TERM_LABELS.items():
-        if name == "note" or before.get(name) == after.get(name):
+        old, new = getattr(before, name), getattr(after, name)
+        if name == "note" or old == new:
             continue  # a note explains its own version; it is shown, not diffed
-        old, new = before.get(name), after.get(name)
-        if name == "scope" and old and new and old.get("kind") == new.get("kind") == "list":
-            added = sorted(set(new.get("countries") or []) - set(old.get("countries") or []))
-            removed = sorted(set(old.get("countries") or []) - set(new.get("countries") or []))
+        if name == "scope" and old.kind == new.kind == "list":
+            added = sorted(set(new.countries or []) - set(old.countries or []))
+            removed = sorted(set(old.countries or []) - set(new.countries or []))
             parts = ([f"added {', '.join(added)}"] if added else []) + (
                 [f"removed {', '.join(removed)}"] if removed else []
             )
             out.append(f"{label}: {'; '.join(parts)}")
         else:
-            was = _term_text(name, old, before.get("cost_currency"))
-            out.append(f"{label}: {was} → {_term_text(name, new, after.get('cost_currency'))}")
+            was = _term_text(name, old, before.cost_currency)
+            out.append(f"{label}: {was} → {_term_text(name, new, after.cost_currency)}")
     return out
 
 
-def _version_history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _version_history(versions: list[TermsOut]) -> list[dict[str, Any]]:
     """Each version with the day its successor took over (the day before it, inclusive) and its changes."""
     out = []
     for i, version in enumerate(versions):
         following = versions[i + 1] if i + 1 < len(versions) else None
-        effective_from = date.fromisoformat(version["effective_from"])
         out.append(
             {
-                **version,
-                "effective_from": effective_from,
-                "effective_to": (
-                    date.fromisoformat(following["effective_from"]) - timedelta(days=1) if following else None
-                ),
+                **dict(version),
+                "effective_to": following.effective_from - timedelta(days=1) if following else None,
                 "changes": ["First version"] if i == 0 else _changes(versions[i - 1], version),
             }
         )
@@ -152,17 +149,17 @@ def partners_page(
     errors = FormErrors()
     day = _on(on, clock.today(), errors)
     pipelines = partners.list_partners(session, day)
-    agreements = {a["reference"]: a for a in partners.list_agreements(session, day)}
+    agreements = {a.reference: a for a in partners.list_agreements(session, day)}
     groups = []
     for status in STATUS_ORDER:
         rows = [
             {
-                **row,
-                "sending_state_name": country_name(row["sending_state"]),
-                "agreements": [agreements[r] for r in row["agreements"]],
+                **dict(row),
+                "sending_state_name": country_name(row.sending_state),
+                "agreements": [agreements[r] for r in row.agreements],
             }
             for row in pipelines
-            if row["status"] == status
+            if row.status == status
         ]
         if rows:
             groups.append({"status": status, "rows": rows})
@@ -181,14 +178,14 @@ def agreement_page(
     errors = FormErrors()
     day = _on(on, clock.today(), errors)
     agreement = partners.agreement_on(session, reference, day)  # NotFound for an unknown reference
-    terms = agreement["terms"]
+    terms = agreement.terms
     context = {
         "agreement": agreement,
         "terms": (
             None
             if terms is None
             else [
-                (label, _term_text(n, terms.get(n), terms.get("cost_currency")))
+                (label, _term_text(n, getattr(terms, n), terms.cost_currency))
                 for n, label in TERM_LABELS.items()
             ]
         ),
@@ -198,7 +195,7 @@ def agreement_page(
         "errors": errors,
         "today": clock.today(),
     }
-    title = f"{agreement['title']} ({agreement['reference']})"
+    title = f"{agreement.title} ({agreement.reference})"
     return page(request, "partners/agreement.html", context, title=title, status_code=_status(errors))
 
 
