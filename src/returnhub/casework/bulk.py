@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
-from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free, event_body_of
+from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free
 from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
@@ -80,28 +80,69 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _validated_payloads(events: pl.DataFrame) -> list[str]:
-    """Validate every payload once per distinct (type, payload) and return canonical JSON strings."""
-    cache: dict[tuple[str, str], str] = {}
-    out: list[str] = []
-    for event_type, data in zip(events["event_type"].to_list(), events["data"].to_list(), strict=True):
-        key = (event_type, data)
-        canonical = cache.get(key)
-        if canonical is None:
-            if event_type in GATED_EVENT_TYPES:
-                raise InvalidInput(f"bulk load refused: {event_type} is recorded only by the departure gate")
-            payload = validate_payload(event_type, orjson.loads(data))
-            # Special-category text must be sealed, which this path does not do; refuse, never store it
-            # in the clear. (Checked once per distinct payload, like the validation: no per-event cost.)
-            if sealed := sealed_fields_present(event_type, payload):
-                raise InvalidInput(
-                    f"bulk load refused: {event_type} carries special-category fields ({', '.join(sealed)}) "
-                    "that are sealed only by `case record` or the events API"
-                )
-            canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
-            cache[key] = canonical
-        out.append(canonical)
-    return out
+def _validated_payloads(events: pl.DataFrame) -> pl.Series:
+    """Validate every distinct (type, payload) once and return each event's canonical JSON text.
+
+    The distinct pairs are found and mapped back by Polars, in first-seen order, so that the first refusal
+    is the first offending event's and no Python loop runs per event."""
+    pairs = events.select("event_type", "data").unique(maintain_order=True)
+    canonical: list[str] = []
+    for event_type, data in zip(pairs["event_type"].to_list(), pairs["data"].to_list(), strict=True):
+        if event_type in GATED_EVENT_TYPES:
+            raise InvalidInput(f"bulk load refused: {event_type} is recorded only by the departure gate")
+        payload = validate_payload(event_type, orjson.loads(data))
+        # Special-category text must be sealed, which this path does not do; refuse, never store it
+        # in the clear. (Checked once per distinct payload, like the validation: no per-event cost.)
+        if sealed := sealed_fields_present(event_type, payload):
+            raise InvalidInput(
+                f"bulk load refused: {event_type} carries special-category fields ({', '.join(sealed)}) "
+                "that are sealed only by `case record` or the events API"
+            )
+        canonical.append(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode())
+    table = pairs.with_columns(pl.Series("canonical", canonical, dtype=pl.String))
+    joined = events.select("event_type", "data").join(
+        table, on=["event_type", "data"], how="left", maintain_order="left"
+    )
+    return joined["canonical"]
+
+
+def _event_bodies(frame: pl.DataFrame, recorded_by: str) -> pl.Series:
+    """Each event's ledger body, ``ledger.encode(event_body_of(...))`` as text, built column-wise.
+
+    ``frame`` holds the chunk's events (case_id, sequence, event_type, occurred_on, recorded_at in UTC and the
+    canonical payload text). The body is the encoder's output spelled out: its keys sorted, no spaces, the
+    payload embedded as its canonical JSON, the instants as ``core.time.canonical_time`` writes them. Strings
+    that are not digits are quoted by orjson itself (once per distinct value), so escaping is the encoder's.
+    A bulk event has no ``occurred_at``, which the body then leaves out.
+    """
+    quoted_types = {t: orjson.dumps(t).decode() for t in frame["event_type"].unique().to_list()}
+    return frame.select(
+        pl.concat_str(
+            pl.lit('{"case":"RH'),
+            pl.col("case_id").cast(pl.String).str.zfill(7),
+            pl.lit('","data":'),
+            pl.col("data"),
+            pl.lit(',"occurred_on":"'),
+            pl.col("occurred_on").dt.to_string("%Y-%m-%d"),
+            pl.lit('","recorded_at":"'),
+            pl.col("recorded_at").dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            pl.lit(f'","recorded_by":{orjson.dumps(recorded_by).decode()},"sequence":'),
+            pl.col("sequence").cast(pl.String),
+            pl.lit(',"type":'),
+            pl.col("event_type").replace_strict(quoted_types, return_dtype=pl.String),
+            pl.lit("}"),
+        ).alias("body")
+    )["body"]
+
+
+def _chain(prev_hash: str, bodies: Iterable[str]) -> list[str]:
+    """The hashes of events with these bodies, continuing the chain from ``prev_hash`` (``chain_digest``)."""
+    sha256 = hashlib.sha256
+    hashes: list[str] = []
+    for body in bodies:
+        prev_hash = sha256((prev_hash + body).encode()).hexdigest()
+        hashes.append(prev_hash)
+    return hashes
 
 
 def load_population(
@@ -221,39 +262,24 @@ def _load_chunk(
         "event_type",
         "occurred_on",
         pl.col("recorded_at").dt.convert_time_zone("UTC").alias("recorded_at"),
-    ).with_columns(pl.Series("data", canonical, dtype=pl.String))
+    ).with_columns(canonical.alias("data"))
     folded: Future[list[tuple[Any, ...]]] | None = None
     if fold_pool is not None:
         folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
-    # The ledger's own encoder over each event's canonical body, as ``append_event`` hashes it; the
-    # column-wise parts are the texts ``event_body_of`` takes; each payload is embedded as its canonical JSON.
-    references = frame["case_id"].cast(pl.String).str.zfill(7).to_list()
+    # The ledger's hash over each event's canonical body, as ``append_event`` hashes it: the bodies are
+    # built by Polars, so only the chain itself (each hash over the one before) runs per event in Python.
+    hashes = _chain(prev_hash, _event_bodies(frame, recorded_by).to_list())
+    prevs = [prev_hash, *hashes[:-1]]
+    if hashes:
+        prev_hash = hashes[-1]
     sequences = frame["sequence"].to_list()
     event_types = frame["event_type"].to_list()
-    occurred_text = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
-    recorded_text = (
-        frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ").to_list()
-    )
-    encode, sha256, fragment = ledger.encode, hashlib.sha256, orjson.Fragment
-    prevs: list[str] = []
-    hashes: list[str] = []
-    for number, sequence, event_type, occurred, recorded, data in zip(
-        references, sequences, event_types, occurred_text, recorded_text, canonical, strict=True
-    ):
-        body = encode(
-            event_body_of(
-                "RH" + number, sequence, event_type, occurred, recorded, recorded_by, fragment(data), None
-            )
-        )
-        prevs.append(prev_hash)
-        prev_hash = sha256(prev_hash.encode("ascii") + body).hexdigest()
-        hashes.append(prev_hash)
 
     case_ids = frame["case_id"].to_list()
     n_events = len(case_ids)
     if dialect == "sqlite":
         # Dates as SQLAlchemy stores them in SQLite (ISO text, the hashed text; naive UTC instants).
-        occurred_out: list[Any] = occurred_text
+        occurred_out: list[Any] = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
         recorded_out: list[Any] = (
             frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
         )
@@ -268,7 +294,7 @@ def _load_chunk(
             occurred_out,
             recorded_out,
             [recorded_by] * n_events,
-            canonical,
+            frame["data"].to_list(),
             prevs,
             hashes,
             strict=True,
