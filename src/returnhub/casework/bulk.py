@@ -304,8 +304,8 @@ def _load_chunk(
     del event_rows
     if folded is not None:
         rows = folded.result()
-    else:  # dates left to sqlite3's adapter: cheaper than converting them in Python, row by row
-        rows = _fold_frame(frame, identities, now, dialect, dates_as_text=False)
+    else:
+        rows = _fold_frame(frame, identities, now, dialect)
     _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
     if ids:
         for hook in NEW_CASES_HOOKS:
@@ -384,8 +384,6 @@ def _fold_frame(
     identities: list[tuple[Any, ...]],
     now: datetime,
     dialect: str,
-    *,
-    dates_as_text: bool = True,
 ) -> list[tuple[Any, ...]]:
     """A loading chunk's projection rows, ready to insert: ``frame`` holds the chunk's events (case_id,
     sequence, event_type, occurred_on, recorded_at and the canonical payload text), ordered by case and
@@ -406,7 +404,7 @@ def _fold_frame(
     )
     per_case = _group(frame["case_id"].to_list(), events)
     rows = projection_rows(list(map(_new_identity, identities)), per_case, now)
-    return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect, dates_as_text=dates_as_text)
+    return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect)
 
 
 def _worker_watch(parent: int) -> None:
@@ -527,7 +525,7 @@ def _range_rows(conn: Connection, lo: int, hi: int, now: datetime) -> list[tuple
         finally:
             cursor.close()
         rows = projection_rows(persons, _events_by_case(events, conn.dialect.name), now)
-        return _prepared("case_projection", _PROJECTION_COLUMNS, rows, conn.dialect.name, dates_as_text=True)
+        return _prepared("case_projection", _PROJECTION_COLUMNS, rows, conn.dialect.name)
 
 
 def _id_ranges(conn: Connection, batch_persons: int) -> list[tuple[int, int]]:
@@ -639,7 +637,9 @@ def _is_safe_token(value: str) -> bool:
     return bool(value) and all(ch.isalnum() or ch in "-_." for ch in value)
 
 
-def _sqlite_datetime(value: datetime) -> str:
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(sep=" ", timespec="microseconds")
@@ -653,56 +653,53 @@ def _date_text(value: Any) -> Any:
     return value.isoformat() if type(value) is date else value  # raw SQLite reads give text already
 
 
-def _json_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
 
 
-def _converters(
-    table: str, columns: Sequence[str], dialect: str, *, dates_as_text: bool = False
-) -> list[tuple[int, Callable[[Any], Any]]]:
-    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one.
+class _Conversion(NamedTuple):
+    column: int
+    convert: Callable[[Any], Any]
+    #: Whether the column's values are hashable and repeat (dates: a few thousand days; a chunk's one
+    #: ``now``), so that each distinct value is converted once.
+    repeats: bool
 
-    ``dates_as_text``: on SQLite, format dates here too (for rows made in a worker process, which then
-    spares the inserting process the adapter's call per date)."""
+
+def _converters(table: str, columns: Sequence[str], dialect: str) -> list[_Conversion]:
+    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one."""
     types = Base.metadata.tables[table].columns
-    out: list[tuple[int, Callable[[Any], Any]]] = []
+    out: list[_Conversion] = []
     for i, name in enumerate(columns):
         column_type = types[name].type
         if isinstance(column_type, JSON):
-            out.append((i, _json_text))
+            out.append(_Conversion(i, _json_text, repeats=False))
         elif dialect == "sqlite" and isinstance(column_type, DateTime):
-            out.append((i, _sqlite_datetime))
-        elif dialect == "sqlite" and dates_as_text and isinstance(column_type, Date):
-            out.append((i, _date_text))
-        # Dates go through the sqlite3 adapter registered below (exact type match, so datetimes do not).
+            out.append(_Conversion(i, _sqlite_datetime, repeats=True))
+        elif dialect == "sqlite" and isinstance(column_type, Date):
+            out.append(_Conversion(i, _date_text, repeats=True))
     return out
 
 
-# sqlite3 adapts ``date`` parameters with this (ISO text, what SQLAlchemy stores) in C, far faster than a
-# Python conversion per value; adapters match the exact type, so ``datetime`` values are unaffected.
+# sqlite3 adapts ``date`` parameters with this (ISO text, what SQLAlchemy stores), for rows that do not go
+# through ``_prepared``; adapters match the exact type, so ``datetime`` values are unaffected.
 sqlite3.register_adapter(date, _date_iso)
 
 
 def _prepared(
-    table: str,
-    columns: Sequence[str],
-    rows: list[tuple[Any, ...]],
-    dialect: str,
-    *,
-    dates_as_text: bool = False,
+    table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], dialect: str
 ) -> list[tuple[Any, ...]]:
-    """Rows with each value as SQLAlchemy would send it (JSON as text; on SQLite, datetimes as text)."""
-    converters = _converters(table, columns, dialect, dates_as_text=dates_as_text)
-    if not converters:
+    """Rows with each value as SQLAlchemy would send it (JSON as text; on SQLite, dates and instants as text).
+
+    Column by column rather than row by row: a projection row has a hundred values of which a few columns
+    need converting, and the dates among them repeat, so each distinct date is formatted once (and the
+    insert then binds plain text, sparing sqlite3 an adapter call per date)."""
+    converters = _converters(table, columns, dialect)
+    if not converters or not rows:
         return rows
-    converted: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = list(row)
-        for i, convert in converters:
-            if values[i] is not None:
-                values[i] = convert(values[i])
-        converted.append(tuple(values))
-    return converted
+    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, convert, repeats in converters:
+        values[i] = _memo(values[i], convert) if repeats else list(map(convert, values[i]))
+    return list(zip(*values, strict=True))
 
 
 def _fast_insert(
