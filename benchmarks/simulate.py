@@ -18,7 +18,7 @@ Prints one JSON line (DESIGN.md).
   power of the check. At UK scale, where each SimPy replication falls in the engine's distribution over the
   same months.
 
-    .venv/bin/python benchmarks/simulate.py [--reps 1000] [--threads 1] [--agreement-reps 200]
+    .venv/bin/python benchmarks/simulate.py [--reps 1000] [--threads N] [--agreement-reps 200]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from returnhub.simulation.engine import SimulationResult, simulate
+from returnhub.simulation.engine import SimulationResult, machine_threads, simulate
 from returnhub.simulation.reference_model import simulate_reference
 from returnhub.simulation.scenario import load_scenario
 
@@ -85,7 +85,12 @@ def min_detectable_difference(n_engine: int, n_simpy: int, alpha: float, power: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=1, help="engine threads (replication blocks)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=machine_threads(),
+        help="engine threads (replication blocks; default: the machine's cores, as `returnhub simulate run`)",
+    )
     parser.add_argument("--reference-reps", type=int, default=2, help="SimPy replications timed at UK scale")
     parser.add_argument(
         "--reference-months",

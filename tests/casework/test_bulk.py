@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import orjson
+import polars as pl
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -13,9 +15,11 @@ from sqlalchemy.orm import Session
 from returnhub.casework import bulk
 from returnhub.casework.bulk import load_population
 from returnhub.casework.models import case_projection
-from returnhub.casework.store import count_cases, rebuild_projection, verify_chain
+from returnhub.casework.store import count_cases, event_body_of, rebuild_projection, verify_chain
+from returnhub.core import ledger
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
+from returnhub.core.time import canonical_time
 from returnhub.people.names import folded_name
 from returnhub.synthetic import generate_population
 
@@ -98,3 +102,39 @@ def test_load_folding_in_a_worker_equals_rebuild(engine: Engine, clock: FixedClo
     with unit_of_work(engine) as s:
         rebuild_projection(s, clock, workers=1)
     assert _rows(engine) == loaded
+
+
+def test_column_wise_bodies_are_the_ledger_encoders(clock: FixedClock) -> None:
+    """The loader's bodies, built by Polars, are byte for byte what ``ledger.encode`` makes of each event."""
+    pop = generate_population(200, 3, today=clock.today())
+    frame = pop.events.select(
+        (pl.col("person_index") + 9_999_990).alias("case_id"),  # references of seven and eight digits
+        "sequence",
+        "event_type",
+        "occurred_on",
+        pl.col("recorded_at").dt.convert_time_zone("UTC"),
+        pl.col("data").str.replace("}$", ',"note":"Ibrāhīm \\\\ \\"x\\"\\n"}'),  # escapes and non-ASCII text
+    )
+    recorded_by = "imp-ü.1"
+    bodies = bulk._event_bodies(frame, recorded_by).to_list()
+    expected = [
+        ledger.encode(
+            event_body_of(
+                f"RH{case_id:07d}",
+                sequence,
+                event_type,
+                occurred_on.isoformat(),
+                canonical_time(recorded_at),
+                recorded_by,
+                orjson.Fragment(data),
+                None,
+            )
+        ).decode()
+        for case_id, sequence, event_type, occurred_on, recorded_at, data in frame.iter_rows()
+    ]
+    assert len(bodies) == pop.events.height > 0
+    assert bodies == expected
+    assert bulk._chain("0" * 64, bodies[:2]) == [
+        ledger.chain_digest("0" * 64, expected[0].encode()),
+        ledger.chain_digest(ledger.chain_digest("0" * 64, expected[0].encode()), expected[1].encode()),
+    ]

@@ -97,7 +97,7 @@ def test_a_refused_append_leaves_no_sealed_value(engine: Engine, clock: FixedClo
 
 def test_the_bulk_loader_refuses_sealed_fields_rather_than_store_them() -> None:
     ok = pl.DataFrame({"event_type": ["adults_at_risk_assessed"], "data": ['{"level":2}']})
-    assert _validated_payloads(ok) == ['{"level":2}']
+    assert _validated_payloads(ok).to_list() == ['{"level":2}']
     sealed = pl.DataFrame(
         {"event_type": ["adults_at_risk_assessed"], "data": ['{"level":2,"indicators":["PTSD"]}']}
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
+from returnhub.simulation import cli
 from returnhub.simulation.cli import app, run_scenario
 from returnhub.simulation.parameters import InitialCaseload
 
@@ -107,3 +110,26 @@ def test_sweep_and_run_tables_print_without_json(tmp_path: Path) -> None:
     ran = runner.invoke(app, ["run", str(file), "--reps", "4", "--out", str(out)])
     assert ran.exit_code == 0, ran.output
     assert "deterrence OFF" in ran.stdout and (out / "bands.parquet").is_file()
+
+
+def test_run_uses_the_machines_cores_by_default_with_the_same_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = _scenario_file(tmp_path)
+    used: list[int] = []
+    real = cli.simulate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs["threads"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "simulate", spy)
+    monkeypatch.setattr(cli, "machine_threads", lambda: 3)
+    default = run_scenario(file, reps=1200, months=4, out=None, seed=5)
+    one = run_scenario(file, reps=1200, months=4, out=None, seed=5, threads=1)
+    assert used == [3, 1]  # 1,200 replications are three blocks of 500: three threads at work
+    assert {k: v for k, v in default.items() if "seconds" not in k} == {
+        k: v for k, v in one.items() if "seconds" not in k
+    }
+    result = runner.invoke(app, ["run", str(file), "--threads", "0"])
+    assert result.exit_code == 2 and "threads must be at least 1" in result.output

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from returnhub.simulation.engine import EXITS, PEOPLE_STOCKS, multivariate_hypergeometric, simulate
 from returnhub.simulation.errors import ScenarioError
 from returnhub.simulation.parameters import InitialCaseload
+from returnhub.simulation.scenario import load_scenario
 
 from .helpers import people_balance, small
 
@@ -178,3 +181,16 @@ def test_threads_change_nothing_but_time() -> None:
     for name in one.series:
         np.testing.assert_array_equal(one.series[name], three.series[name])
     assert [d for d, _ in calls] == list(range(1, 3 * scenario.months + 1))
+
+
+def test_the_benchmark_scenario_is_the_same_on_one_thread_and_two() -> None:
+    """The UK scenario of `benchmarks/simulate.py`, two blocks of 500 replications: the default thread count
+    (the machine's cores) gives the numbers of one thread."""
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "uk_with_hubs.yaml")
+    one = simulate(scenario, reps=1000, months=6, seed=7, threads=1)
+    two = simulate(scenario, reps=1000, months=6, seed=7, threads=2)
+    assert one.series.keys() == two.series.keys()
+    for name in one.series:
+        np.testing.assert_array_equal(one.series[name], two.series[name])
+    np.testing.assert_array_equal(one.hub_occupancy, two.hub_occupancy)
+    np.testing.assert_array_equal(one.hub_transfers_by_hub, two.hub_transfers_by_hub)

@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
-from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free, event_body_of
+from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free
 from returnhub.core import ledger
 from returnhub.core.clock import Clock
 from returnhub.core.database import Base
@@ -80,28 +80,69 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _validated_payloads(events: pl.DataFrame) -> list[str]:
-    """Validate every payload once per distinct (type, payload) and return canonical JSON strings."""
-    cache: dict[tuple[str, str], str] = {}
-    out: list[str] = []
-    for event_type, data in zip(events["event_type"].to_list(), events["data"].to_list(), strict=True):
-        key = (event_type, data)
-        canonical = cache.get(key)
-        if canonical is None:
-            if event_type in GATED_EVENT_TYPES:
-                raise InvalidInput(f"bulk load refused: {event_type} is recorded only by the departure gate")
-            payload = validate_payload(event_type, orjson.loads(data))
-            # Special-category text must be sealed, which this path does not do; refuse, never store it
-            # in the clear. (Checked once per distinct payload, like the validation: no per-event cost.)
-            if sealed := sealed_fields_present(event_type, payload):
-                raise InvalidInput(
-                    f"bulk load refused: {event_type} carries special-category fields ({', '.join(sealed)}) "
-                    "that are sealed only by `case record` or the events API"
-                )
-            canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
-            cache[key] = canonical
-        out.append(canonical)
-    return out
+def _validated_payloads(events: pl.DataFrame) -> pl.Series:
+    """Validate every distinct (type, payload) once and return each event's canonical JSON text.
+
+    The distinct pairs are found and mapped back by Polars, in first-seen order, so that the first refusal
+    is the first offending event's and no Python loop runs per event."""
+    pairs = events.select("event_type", "data").unique(maintain_order=True)
+    canonical: list[str] = []
+    for event_type, data in zip(pairs["event_type"].to_list(), pairs["data"].to_list(), strict=True):
+        if event_type in GATED_EVENT_TYPES:
+            raise InvalidInput(f"bulk load refused: {event_type} is recorded only by the departure gate")
+        payload = validate_payload(event_type, orjson.loads(data))
+        # Special-category text must be sealed, which this path does not do; refuse, never store it
+        # in the clear. (Checked once per distinct payload, like the validation: no per-event cost.)
+        if sealed := sealed_fields_present(event_type, payload):
+            raise InvalidInput(
+                f"bulk load refused: {event_type} carries special-category fields ({', '.join(sealed)}) "
+                "that are sealed only by `case record` or the events API"
+            )
+        canonical.append(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode())
+    table = pairs.with_columns(pl.Series("canonical", canonical, dtype=pl.String))
+    joined = events.select("event_type", "data").join(
+        table, on=["event_type", "data"], how="left", maintain_order="left"
+    )
+    return joined["canonical"]
+
+
+def _event_bodies(frame: pl.DataFrame, recorded_by: str) -> pl.Series:
+    """Each event's ledger body, ``ledger.encode(event_body_of(...))`` as text, built column-wise.
+
+    ``frame`` holds the chunk's events (case_id, sequence, event_type, occurred_on, recorded_at in UTC and the
+    canonical payload text). The body is the encoder's output spelled out: its keys sorted, no spaces, the
+    payload embedded as its canonical JSON, the instants as ``core.time.canonical_time`` writes them. Strings
+    that are not digits are quoted by orjson itself (once per distinct value), so escaping is the encoder's.
+    A bulk event has no ``occurred_at``, which the body then leaves out.
+    """
+    quoted_types = {t: orjson.dumps(t).decode() for t in frame["event_type"].unique().to_list()}
+    return frame.select(
+        pl.concat_str(
+            pl.lit('{"case":"RH'),
+            pl.col("case_id").cast(pl.String).str.zfill(7),
+            pl.lit('","data":'),
+            pl.col("data"),
+            pl.lit(',"occurred_on":"'),
+            pl.col("occurred_on").dt.to_string("%Y-%m-%d"),
+            pl.lit('","recorded_at":"'),
+            pl.col("recorded_at").dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            pl.lit(f'","recorded_by":{orjson.dumps(recorded_by).decode()},"sequence":'),
+            pl.col("sequence").cast(pl.String),
+            pl.lit(',"type":'),
+            pl.col("event_type").replace_strict(quoted_types, return_dtype=pl.String),
+            pl.lit("}"),
+        ).alias("body")
+    )["body"]
+
+
+def _chain(prev_hash: str, bodies: Iterable[str]) -> list[str]:
+    """The hashes of events with these bodies, continuing the chain from ``prev_hash`` (``chain_digest``)."""
+    sha256 = hashlib.sha256
+    hashes: list[str] = []
+    for body in bodies:
+        prev_hash = sha256((prev_hash + body).encode()).hexdigest()
+        hashes.append(prev_hash)
+    return hashes
 
 
 def load_population(
@@ -221,39 +262,24 @@ def _load_chunk(
         "event_type",
         "occurred_on",
         pl.col("recorded_at").dt.convert_time_zone("UTC").alias("recorded_at"),
-    ).with_columns(pl.Series("data", canonical, dtype=pl.String))
+    ).with_columns(canonical.alias("data"))
     folded: Future[list[tuple[Any, ...]]] | None = None
     if fold_pool is not None:
         folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
-    # The ledger's own encoder over each event's canonical body, as ``append_event`` hashes it; the
-    # column-wise parts are the texts ``event_body_of`` takes; each payload is embedded as its canonical JSON.
-    references = frame["case_id"].cast(pl.String).str.zfill(7).to_list()
+    # The ledger's hash over each event's canonical body, as ``append_event`` hashes it: the bodies are
+    # built by Polars, so only the chain itself (each hash over the one before) runs per event in Python.
+    hashes = _chain(prev_hash, _event_bodies(frame, recorded_by).to_list())
+    prevs = [prev_hash, *hashes[:-1]]
+    if hashes:
+        prev_hash = hashes[-1]
     sequences = frame["sequence"].to_list()
     event_types = frame["event_type"].to_list()
-    occurred_text = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
-    recorded_text = (
-        frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ").to_list()
-    )
-    encode, sha256, fragment = ledger.encode, hashlib.sha256, orjson.Fragment
-    prevs: list[str] = []
-    hashes: list[str] = []
-    for number, sequence, event_type, occurred, recorded, data in zip(
-        references, sequences, event_types, occurred_text, recorded_text, canonical, strict=True
-    ):
-        body = encode(
-            event_body_of(
-                "RH" + number, sequence, event_type, occurred, recorded, recorded_by, fragment(data), None
-            )
-        )
-        prevs.append(prev_hash)
-        prev_hash = sha256(prev_hash.encode("ascii") + body).hexdigest()
-        hashes.append(prev_hash)
 
     case_ids = frame["case_id"].to_list()
     n_events = len(case_ids)
     if dialect == "sqlite":
         # Dates as SQLAlchemy stores them in SQLite (ISO text, the hashed text; naive UTC instants).
-        occurred_out: list[Any] = occurred_text
+        occurred_out: list[Any] = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
         recorded_out: list[Any] = (
             frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
         )
@@ -268,7 +294,7 @@ def _load_chunk(
             occurred_out,
             recorded_out,
             [recorded_by] * n_events,
-            canonical,
+            frame["data"].to_list(),
             prevs,
             hashes,
             strict=True,
@@ -278,8 +304,8 @@ def _load_chunk(
     del event_rows
     if folded is not None:
         rows = folded.result()
-    else:  # dates left to sqlite3's adapter: cheaper than converting them in Python, row by row
-        rows = _fold_frame(frame, identities, now, dialect, dates_as_text=False)
+    else:
+        rows = _fold_frame(frame, identities, now, dialect)
     _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
     if ids:
         for hook in NEW_CASES_HOOKS:
@@ -358,8 +384,6 @@ def _fold_frame(
     identities: list[tuple[Any, ...]],
     now: datetime,
     dialect: str,
-    *,
-    dates_as_text: bool = True,
 ) -> list[tuple[Any, ...]]:
     """A loading chunk's projection rows, ready to insert: ``frame`` holds the chunk's events (case_id,
     sequence, event_type, occurred_on, recorded_at and the canonical payload text), ordered by case and
@@ -380,7 +404,7 @@ def _fold_frame(
     )
     per_case = _group(frame["case_id"].to_list(), events)
     rows = projection_rows(list(map(_new_identity, identities)), per_case, now)
-    return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect, dates_as_text=dates_as_text)
+    return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect)
 
 
 def _worker_watch(parent: int) -> None:
@@ -501,7 +525,7 @@ def _range_rows(conn: Connection, lo: int, hi: int, now: datetime) -> list[tuple
         finally:
             cursor.close()
         rows = projection_rows(persons, _events_by_case(events, conn.dialect.name), now)
-        return _prepared("case_projection", _PROJECTION_COLUMNS, rows, conn.dialect.name, dates_as_text=True)
+        return _prepared("case_projection", _PROJECTION_COLUMNS, rows, conn.dialect.name)
 
 
 def _id_ranges(conn: Connection, batch_persons: int) -> list[tuple[int, int]]:
@@ -613,7 +637,9 @@ def _is_safe_token(value: str) -> bool:
     return bool(value) and all(ch.isalnum() or ch in "-_." for ch in value)
 
 
-def _sqlite_datetime(value: datetime) -> str:
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(sep=" ", timespec="microseconds")
@@ -627,56 +653,53 @@ def _date_text(value: Any) -> Any:
     return value.isoformat() if type(value) is date else value  # raw SQLite reads give text already
 
 
-def _json_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
 
 
-def _converters(
-    table: str, columns: Sequence[str], dialect: str, *, dates_as_text: bool = False
-) -> list[tuple[int, Callable[[Any], Any]]]:
-    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one.
+class _Conversion(NamedTuple):
+    column: int
+    convert: Callable[[Any], Any]
+    #: Whether the column's values are hashable and repeat (dates: a few thousand days; a chunk's one
+    #: ``now``), so that each distinct value is converted once.
+    repeats: bool
 
-    ``dates_as_text``: on SQLite, format dates here too (for rows made in a worker process, which then
-    spares the inserting process the adapter's call per date)."""
+
+def _converters(table: str, columns: Sequence[str], dialect: str) -> list[_Conversion]:
+    """Per-column conversions to what SQLAlchemy itself would send; only the columns that need one."""
     types = Base.metadata.tables[table].columns
-    out: list[tuple[int, Callable[[Any], Any]]] = []
+    out: list[_Conversion] = []
     for i, name in enumerate(columns):
         column_type = types[name].type
         if isinstance(column_type, JSON):
-            out.append((i, _json_text))
+            out.append(_Conversion(i, _json_text, repeats=False))
         elif dialect == "sqlite" and isinstance(column_type, DateTime):
-            out.append((i, _sqlite_datetime))
-        elif dialect == "sqlite" and dates_as_text and isinstance(column_type, Date):
-            out.append((i, _date_text))
-        # Dates go through the sqlite3 adapter registered below (exact type match, so datetimes do not).
+            out.append(_Conversion(i, _sqlite_datetime, repeats=True))
+        elif dialect == "sqlite" and isinstance(column_type, Date):
+            out.append(_Conversion(i, _date_text, repeats=True))
     return out
 
 
-# sqlite3 adapts ``date`` parameters with this (ISO text, what SQLAlchemy stores) in C, far faster than a
-# Python conversion per value; adapters match the exact type, so ``datetime`` values are unaffected.
+# sqlite3 adapts ``date`` parameters with this (ISO text, what SQLAlchemy stores), for rows that do not go
+# through ``_prepared``; adapters match the exact type, so ``datetime`` values are unaffected.
 sqlite3.register_adapter(date, _date_iso)
 
 
 def _prepared(
-    table: str,
-    columns: Sequence[str],
-    rows: list[tuple[Any, ...]],
-    dialect: str,
-    *,
-    dates_as_text: bool = False,
+    table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], dialect: str
 ) -> list[tuple[Any, ...]]:
-    """Rows with each value as SQLAlchemy would send it (JSON as text; on SQLite, datetimes as text)."""
-    converters = _converters(table, columns, dialect, dates_as_text=dates_as_text)
-    if not converters:
+    """Rows with each value as SQLAlchemy would send it (JSON as text; on SQLite, dates and instants as text).
+
+    Column by column rather than row by row: a projection row has a hundred values of which a few columns
+    need converting, and the dates among them repeat, so each distinct date is formatted once (and the
+    insert then binds plain text, sparing sqlite3 an adapter call per date)."""
+    converters = _converters(table, columns, dialect)
+    if not converters or not rows:
         return rows
-    converted: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = list(row)
-        for i, convert in converters:
-            if values[i] is not None:
-                values[i] = convert(values[i])
-        converted.append(tuple(values))
-    return converted
+    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, convert, repeats in converters:
+        values[i] = _memo(values[i], convert) if repeats else list(map(convert, values[i]))
+    return list(zip(*values, strict=True))
 
 
 def _fast_insert(

@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from returnhub.core import shell
 from returnhub.simulation.calibrate import calibrate_to_file
-from returnhub.simulation.engine import simulate
+from returnhub.simulation.engine import machine_threads, simulate
 from returnhub.simulation.errors import ScenarioError, SimulationError
 from returnhub.simulation.parameters import InitialCaseload
 from returnhub.simulation.results import compare, comparison_summary, summary, write_comparison, write_results
@@ -116,12 +116,13 @@ def run_scenario(
     *,
     eligible_share: Mapping[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    threads: int = 1,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Load a scenario, simulate it, write results to `out` (if given) and return the summary.
 
     `initial` replaces the scenario's own starting caseload (e.g. counts from the live database);
-    `eligible_share` replaces its hub-eligible shares (e.g. from the safeguards engine).
+    `eligible_share` replaces its hub-eligible shares (e.g. from the safeguards engine); `threads`
+    (default: the machine's cores, ``machine_threads``) changes the time, never the numbers.
     """
     started = time.perf_counter()
     _check_counts(reps, months, seed)
@@ -134,7 +135,7 @@ def run_scenario(
         initial=initial,
         eligible_share=eligible_share,
         progress=progress,
-        threads=threads,
+        threads=machine_threads() if threads is None else threads,
     )
     digest = summary(result)
     digest["scenario_file"] = str(path)
@@ -188,7 +189,11 @@ def run_command(
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as one JSON line."),
     seed: int = typer.Option(0, "--seed", help="Random seed; same seed, same results."),
-    threads: int = typer.Option(1, "--threads", help="Run replication blocks on this many threads."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        help="Run replication blocks on this many threads (default: the machine's cores; same results).",
+    ),
     from_database: bool = typer.Option(
         False, "--from-database", help="Start from the live caseload (projection) instead of the scenario's."
     ),

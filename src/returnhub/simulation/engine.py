@@ -20,6 +20,7 @@ seconds. The design and its seeding are argued in docs/simulation.md; in short:
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,16 @@ from returnhub.simulation.scenario import Scenario, add_months
 # adding it left the other processes' streams as they were.
 PROCESSES = ("arrivals", "decisions", "appeals", "eligibility", "returns", "hubs", "levers")
 DEFAULT_BLOCK_SIZE = 500
+
+
+def machine_threads() -> int:
+    """The cores this process may run on: the default thread count of `returnhub simulate run`.
+
+    Threads change no number (each block has its own streams), only the time; NumPy's samplers release the
+    GIL, so each thread uses a core. Blocks are the unit of work, so more threads than blocks idle."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
 
 FLOWS = (
     "arrivals",
