@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
+from returnhub.casework.snapshots import next_mark
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
 from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free, event_body_of
 from returnhub.core import ledger
@@ -280,7 +281,7 @@ def _load_chunk(
         rows = folded.result()
     else:  # dates left to sqlite3's adapter: cheaper than converting them in Python, row by row
         rows = _fold_frame(frame, identities, now, dialect, dates_as_text=False)
-    _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
+    _insert_projection(conn, rows)
     if ids:
         for hook in NEW_CASES_HOOKS:
             hook(conn, ids[0], ids[-1], n_events)
@@ -570,7 +571,7 @@ def _insert_batches(
 ) -> int:
     total = 0
     for rows in batches:
-        _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
+        _insert_projection(conn, rows)
         total += len(rows)
         if progress is not None:
             progress(len(rows))
@@ -655,6 +656,15 @@ def _converters(
 # sqlite3 adapts ``date`` parameters with this (ISO text, what SQLAlchemy stores) in C, far faster than a
 # Python conversion per value; adapters match the exact type, so ``datetime`` values are unaffected.
 sqlite3.register_adapter(date, _date_iso)
+
+
+def _insert_projection(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert prepared projection rows, each with this transaction's change mark (``casework.snapshots``)."""
+    if not rows:
+        return
+    mark = next_mark(conn)
+    marked = [(*row, mark) for row in rows]
+    _fast_insert(conn, "case_projection", (*_PROJECTION_COLUMNS, "change_mark"), marked, preformatted=True)
 
 
 def _prepared(
