@@ -321,6 +321,9 @@ _PROJECTION_COLUMNS = (
 )
 
 
+_MARKED_COLUMNS = (*_PROJECTION_COLUMNS, "change_mark")
+
+
 def projection_rows(
     persons: Sequence[Any], per_case: dict[int, list[LegalEvent]], now: datetime
 ) -> list[tuple[Any, ...]]:
@@ -664,7 +667,7 @@ def _insert_projection(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         return
     mark = next_mark(conn)
     marked = [(*row, mark) for row in rows]
-    _fast_insert(conn, "case_projection", (*_PROJECTION_COLUMNS, "change_mark"), marked, preformatted=True)
+    _fast_insert(conn, "case_projection", _MARKED_COLUMNS, marked, preformatted=True)
 
 
 def _prepared(
