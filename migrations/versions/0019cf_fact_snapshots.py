@@ -2,7 +2,7 @@
 
 Every write to ``case_projection`` sets the row's ``change_mark`` from one counter
 (``projection_marks``), taken under its row lock, so marks are committed in the order they are taken. A
-stored snapshot (Arrow IPC bytes, in parts) holds the facts columns as they were at a mark; a read takes
+stored snapshot (Parquet bytes, in parts) holds the facts columns as they were at a mark; a read takes
 it and patches it with the rows whose mark is newer (``casework.snapshots``). Existing rows keep mark 0:
 the first read finds no snapshot and writes one.
 
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("snapshot_id", "part", name=op.f("pk_fact_snapshot_parts")),
     )
     if op.get_bind().dialect.name == "postgresql":
-        # The parts are LZ4-compressed already: no second compression attempt in TOAST.
+        # The parts are compressed already (zstd): no second compression attempt in TOAST.
         op.execute("ALTER TABLE fact_snapshot_parts ALTER COLUMN data SET STORAGE EXTERNAL")
 
 

@@ -359,3 +359,40 @@ def test_the_caseload_facts_are_the_same_through_the_snapshot(engine: Engine, cl
         warm = caseload_facts(s, as_of, timings=second)
     assert (first["source"], second["source"]) == ("direct", "snapshot")
     assert_frame_equal(cold, warm, check_exact=True)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The patch itself
+# ----------------------------------------------------------------------------------------------------------
+
+_ROW = st.tuples(st.integers(0, 40), st.integers(0, 60), st.one_of(st.none(), st.integers(-5, 5)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(base_rows=st.lists(_ROW, max_size=25), delta_rows=st.lists(_ROW, max_size=10))
+def test_the_patch_equals_replacing_and_sorting(
+    base_rows: list[tuple[int, int, int | None]], delta_rows: list[tuple[int, int, int | None]]
+) -> None:
+    """Whatever the delta (rows updated in place, new cases after the last or among the others, a case
+    whose reference changed), the patch is the base without the delta's cases, plus the delta, sorted."""
+
+    def frame(rows: list[tuple[int, int, int | None]]) -> pl.DataFrame:
+        unique_ids = {r[0]: r for r in rows}.values()  # one row per case
+        unique_refs = {f"R{r[1]:03d}": r for r in unique_ids}.values()  # and per reference
+        return pl.DataFrame(
+            [(case, f"R{ref:03d}", value) for case, ref, value in unique_refs],
+            schema={"case_id": pl.Int64(), "reference": pl.String(), "value": pl.Int64()},
+            orient="row",
+        )
+
+    base = frame(base_rows).sort("reference")
+    delta = frame(delta_rows)
+    # The table's rule: no two cases share a reference (drop delta rows until none takes another's).
+    while True:
+        others = base.filter(~pl.col("case_id").is_in(delta.get_column("case_id").implode()))
+        kept = delta.filter(~pl.col("reference").is_in(others.get_column("reference").implode()))
+        if kept.height == delta.height:
+            break
+        delta = kept
+    expected = pl.concat([others, delta]).sort("reference")
+    assert_frame_equal(snapshots.patch(base, delta), expected, check_exact=True)

@@ -195,7 +195,7 @@ class ProjectionMark(Base):
 
 class FactSnapshot(Base):
     """A columnar copy of the projection's facts columns as they were at ``mark`` (``casework.snapshots``):
-    ``rows`` rows in reference order, as Arrow IPC (LZ4) bytes cut into ``parts``; ``version`` names the
+    ``rows`` rows in reference order, as Parquet (zstd) bytes cut into ``parts``; ``version`` names the
     columns and their types, so a copy of other columns is never read for these."""
 
     __tablename__ = "fact_snapshots"

@@ -2,8 +2,10 @@
 
 Reading a national projection column-wise costs seconds however fast the reader (the database hands over
 every value of every row); the screening reads it whole each time. So the columns are also kept as a
-snapshot: Arrow IPC bytes (LZ4), stored in ``fact_snapshots`` in parts, tagged with the *mark* they were
-read at. A read takes the snapshot and patches it with the rows changed since.
+snapshot: Parquet bytes (zstd), stored in ``fact_snapshot_parts`` in parts, tagged with the *mark* they
+were read at. A read takes the snapshot and patches it with the rows changed since. (Parquet rather than
+Arrow IPC: at 1,000,000 rows the 41 columns a screening reads decode in about 0.07 s of CPU from 22 MB,
+against 0.3 s from 66 MB of LZ4 IPC; its dictionary pages suit these repetitive columns.)
 
 The marks. Every write of a projection row sets its ``change_mark`` from one counter
 (:func:`next_mark`, the ``projection_marks`` row): taking a mark updates that row, so on PostgreSQL a
@@ -50,8 +52,8 @@ log = logging.getLogger(__name__)
 
 #: The name of the counter row the projection's marks come from.
 PROJECTION = "case_projection"
-#: Bumped when the stored form changes (the IPC layout, the order, what a part holds).
-FORMAT = "ipc-lz4-by-reference-1"
+#: Bumped when the stored form changes (the file format, the order, what a part holds).
+FORMAT = "parquet-zstd-by-reference-1"
 #: The snapshot's bytes are cut into parts of at most this size (a row each).
 PART_BYTES = 32 * 2**20
 
@@ -216,7 +218,7 @@ def _patched_read(
     if len(chunks) != header.parts:
         return "the snapshot's parts are not all there"
     try:
-        base = pl.read_ipc(io.BytesIO(b"".join(chunks)), columns=list(schema))
+        base = pl.read_parquet(io.BytesIO(b"".join(chunks)), columns=list(schema)).select(list(schema))
     except Exception as exc:  # a damaged part: never screen from it
         return f"the snapshot cannot be read ({type(exc).__name__})"
     if base.height != header.rows or base.schema != pl.Schema(schema):
@@ -238,13 +240,38 @@ def _patched_read(
 
 
 def patch(base: pl.DataFrame, delta: pl.DataFrame) -> pl.DataFrame:
-    """``base`` (in reference order) with the rows of ``delta`` in place of those with the same ``case_id``
-    and its new cases merged in, in reference order."""
+    """``base`` (in reference order, one row per ``case_id``) with the rows of ``delta`` in place of those
+    with the same ``case_id`` and its new cases merged in, in reference order.
+
+    The common case is cheap: rows found where they were (same case, same reference) are written over
+    in place, column by column, and new cases whose references sort after every other are appended (a
+    new case's reference is the next number). Anything else is merged in full.
+    """
     if not delta.height:
         return base
     delta = delta.sort("reference")
-    kept = base.filter(~pl.col("case_id").is_in(delta.get_column("case_id").implode()))
-    return kept.merge_sorted(delta, key="reference")
+    if not base.height:
+        return delta
+    references, ids = base.get_column("reference"), base.get_column("case_id")
+    at = references.search_sorted(delta.get_column("reference"), side="left")
+    found = at.clip(upper_bound=base.height - 1)
+    same = (
+        (at < base.height)
+        & (references.gather(found) == delta.get_column("reference"))
+        & (ids.gather(found) == delta.get_column("case_id"))
+    ).fill_null(False)
+    updated, new = delta.filter(same), delta.filter(~same)
+    appended = not new.height or (
+        new.get_column("reference").min() > references[-1]
+        and not ids.is_in(new.get_column("case_id").implode()).any()
+    )
+    if not appended:  # a case whose reference changed, or new ones among the old: merge in full
+        kept = base.filter(~pl.col("case_id").is_in(delta.get_column("case_id").implode()))
+        return kept.merge_sorted(delta, key="reference")
+    if updated.height:
+        where = at.filter(same)
+        base = pl.DataFrame([base.get_column(c).scatter(where, updated.get_column(c)) for c in base.columns])
+    return pl.concat([base, new]) if new.height else base
 
 
 def _read_parts(conn: Connection, snapshot_id: int) -> list[bytes]:
@@ -268,7 +295,7 @@ def _store(session: Session, frame: pl.DataFrame, mark: int, version: str, secon
     only). Returns whether it was stored; a failure is logged, never the caller's failure."""
     started = time.perf_counter()
     buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="lz4")
+    frame.write_parquet(buffer, compression="zstd", statistics=False)
     data = buffer.getbuffer()
     chunks = [bytes(data[i : i + PART_BYTES]) for i in range(0, len(data), PART_BYTES)] or [b""]
     stored = False
