@@ -53,13 +53,13 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def postgres_database(persons: int) -> str:
+def postgres_database(persons: int, label: str = "bench") -> str:
     """A PostgreSQL database holding ``persons`` synthetic people (seed 11), made once and reused."""
     from returnhub.casework.bulk import load_population
     from returnhub.core.migrate import upgrade
     from returnhub.synthetic import generate_population
 
-    name = f"rh_bench_{persons}"
+    name = f"rh_{label}_{persons}"
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     admin = create_engine(PG_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -118,6 +118,23 @@ def raw_read_seconds(engine: Any, columns: list[str]) -> tuple[float, float]:
     return seconds, cpu_seconds() - cpu
 
 
+def touch(engine: Any, changed: int) -> None:
+    """Move on the change marks of ``changed`` cases (spread over the caseload), as appends to them
+    would: the timed runs patch the snapshot with these rows. Their facts are left as they are."""
+    if changed <= 0:
+        return
+    from returnhub.casework.snapshots import next_mark
+
+    with unit_of_work(engine) as session:
+        total = session.execute(select(func.count()).select_from(case_projection)).scalar_one()
+        step = max(1, total // changed)
+        mark = next_mark(session)
+        session.execute(
+            text("UPDATE case_projection SET change_mark = :m WHERE case_id % :step = 0"),
+            {"m": mark, "step": step},
+        )
+
+
 def orm_rows_seconds(engine: Any, columns: list[str]) -> float:
     """The read as it was before the columnar path: the same columns row by row through SQLAlchemy."""
     p = case_projection.c
@@ -133,7 +150,19 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--runs", type=int, default=3, help="Timed runs; the median is reported.")
+    parser.add_argument(
+        "--reference-runs", type=int, help="Runs of the raw-driver reference (default: --runs); 1 at 1M."
+    )
     parser.add_argument("--url", help="An existing, populated database instead of the benchmark's own.")
+    parser.add_argument(
+        "--label", default="bench", help="Name its database with this (var/LABEL-N.db, rh_LABEL_N)."
+    )
+    parser.add_argument(
+        "--changed",
+        type=int,
+        default=1000,
+        help="Rows written since the snapshot (their change marks moved on) before the timed runs.",
+    )
     parser.add_argument(
         "--orm-rows", action="store_true", help="Also time the old read: row by row through SQLAlchemy."
     )
@@ -142,9 +171,9 @@ def main() -> None:
     if args.url:
         url = args.url
     elif args.database == "sqlite":
-        url = _common.sqlite_database(args.persons)
+        url = _common.sqlite_database(args.persons, args.label)
     else:
-        url = postgres_database(args.persons)
+        url = postgres_database(args.persons, args.label)
     engine = create_engine(url)
     terms = Terms()
     plan = make_plan(get_pack("uk"), STAGE, _common.CLOCK.today(), terms.terms)
@@ -153,8 +182,11 @@ def main() -> None:
     columns = [c for c in projected if read is None or c in read or c == "last_occurred_on"]
 
     runs: list[dict[str, float]] = []
+    reads: list[dict[str, Any]] = []
     cases = 0
-    for _ in range(args.runs + 1):  # the first run warms the caches (page cache, compiled plan)
+    for i in range(args.runs + 1):  # the first run warms the caches (page cache, compiled plan, snapshot)
+        if i == 1:
+            touch(engine, args.changed)
         wall, cpu = time.perf_counter(), cpu_seconds()
         with unit_of_work(engine) as session:
             run = screen(session, pack="uk", stage=STAGE, as_of=_common.CLOCK.today(), terms_provider=terms)
@@ -171,12 +203,18 @@ def main() -> None:
                 "store_seconds": done - stored_at,
             }
         )
+        reads.append(dict(run.summary["facts_read"]))
     timed = runs[1:]
     median = {k: statistics.median(r[k] for r in timed) for k in timed[0]}
-    raw = [raw_read_seconds(engine, columns) for _ in range(args.runs)]
+    read_phases = {
+        k: round(statistics.median(float(r.get(k, 0.0)) for r in reads[1:]), 3)
+        for k in ("snapshot_seconds", "delta_seconds", "write_seconds", "direct_seconds")
+    }
+    reference_runs = args.reference_runs or args.runs
+    raw = [raw_read_seconds(engine, columns) for _ in range(reference_runs)]
     reference = statistics.median(r[0] for r in raw)
     reference_cpu = statistics.median(r[1] for r in raw)
-    fetch_only = statistics.median(driver_fetch_seconds(engine, columns) for _ in range(args.runs))
+    fetch_only = statistics.median(driver_fetch_seconds(engine, columns) for _ in range(reference_runs))
     orm_rows = orm_rows_seconds(engine, columns) if args.orm_rows else None
     # How the facts frame alone compares with the raw read (same columns, typed and joined).
     with unit_of_work(engine, read_only=True) as session:
@@ -200,6 +238,18 @@ def main() -> None:
         driver_fetch_only_seconds=round(fetch_only, 3),
         orm_rows_read_seconds=None if orm_rows is None else round(orm_rows, 3),
         facts_seconds=round(median["facts_seconds"], 3),
+        facts_source=sorted({str(r["source"]) for r in reads[1:]}),
+        changed_rows=reads[-1]["changed_rows"],
+        snapshot_read_seconds=read_phases["snapshot_seconds"],
+        delta_seconds=read_phases["delta_seconds"],
+        snapshot_write_seconds=read_phases["write_seconds"],
+        direct_read_seconds=read_phases["direct_seconds"],
+        cold_run={
+            "seconds": round(runs[0]["seconds"], 3),
+            "source": reads[0]["source"],
+            "reason": reads[0]["reason"],
+            "snapshot_write_seconds": reads[0].get("write_seconds"),
+        },
         facts_only_seconds=round(facts_only, 3),
         screen_seconds=round(median["screen_seconds"], 3),
         store_seconds=round(median["store_seconds"], 3),

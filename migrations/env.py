@@ -32,7 +32,20 @@ def _run(connection: object, url: str) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        migration = context.get_context()
+        before = migration.get_current_revision()
         context.run_migrations()
+        if migration.get_current_revision() != before:
+            _invalidate_fact_snapshots(connection)
+
+
+def _invalidate_fact_snapshots(connection: object) -> None:
+    """A migration may change what the projection holds: the columnar copies of it are read no more."""
+    from sqlalchemy import inspect, text
+
+    if inspect(connection).has_table("fact_snapshots"):
+        connection.execute(text("DELETE FROM fact_snapshot_parts"))  # type: ignore[attr-defined]
+        connection.execute(text("DELETE FROM fact_snapshots"))  # type: ignore[attr-defined]
 
 
 run_migrations_online()

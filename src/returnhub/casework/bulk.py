@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from returnhub.casework.events import GATED_EVENT_TYPES, sealed_fields_present, validate_payload
+from returnhub.casework.snapshots import next_mark
 from returnhub.casework.state import LegalEvent, fold, review_decisions_json
 from returnhub.casework.store import EVENTS_LEDGER, STATE_COLUMNS, core_free
 from returnhub.core import ledger
@@ -306,7 +307,7 @@ def _load_chunk(
         rows = folded.result()
     else:
         rows = _fold_frame(frame, identities, now, dialect)
-    _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
+    _insert_projection(conn, rows)
     if ids:
         for hook in NEW_CASES_HOOKS:
             hook(conn, ids[0], ids[-1], n_events)
@@ -344,6 +345,9 @@ _PROJECTION_COLUMNS = (
     "retracted_sequences",
     "updated_at",
 )
+
+
+_MARKED_COLUMNS = (*_PROJECTION_COLUMNS, "change_mark")
 
 
 def projection_rows(
@@ -594,7 +598,7 @@ def _insert_batches(
 ) -> int:
     total = 0
     for rows in batches:
-        _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
+        _insert_projection(conn, rows)
         total += len(rows)
         if progress is not None:
             progress(len(rows))
@@ -683,6 +687,15 @@ def _converters(table: str, columns: Sequence[str], dialect: str) -> list[_Conve
 # sqlite3 adapts ``date`` parameters with this (ISO text, what SQLAlchemy stores), for rows that do not go
 # through ``_prepared``; adapters match the exact type, so ``datetime`` values are unaffected.
 sqlite3.register_adapter(date, _date_iso)
+
+
+def _insert_projection(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert prepared projection rows, each with this transaction's change mark (``casework.snapshots``)."""
+    if not rows:
+        return
+    mark = next_mark(conn)
+    marked = [(*row, mark) for row in rows]
+    _fast_insert(conn, "case_projection", _MARKED_COLUMNS, marked, preformatted=True)
 
 
 def _prepared(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -127,6 +128,9 @@ case_projection = Table(
     Column("review_decisions", JSON, nullable=True),
     Column("retracted_sequences", JSON, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set by every write of the row from ``projection_marks`` (``casework.snapshots.next_mark``): the fact
+    # snapshots are patched with the rows whose mark is newer than theirs.
+    Column("change_mark", BigInteger, nullable=False, server_default="0"),
 )
 # The caseload lists cases in reference order, 50 at a time, filtered by status and/or nationality: with the
 # reference last in each index the database reads the first page straight off the index instead of sorting
@@ -152,6 +156,7 @@ Index("ix_case_projection_hub_exited", case_projection.c.hub_exited_on, case_pro
 Index("ix_case_projection_hub_stay", case_projection.c.hub, case_projection.c.hub_arrived_on)
 # A case's view lists the other members of the family; without this index that read scanned the whole table.
 Index("ix_case_projection_family_unit_id", case_projection.c.family_unit_id)
+Index("ix_case_projection_change_mark", case_projection.c.change_mark)
 # The statistics count events of a type in a period (issue 18): read them off the index, not the table.
 Index("ix_case_events_type_occurred", StoredEvent.event_type, StoredEvent.occurred_on)
 
@@ -175,3 +180,39 @@ class ImportedPerson(Base):
 
     legacy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+
+
+class ProjectionMark(Base):
+    """The counter every write to ``case_projection`` takes its ``change_mark`` from. Taking a mark updates
+    this row, so on PostgreSQL a writer holds it until it commits: marks are committed in the order they
+    are taken, and a reader that sees the counter at N sees every row written with a mark up to N."""
+
+    __tablename__ = "projection_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mark: Mapped[int] = mapped_column(BigInteger)
+
+
+class FactSnapshot(Base):
+    """A columnar copy of the projection's facts columns as they were at ``mark`` (``casework.snapshots``):
+    ``rows`` rows in reference order, as Parquet (zstd) bytes cut into ``parts``; ``version`` names the
+    columns and their types, so a copy of other columns is never read for these."""
+
+    __tablename__ = "fact_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mark: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    parts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FactSnapshotPart(Base):
+    __tablename__ = "fact_snapshot_parts"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("fact_snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -26,6 +26,7 @@ from returnhub.casework.events import (
 )
 from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.sealed import seal_payload, store_sealed
+from returnhub.casework.snapshots import clear_snapshots, next_mark
 from returnhub.casework.state import CaseState, LegalEvent, fold, fold_as_of, review_decisions_json
 from returnhub.core import bounds, ledger
 from returnhub.core.clock import Clock
@@ -420,6 +421,7 @@ STATE_COLUMNS = [
         "updated_at",
         "review_decisions",
         "retracted_sequences",
+        "change_mark",
     }
 ]
 
@@ -433,6 +435,7 @@ def projection_values(state: CaseState) -> dict[str, Any]:
 
 def upsert_projection(session: Session, person: Person, state: CaseState, updated_at: datetime) -> None:
     row = projection_row(person, state, updated_at)
+    row["change_mark"] = next_mark(session)  # the fact snapshots are patched with the newer rows
     result = session.execute(
         update(case_projection).where(case_projection.c.case_id == person.id).values(row)
     )
@@ -687,6 +690,7 @@ def rebuild_projection(
         workers = rebuild_workers(session)
     session.execute(select(LedgerHead.name).where(LedgerHead.name == EVENTS_LEDGER).with_for_update())
     session.execute(delete(case_projection))
+    clear_snapshots(session)  # the rebuilt rows are what a snapshot must now copy
     return rebuild_projection_fast(session, clock.now(), progress, batch_persons, workers=workers)
 
 

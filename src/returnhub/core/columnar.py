@@ -41,9 +41,11 @@ def read_columns(
     schema: Mapping[str, pl.DataType],
     *,
     order_by: Sequence[str] = (),
+    where: str | None = None,
 ) -> pl.DataFrame:
-    """The columns named by ``schema`` of every row of ``table``, typed as ``schema`` says, sorted by
-    ``order_by`` (by Polars: text in byte order, which for codes and references is the database's order).
+    """The columns named by ``schema`` of every row of ``table`` (of the rows that meet ``where``, a SQL
+    condition the caller writes, never user input), typed as ``schema`` says, sorted by ``order_by`` (by
+    Polars: text in byte order, which for codes and references is the database's order).
 
     Reads in the caller's transaction, on its connection.
     """
@@ -55,9 +57,9 @@ def read_columns(
     connection = bind.connection() if isinstance(bind, Session) else bind
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        frame = _postgres_copy(connection, table, schema)
+        frame = _postgres_copy(connection, table, schema, where)
     elif dialect == "sqlite":
-        frame = _sqlite_cursor(connection, table, schema)
+        frame = _sqlite_cursor(connection, table, schema, where)
     else:
         raise ValueError(f"no column-wise reader for {dialect}")
     return frame.sort(list(order_by)) if order_by else frame
@@ -67,10 +69,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _select(table: Table, expressions: Sequence[str]) -> str:
+def _select(table: Table, expressions: Sequence[str], where: str | None) -> str:
     # No ORDER BY: the rows are sorted by Polars (in parallel) after the read. SQLite would walk an index
     # and fetch each row from its page out of order; PostgreSQL would sort on one core.
-    return f"SELECT {', '.join(expressions)} FROM {_quote(table.name)}"
+    sql = f"SELECT {', '.join(expressions)} FROM {_quote(table.name)}"
+    return sql if where is None else f"{sql} WHERE {where}"
 
 
 def _typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
@@ -83,7 +86,9 @@ def _typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFra
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _postgres_copy(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def _postgres_copy(
+    connection: Connection, table: Table, schema: Mapping[str, pl.DataType], where: str | None
+) -> pl.DataFrame:
     expressions = []
     wire: dict[str, pl.DataType] = {}
     for name, dtype in schema.items():
@@ -97,7 +102,7 @@ def _postgres_copy(connection: Connection, table: Table, schema: Mapping[str, pl
         else:
             expressions.append(column)
             wire[name] = dtype
-    sql = f"COPY ({_select(table, expressions)}) TO STDOUT (FORMAT csv)"
+    sql = f"COPY ({_select(table, expressions, where)}) TO STDOUT (FORMAT csv)"
     raw: Any = connection.connection.dbapi_connection
     chunks = []
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
@@ -119,7 +124,9 @@ def _postgres_copy(connection: Connection, table: Table, schema: Mapping[str, pl
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _sqlite_cursor(connection: Connection, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def _sqlite_cursor(
+    connection: Connection, table: Table, schema: Mapping[str, pl.DataType], where: str | None
+) -> pl.DataFrame:
     expressions = []
     wire: dict[str, pl.DataType] = {}
     for name, dtype in schema.items():
@@ -136,7 +143,7 @@ def _sqlite_cursor(connection: Connection, table: Table, schema: Mapping[str, pl
             expressions.append(column)
             wire[name] = dtype
     raw: Any = connection.connection.dbapi_connection
-    rows = raw.execute(_select(table, expressions)).fetchall()
+    rows = raw.execute(_select(table, expressions, where)).fetchall()
     if not rows:
         return pl.DataFrame(schema=dict(schema))
     return _typed(pl.DataFrame(rows, schema=wire, orient="row"), schema)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Text, cast, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, object_session
 
@@ -379,34 +379,58 @@ _PROJECTED = [
 _ALWAYS_READ = frozenset({*IDENTITY_SCHEMA, "last_occurred_on"})
 
 
-def caseload_facts(session: Session, as_of: date, *, columns: Collection[str] | None = None) -> pl.DataFrame:
+#: The columns the projection's snapshot keeps for the facts (``casework.snapshots``): every projected
+#: fact, and the review decisions as the JSON text stored. One schema for every plan, so one snapshot
+#: serves them all; a plan reads only its columns from it.
+SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
+    **{n: FACTS_SCHEMA[n] for n in _PROJECTED},
+    "review_decisions": pl.String(),
+}
+
+
+def caseload_facts(
+    session: Session,
+    as_of: date,
+    *,
+    columns: Collection[str] | None = None,
+    timings: dict[str, Any] | None = None,
+) -> pl.DataFrame:
     """Every case's base facts on ``as_of``, one row per case, in reference order.
 
-    Read column-wise from the ``case_projection`` table (the current fold of every case;
-    :func:`returnhub.core.columnar.read_columns`). A case with an event after ``as_of`` is folded again
-    from its events at ``as_of``, so the frame is exact for any date. The result has the schema of
-    :func:`case_facts`; with ``columns`` (e.g. :func:`~returnhub.safeguards.engine.fact_columns` of a plan)
-    only those facts and the case's identity are read, and the others are left out of the frame (the
-    engine treats a missing fact as unknown, so a plan must be given every fact it reads).
+    Read column-wise from the ``case_projection`` table (the current fold of every case), through its
+    columnar snapshot (:func:`returnhub.casework.snapshots.read_projection`: the same rows as
+    :func:`returnhub.core.columnar.read_columns` reads in this transaction). A case with an event after
+    ``as_of`` is folded again from its events at ``as_of``, so the frame is exact for any date. The result
+    has the schema of :func:`case_facts`; with ``columns`` (e.g.
+    :func:`~returnhub.safeguards.engine.fact_columns` of a plan) only those facts and the case's identity
+    are read, and the others are left out of the frame (the engine treats a missing fact as unknown, so a
+    plan must be given every fact it reads). ``timings``, if given, receives how the read went (its
+    source, the rows patched, seconds per phase).
     """
-    from returnhub.core.columnar import read_columns
+    from returnhub.casework.snapshots import read_projection
 
     wanted = [n for n in _PROJECTED if columns is None or n in columns or n in _ALWAYS_READ]
-    frame = read_columns(
-        session, case_projection, {n: FACTS_SCHEMA[n] for n in wanted}, order_by=["reference"]
-    )
-    p = case_projection.c
-    decided = session.execute(
-        select(p.case_id, p.review_decisions).where(
-            p.review_decisions.is_not(None), cast(p.review_decisions, Text) != "[]"
+    read = read_projection(session, SNAPSHOT_SCHEMA, columns=[*wanted, "review_decisions"])
+    if timings is not None:
+        timings.update(
+            source=read.source,
+            reason=read.reason,
+            changed_rows=read.changed_rows,
+            written=read.written,
+            seconds=read.seconds,
         )
-    ).all()
+    frame = read.frame
+    text = pl.col("review_decisions")
+    decided = frame.filter(text.is_not_null() & (text != "[]")).select("case_id", "review_decisions")
     decisions = pl.DataFrame(
         {
-            "case_id": pl.Series([r[0] for r in decided], dtype=pl.Int64()),
-            "review_decisions": decisions_series([decisions_from_json(r[1]) for r in decided]),
+            "case_id": decided.get_column("case_id"),
+            "review_decisions": decisions_series(
+                [decisions_from_json(t) for t in decided.get_column("review_decisions")]
+            ),
         }
     )
+    frame = frame.drop("review_decisions")
     family = family_youngest_other(frame.select("case_id", "family_unit_id", "date_of_birth"))
     kept = set(wanted) | {"family_youngest_other_date_of_birth", "review_decisions"}
     frame = (
@@ -482,7 +506,8 @@ def screen(
         _terms(session, rule_pack, as_of, terms_provider),
         include_proposals=include_proposals,
     )
-    facts = caseload_facts(session, as_of, columns=fact_columns(plan))
+    read: dict[str, Any] = {}
+    facts = caseload_facts(session, as_of, columns=fact_columns(plan), timings=read)
     facts_seconds = time.perf_counter() - started
     evaluation = evaluate(facts, plan)
     results = screen_evaluation(evaluation)
@@ -503,6 +528,14 @@ def screen(
         seconds=round(seconds, 3),
         facts_seconds=round(facts_seconds, 3),
         screen_seconds=round(seconds - facts_seconds, 3),
+        # How the facts were read: through the snapshot (patched with the rows changed since) or directly.
+        facts_read={
+            "source": read["source"],
+            "reason": read["reason"],
+            "changed_rows": read["changed_rows"],
+            "snapshot_written": read["written"],
+            **{f"{k}_seconds": round(v, 3) for k, v in read["seconds"].items()},
+        },
     )
     return ScreeningRun(rule_pack, plan.stage, as_of, plan.terms, results, summary)
 
