@@ -134,7 +134,11 @@ def test_column_wise_bodies_are_the_ledger_encoders(clock: FixedClock) -> None:
     ]
     assert len(bodies) == pop.events.height > 0
     assert bodies == expected
-    assert bulk._chain("0" * 64, bodies[:2]) == [
-        ledger.chain_digest("0" * 64, expected[0].encode()),
-        ledger.chain_digest(ledger.chain_digest("0" * 64, expected[0].encode()), expected[1].encode()),
-    ]
+    chain = bulk._Chain("0" * 64)
+    rows = list(
+        chain.rows(bodies[:2], [1, 2], [1, 1], [1, 2], ["a", "b"], ["d", "d"], ["t", "t"], "x", ["{}", "{}"])
+    )
+    first = ledger.chain_digest("0" * 64, expected[0].encode())
+    second = ledger.chain_digest(first, expected[1].encode())
+    assert [row[-2:] for row in rows] == [("0" * 64, first), (first, second)]
+    assert chain.head == second

@@ -135,14 +135,44 @@ def _event_bodies(frame: pl.DataFrame, recorded_by: str) -> pl.Series:
     )["body"]
 
 
-def _chain(prev_hash: str, bodies: Iterable[str]) -> list[str]:
-    """The hashes of events with these bodies, continuing the chain from ``prev_hash`` (``chain_digest``)."""
-    sha256 = hashlib.sha256
-    hashes: list[str] = []
-    for body in bodies:
-        prev_hash = sha256((prev_hash + body).encode()).hexdigest()
-        hashes.append(prev_hash)
-    return hashes
+class _Chain:
+    """The hash chain continued over a chunk's events, as their rows are sent (``head``: the last hash)."""
+
+    def __init__(self, head: str) -> None:
+        self.head = head
+
+    def rows(
+        self,
+        bodies: Sequence[str],
+        ids: Iterable[int],
+        case_ids: Sequence[int],
+        sequences: Sequence[int],
+        event_types: Sequence[str],
+        occurred: Sequence[str],
+        recorded: Sequence[str],
+        recorded_by: str,
+        data: Sequence[str],
+    ) -> Iterator[tuple[Any, ...]]:
+        """The ``case_events`` rows (``_EVENT_COLUMNS``), each with its previous hash and its own
+        (``ledger.chain_digest`` over the body)."""
+        sha256, prev = hashlib.sha256, self.head
+        for body, event_id, case_id, sequence, event_type, occurred_on, recorded_at, payload in zip(
+            bodies, ids, case_ids, sequences, event_types, occurred, recorded, data, strict=True
+        ):
+            digest = sha256((prev + body).encode()).hexdigest()
+            yield (
+                event_id,
+                case_id,
+                sequence,
+                event_type,
+                occurred_on,
+                recorded_at,
+                recorded_by,
+                payload,
+                prev,
+                digest,
+            )
+            prev = self.head = digest
 
 
 def load_population(
@@ -266,40 +296,31 @@ def _load_chunk(
     folded: Future[list[tuple[Any, ...]]] | None = None
     if fold_pool is not None:
         folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
-    # The ledger's hash over each event's canonical body, as ``append_event`` hashes it: the bodies are
-    # built by Polars, so only the chain itself (each hash over the one before) runs per event in Python.
-    hashes = _chain(prev_hash, _event_bodies(frame, recorded_by).to_list())
-    prevs = [prev_hash, *hashes[:-1]]
-    if hashes:
-        prev_hash = hashes[-1]
-    sequences = frame["sequence"].to_list()
-    event_types = frame["event_type"].to_list()
-
-    case_ids = frame["case_id"].to_list()
-    n_events = len(case_ids)
-    if dialect == "sqlite":
-        # Dates as SQLAlchemy stores them in SQLite (ISO text, the hashed text; naive UTC instants).
-        occurred_out: list[Any] = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
-        recorded_out: list[Any] = (
-            frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
-        )
-    else:
-        occurred_out, recorded_out = frame["occurred_on"].to_list(), frame["recorded_at"].to_list()
-    # Straight from the columns to the driver, a row at a time: no list of 700,000 tuples in between.
-    event_rows = zip(
+    n_events = frame.height
+    # Dates and instants as text, formatted by Polars: on SQLite as SQLAlchemy stores them (ISO dates, naive
+    # UTC instants), on PostgreSQL as COPY reads them (the instant with its UTC offset).
+    instant_text = "%Y-%m-%d %H:%M:%S%.6f" if dialect == "sqlite" else "%Y-%m-%d %H:%M:%S%.6f+00"
+    texts = frame.select(
+        pl.col("occurred_on").dt.to_string("%Y-%m-%d"),
+        pl.col("recorded_at").dt.replace_time_zone(None).dt.to_string(instant_text),
+    )
+    # The ledger's hash over each event's canonical body, as ``append_event`` hashes it. The bodies are built
+    # by Polars; the chain itself (each hash over the one before) runs as the rows go to the driver, so on
+    # PostgreSQL the server inserts the first events while the later ones are hashed.
+    chain = _Chain(prev_hash)
+    event_rows = chain.rows(
+        _event_bodies(frame, recorded_by).to_list(),
         range(first_event_id, first_event_id + n_events),
-        case_ids,
-        sequences,
-        event_types,
-        occurred_out,
-        recorded_out,
-        [recorded_by] * n_events,
+        frame["case_id"].to_list(),
+        frame["sequence"].to_list(),
+        frame["event_type"].to_list(),
+        texts["occurred_on"].to_list(),
+        texts["recorded_at"].to_list(),
+        recorded_by,
         frame["data"].to_list(),
-        prevs,
-        hashes,
-        strict=True,
     )
     _fast_insert(conn, "case_events", _EVENT_COLUMNS, event_rows, preformatted=True)
+    prev_hash = chain.head
     if folded is not None:
         rows = folded.result()
     else:
