@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
@@ -308,23 +308,24 @@ def _load_chunk(
     # by Polars; the chain itself (each hash over the one before) runs as the rows go to the driver, so on
     # PostgreSQL the server inserts the first events while the later ones are hashed.
     chain = _Chain(prev_hash)
+    taken = {name: frame[name].to_list() for name in ("case_id", "sequence", "event_type", "data")}
     event_rows = chain.rows(
         _event_bodies(frame, recorded_by).to_list(),
         range(first_event_id, first_event_id + n_events),
-        frame["case_id"].to_list(),
-        frame["sequence"].to_list(),
-        frame["event_type"].to_list(),
+        taken["case_id"],
+        taken["sequence"],
+        taken["event_type"],
         texts["occurred_on"].to_list(),
         texts["recorded_at"].to_list(),
         recorded_by,
-        frame["data"].to_list(),
+        taken["data"],
     )
     _fast_insert(conn, "case_events", _EVENT_COLUMNS, event_rows, preformatted=True)
     prev_hash = chain.head
     if folded is not None:
         rows = folded.result()
     else:
-        rows = _fold_frame(frame, identities, now, dialect)
+        rows = _fold_frame(frame, identities, now, dialect, taken)
     _fast_insert(conn, "case_projection", _PROJECTION_COLUMNS, rows, preformatted=True)
     if ids:
         for hook in NEW_CASES_HOOKS:
@@ -409,25 +410,31 @@ def _fold_frame(
     identities: list[tuple[Any, ...]],
     now: datetime,
     dialect: str,
+    taken: Mapping[str, list[Any]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """A loading chunk's projection rows, ready to insert: ``frame`` holds the chunk's events (case_id,
     sequence, event_type, occurred_on, recorded_at and the canonical payload text), ordered by case and
-    sequence; ``identities`` the persons, in ``_Identity`` order."""
-    payloads = _memo(frame["data"].to_list(), orjson.loads)
+    sequence; ``identities`` the persons, in ``_Identity`` order; ``taken`` any of the frame's columns the
+    caller has already made lists of (not made twice)."""
+
+    def column(name: str) -> list[Any]:
+        return taken[name] if taken is not None and name in taken else frame[name].to_list()
+
+    payloads = _memo(column("data"), orjson.loads)
     events = list(
         map(
             _new_event,
             zip(
-                frame["sequence"].to_list(),
-                frame["event_type"].to_list(),
-                frame["occurred_on"].to_list(),
-                frame["recorded_at"].to_list(),
+                column("sequence"),
+                column("event_type"),
+                column("occurred_on"),
+                column("recorded_at"),
                 payloads,
                 strict=True,
             ),
         )
     )
-    per_case = _group(frame["case_id"].to_list(), events)
+    per_case = _group(column("case_id"), events)
     rows = projection_rows(list(map(_new_identity, identities)), per_case, now)
     return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect)
 
