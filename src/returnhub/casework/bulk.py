@@ -479,10 +479,23 @@ def _group(case_ids: Sequence[int], events: list[LegalEvent]) -> dict[int, list[
 _new_event = functools.partial(tuple.__new__, LegalEvent)
 
 
-def _memo(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+class _Converted(dict[Any, Any]):
+    """Each value's conversion, made on its first lookup (``__missing__``) and looked up in C after."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        converted = self[value] = self.convert(value)
+        return converted
+
+
+def _memo(values: Iterable[Any], convert: Callable[[Any], Any]) -> list[Any]:
     """``[convert(v) for v in values]``, converting each distinct value once (dates and payloads repeat)."""
-    table = {v: convert(v) for v in dict.fromkeys(values)}
-    return list(map(table.__getitem__, values))
+    return list(map(_Converted(convert).__getitem__, values))
 
 
 def _sqlite_utc(text_value: str) -> datetime:
