@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from returnhub.casework import bulk
 from returnhub.casework.bulk import load_population
-from returnhub.casework.models import case_projection
+from returnhub.casework.events import validate_payload
+from returnhub.casework.models import StoredEvent, case_projection
 from returnhub.casework.store import count_cases, event_body_of, rebuild_projection, verify_chain
 from returnhub.core import ledger
 from returnhub.core.clock import FixedClock
@@ -135,7 +136,27 @@ def test_column_wise_bodies_are_the_ledger_encoders(clock: FixedClock) -> None:
     ]
     assert len(bodies) == pop.events.height > 0
     assert bodies == expected
-    assert bulk._chain("0" * 64, bodies[:2]) == [
-        ledger.chain_digest("0" * 64, expected[0].encode()),
-        ledger.chain_digest(ledger.chain_digest("0" * 64, expected[0].encode()), expected[1].encode()),
+    chain = bulk._Chain("0" * 64)
+    rows = list(
+        chain.rows(bodies[:2], [1, 2], [1, 1], [1, 2], ["a", "b"], ["d", "d"], ["t", "t"], "x", ["{}", "{}"])
+    )
+    first = ledger.chain_digest("0" * 64, expected[0].encode())
+    second = ledger.chain_digest(first, expected[1].encode())
+    assert [row[-2:] for row in rows] == [("0" * 64, first), (first, second)]
+    assert chain.head == second
+
+
+def test_each_event_keeps_its_own_validated_payload(engine: Engine, clock: FixedClock) -> None:
+    """Payloads are validated once per distinct (type, payload) and mapped back: every stored event has
+    the canonical form of its own payload, in the order of the histories."""
+    pop = generate_population(150, 21, today=clock.today())
+    load_population(engine, pop.persons, pop.events, clock=clock)
+    ordered = pop.events.sort("person_index", "sequence")
+    expected = [
+        (event_type, validate_payload(event_type, orjson.loads(data)))
+        for event_type, data in zip(ordered["event_type"], ordered["data"], strict=True)
     ]
+    assert len({orjson.dumps(p) for _, p in expected}) > 50  # many distinct payloads, many repeated
+    with unit_of_work(engine, read_only=True) as s:
+        stored = s.execute(select(StoredEvent.event_type, StoredEvent.data).order_by(StoredEvent.id)).all()
+    assert [(t, d) for t, d in stored] == expected

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
@@ -136,14 +136,44 @@ def _event_bodies(frame: pl.DataFrame, recorded_by: str) -> pl.Series:
     )["body"]
 
 
-def _chain(prev_hash: str, bodies: Iterable[str]) -> list[str]:
-    """The hashes of events with these bodies, continuing the chain from ``prev_hash`` (``chain_digest``)."""
-    sha256 = hashlib.sha256
-    hashes: list[str] = []
-    for body in bodies:
-        prev_hash = sha256((prev_hash + body).encode()).hexdigest()
-        hashes.append(prev_hash)
-    return hashes
+class _Chain:
+    """The hash chain continued over a chunk's events, as their rows are sent (``head``: the last hash)."""
+
+    def __init__(self, head: str) -> None:
+        self.head = head
+
+    def rows(
+        self,
+        bodies: Sequence[str],
+        ids: Iterable[int],
+        case_ids: Sequence[int],
+        sequences: Sequence[int],
+        event_types: Sequence[str],
+        occurred: Sequence[str],
+        recorded: Sequence[str],
+        recorded_by: str,
+        data: Sequence[str],
+    ) -> Iterator[tuple[Any, ...]]:
+        """The ``case_events`` rows (``_EVENT_COLUMNS``), each with its previous hash and its own
+        (``ledger.chain_digest`` over the body)."""
+        sha256, prev = hashlib.sha256, self.head
+        for body, event_id, case_id, sequence, event_type, occurred_on, recorded_at, payload in zip(
+            bodies, ids, case_ids, sequences, event_types, occurred, recorded, data, strict=True
+        ):
+            digest = sha256((prev + body).encode()).hexdigest()
+            yield (
+                event_id,
+                case_id,
+                sequence,
+                event_type,
+                occurred_on,
+                recorded_at,
+                recorded_by,
+                payload,
+                prev,
+                digest,
+            )
+            prev = self.head = digest
 
 
 def load_population(
@@ -267,46 +297,36 @@ def _load_chunk(
     folded: Future[list[tuple[Any, ...]]] | None = None
     if fold_pool is not None:
         folded = fold_pool.submit(_worker_fold_frame, frame, identities, now, dialect)
-    # The ledger's hash over each event's canonical body, as ``append_event`` hashes it: the bodies are
-    # built by Polars, so only the chain itself (each hash over the one before) runs per event in Python.
-    hashes = _chain(prev_hash, _event_bodies(frame, recorded_by).to_list())
-    prevs = [prev_hash, *hashes[:-1]]
-    if hashes:
-        prev_hash = hashes[-1]
-    sequences = frame["sequence"].to_list()
-    event_types = frame["event_type"].to_list()
-
-    case_ids = frame["case_id"].to_list()
-    n_events = len(case_ids)
-    if dialect == "sqlite":
-        # Dates as SQLAlchemy stores them in SQLite (ISO text, the hashed text; naive UTC instants).
-        occurred_out: list[Any] = frame["occurred_on"].dt.to_string("%Y-%m-%d").to_list()
-        recorded_out: list[Any] = (
-            frame["recorded_at"].dt.replace_time_zone(None).dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
-        )
-    else:
-        occurred_out, recorded_out = frame["occurred_on"].to_list(), frame["recorded_at"].to_list()
-    event_rows = list(
-        zip(
-            range(first_event_id, first_event_id + n_events),
-            case_ids,
-            sequences,
-            event_types,
-            occurred_out,
-            recorded_out,
-            [recorded_by] * n_events,
-            frame["data"].to_list(),
-            prevs,
-            hashes,
-            strict=True,
-        )
+    n_events = frame.height
+    # Dates and instants as text, formatted by Polars: on SQLite as SQLAlchemy stores them (ISO dates, naive
+    # UTC instants), on PostgreSQL as COPY reads them (the instant with its UTC offset).
+    instant_text = "%Y-%m-%d %H:%M:%S%.6f" if dialect == "sqlite" else "%Y-%m-%d %H:%M:%S%.6f+00"
+    texts = frame.select(
+        pl.col("occurred_on").dt.to_string("%Y-%m-%d"),
+        pl.col("recorded_at").dt.replace_time_zone(None).dt.to_string(instant_text),
+    )
+    # The ledger's hash over each event's canonical body, as ``append_event`` hashes it. The bodies are built
+    # by Polars; the chain itself (each hash over the one before) runs as the rows go to the driver, so on
+    # PostgreSQL the server inserts the first events while the later ones are hashed.
+    chain = _Chain(prev_hash)
+    taken = {name: frame[name].to_list() for name in ("case_id", "sequence", "event_type", "data")}
+    event_rows = chain.rows(
+        _event_bodies(frame, recorded_by).to_list(),
+        range(first_event_id, first_event_id + n_events),
+        taken["case_id"],
+        taken["sequence"],
+        taken["event_type"],
+        texts["occurred_on"].to_list(),
+        texts["recorded_at"].to_list(),
+        recorded_by,
+        taken["data"],
     )
     _fast_insert(conn, "case_events", _EVENT_COLUMNS, event_rows, preformatted=True)
-    del event_rows
+    prev_hash = chain.head
     if folded is not None:
         rows = folded.result()
     else:
-        rows = _fold_frame(frame, identities, now, dialect)
+        rows = _fold_frame(frame, identities, now, dialect, taken)
     _insert_projection(conn, rows)
     if ids:
         for hook in NEW_CASES_HOOKS:
@@ -361,8 +381,14 @@ def projection_rows(
     state_values = operator.attrgetter(*STATE_COLUMNS)
     rows: list[tuple[Any, ...]] = []
     no_events: list[LegalEvent] = []
+    # Full names repeat (50,000 synthetic persons have about 1,300): each distinct one is folded once.
+    folded_names: dict[tuple[str, str], str] = {}
     for p in persons:
         state = fold(per_case.get(p.id, no_events))
+        name = (p.given_name, p.family_name)
+        name_folded = folded_names.get(name)
+        if name_folded is None:
+            name_folded = folded_names[name] = folded_name(*name)
         rows.append(
             (
                 p.id,
@@ -373,7 +399,7 @@ def projection_rows(
                 p.family_unit_id,
                 p.family_name,
                 p.given_name,
-                folded_name(p.given_name, p.family_name),
+                name_folded,
                 *state_values(state),
                 review_decisions_json(state.review_decisions),
                 list(state.retracted_sequences),
@@ -388,25 +414,31 @@ def _fold_frame(
     identities: list[tuple[Any, ...]],
     now: datetime,
     dialect: str,
+    taken: Mapping[str, list[Any]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """A loading chunk's projection rows, ready to insert: ``frame`` holds the chunk's events (case_id,
     sequence, event_type, occurred_on, recorded_at and the canonical payload text), ordered by case and
-    sequence; ``identities`` the persons, in ``_Identity`` order."""
-    payloads = _memo(frame["data"].to_list(), orjson.loads)
+    sequence; ``identities`` the persons, in ``_Identity`` order; ``taken`` any of the frame's columns the
+    caller has already made lists of (not made twice)."""
+
+    def column(name: str) -> list[Any]:
+        return taken[name] if taken is not None and name in taken else frame[name].to_list()
+
+    payloads = _memo(column("data"), orjson.loads)
     events = list(
         map(
             _new_event,
             zip(
-                frame["sequence"].to_list(),
-                frame["event_type"].to_list(),
-                frame["occurred_on"].to_list(),
-                frame["recorded_at"].to_list(),
+                column("sequence"),
+                column("event_type"),
+                column("occurred_on"),
+                column("recorded_at"),
                 payloads,
                 strict=True,
             ),
         )
     )
-    per_case = _group(frame["case_id"].to_list(), events)
+    per_case = _group(column("case_id"), events)
     rows = projection_rows(list(map(_new_identity, identities)), per_case, now)
     return _prepared("case_projection", _PROJECTION_COLUMNS, rows, dialect)
 
@@ -451,10 +483,23 @@ def _group(case_ids: Sequence[int], events: list[LegalEvent]) -> dict[int, list[
 _new_event = functools.partial(tuple.__new__, LegalEvent)
 
 
-def _memo(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+class _Converted(dict[Any, Any]):
+    """Each value's conversion, made on its first lookup (``__missing__``) and looked up in C after."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        converted = self[value] = self.convert(value)
+        return converted
+
+
+def _memo(values: Iterable[Any], convert: Callable[[Any], Any]) -> list[Any]:
     """``[convert(v) for v in values]``, converting each distinct value once (dates and payloads repeat)."""
-    table = {v: convert(v) for v in dict.fromkeys(values)}
-    return list(map(table.__getitem__, values))
+    return list(map(_Converted(convert).__getitem__, values))
 
 
 def _sqlite_utc(text_value: str) -> datetime:
@@ -719,18 +764,20 @@ def _fast_insert(
     conn: Connection,
     table: str,
     columns: Sequence[str],
-    rows: list[tuple[Any, ...]],
+    rows: Iterable[tuple[Any, ...]],
     *,
     preformatted: bool = False,
 ) -> None:
-    """Insert rows with the driver's fastest path (COPY on PostgreSQL, executemany on SQLite)."""
-    if not rows:
+    """Insert rows with the driver's fastest path (COPY on PostgreSQL, executemany on SQLite).
+
+    ``rows`` is a list, or any iterable of rows ready to send (``preformatted``)."""
+    if isinstance(rows, list) and not rows:
         return
     raw = conn.connection.dbapi_connection
     assert raw is not None
     dialect = conn.dialect.name
     if not preformatted:
-        rows = _prepared(table, columns, rows, dialect)
+        rows = _prepared(table, columns, list(rows), dialect)
     names = ", ".join(columns)
     if dialect == "postgresql":
         with raw.cursor() as cur:  # type: ignore[attr-defined]
@@ -739,9 +786,9 @@ def _fast_insert(
                     copy.write_row(row)
         return
     if dialect == "sqlite":
-        cur = raw.cursor()
+        cursor: sqlite3.Cursor = raw.cursor()  # type: ignore[assignment]  # sqlite3's: takes any iterable
         placeholders = ", ".join("?" for _ in columns)
-        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
-        cur.close()
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+        cursor.close()
         return
     raise InvalidInput(f"bulk load does not support the {dialect} database")
