@@ -12,15 +12,16 @@ from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.simulation import jobs
 from returnhub.simulation.models import SimulationRun
+from returnhub.simulation.views import SimulationOut
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "uk_with_hubs.yaml"
 
 
-def _wait(engine: Engine, run_id: int, seconds: float = 120) -> dict[str, object]:
+def _wait(engine: Engine, run_id: int, seconds: float = 120) -> SimulationOut:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         view = jobs.run_view(engine, run_id)
-        if view["status"] in ("done", "failed"):
+        if view.status in ("done", "failed"):
             return view
         time.sleep(0.2)
     raise AssertionError(f"run {run_id} did not finish")
@@ -39,8 +40,8 @@ def test_a_run_finishes_with_a_summary(engine: Engine, clock: FixedClock) -> Non
     scenario = load_scenario(SCENARIO).model_dump(mode="json")
     run_id = jobs.submit(engine, clock, scenario=scenario, reps=20, months=12, seed=1, submitted_by="test")
     view = _wait(engine, run_id)
-    assert view["status"] == "done", view.get("error")
-    assert view["progress"] == 1.0 and view["summary"]
+    assert view.status == "done", view.error
+    assert view.progress == 1.0 and view.summary
 
 
 def test_unfinished_runs_resume_after_a_restart(engine: Engine, clock: FixedClock) -> None:
@@ -64,7 +65,7 @@ def test_unfinished_runs_resume_after_a_restart(engine: Engine, clock: FixedCloc
         s.flush()
         run_id = run.id
     assert run_id in jobs.resume_unfinished(engine, clock)
-    assert _wait(engine, run_id)["status"] == "done"
+    assert _wait(engine, run_id).status == "done"
 
 
 def test_a_bad_scenario_is_refused_and_nothing_is_stored(engine: Engine, clock: FixedClock) -> None:

@@ -36,11 +36,11 @@ def test_bands_are_ordered_and_match_numpy() -> None:
 def test_summary_holds_the_main_outputs() -> None:
     result = simulate(small(), reps=30, seed=2)
     digest = summary(result)
-    assert digest["reps"] == 30 and digest["months"] == 30
-    assert set(digest["final"]) >= {"backlog", "people_in_accommodation", "in_hub"}
+    assert digest.reps == 30 and digest.months == 30
+    assert set(dict(digest.final)) >= {"backlog", "people_in_accommodation", "in_hub"}
     for name in ("voluntary_returns", "enforced_returns", "hub_onward_returns", "cost_total"):
-        bands = digest["totals"][name]
-        assert bands["p5"] <= bands["p50"] <= bands["p95"]
+        bands = digest.totals[name]
+        assert bands.p5 <= bands.p50 <= bands.p95
     removals = (
         result.series["voluntary_returns"]
         + result.series["enforced_returns"]
@@ -48,8 +48,8 @@ def test_summary_holds_the_main_outputs() -> None:
         + result.series["hub_onward_returns"]
     ).sum(axis=1)
     per_removal = result.series["cost_total"].sum(axis=1) / removals
-    assert digest["cost_per_removal"]["p50"] == round(float(np.percentile(per_removal, 50)), 2)
-    assert digest["assumptions"] == ["deterrence OFF: arrivals do not respond to hub transfers"]
+    assert digest.cost_per_removal.p50 == round(float(np.percentile(per_removal, 50)), 2)
+    assert digest.assumptions == ["deterrence OFF: arrivals do not respond to hub transfers"]
 
 
 def test_costs_follow_the_terms() -> None:

@@ -632,34 +632,21 @@ def get_screening(session: Session, screening_id: int) -> Screening:
     return row
 
 
-def latest_screening_summary(session: Session) -> dict[str, Any] | None:
+def latest_screening_summary(session: Session) -> ScreeningOut | None:
     """The headline of the most recent stored caseload screening, or None if none has been run.
 
-    Reads the summary columns only: the per-case results stored beside them are never loaded here.
+    Reads the headline's columns only: the per-case results stored beside them are never loaded here.
     """
     row = (
         session.execute(
-            select(
-                Screening.id,
-                Screening.pack,
-                Screening.pack_version,
-                Screening.stage,
-                Screening.as_of,
-                Screening.created_at,
-                Screening.cases,
-                Screening.eligible,
-                Screening.review,
-                Screening.barred,
-                Screening.by_rule,
-                Screening.rules,
-            )
+            select(*(getattr(Screening, name) for name in ScreeningOut.model_fields))
             .order_by(Screening.created_at.desc(), Screening.id.desc())
             .limit(1)
         )
         .mappings()
         .first()
     )
-    return None if row is None else dict(row)
+    return None if row is None else ScreeningOut.model_validate(dict(row))
 
 
 def latest_screening(session: Session) -> Screening | None:

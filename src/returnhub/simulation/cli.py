@@ -22,6 +22,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from returnhub.core import shell
+from returnhub.core.jsonable import plain
 from returnhub.simulation.calibrate import calibrate_to_file
 from returnhub.simulation.engine import machine_threads, simulate
 from returnhub.simulation.errors import ScenarioError, SimulationError
@@ -29,6 +30,7 @@ from returnhub.simulation.parameters import InitialCaseload
 from returnhub.simulation.results import compare, comparison_summary, summary, write_comparison, write_results
 from returnhub.simulation.scenario import load_scenario
 from returnhub.simulation.sweep import sweep
+from returnhub.simulation.views import Bands, ScenarioRun
 
 
 class _RunByDefault(TyperGroup):
@@ -117,7 +119,7 @@ def run_scenario(
     eligible_share: Mapping[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
-) -> dict[str, Any]:
+) -> ScenarioRun:
     """Load a scenario, simulate it, write results to `out` (if given) and return the summary.
 
     `initial` replaces the scenario's own starting caseload (e.g. counts from the live database);
@@ -137,17 +139,17 @@ def run_scenario(
         progress=progress,
         threads=machine_threads() if threads is None else threads,
     )
-    digest = summary(result)
-    digest["scenario_file"] = str(path)
-    digest["initial_caseload"] = (
-        "given by caller"
-        if initial is not None
-        else ("scenario file" if scenario.initial else "empty system")
+    return ScenarioRun(
+        **dict(summary(result)),
+        scenario_file=str(path),
+        initial_caseload=(
+            "given by caller"
+            if initial is not None
+            else ("scenario file" if scenario.initial else "empty system")
+        ),
+        outputs=None if out is None else write_results(result, out),
+        total_seconds=round(time.perf_counter() - started, 3),
     )
-    if out is not None:
-        digest["outputs"] = write_results(result, out)
-    digest["total_seconds"] = round(time.perf_counter() - started, 3)
-    return digest
 
 
 def _live_caseload() -> InitialCaseload:
@@ -160,16 +162,17 @@ def _live_caseload() -> InitialCaseload:
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=None, default=str))
+    typer.echo(json.dumps(plain(data), indent=None, default=str))
 
 
-def _bands_table(title: str, rows: Mapping[str, Mapping[str, float | None]]) -> Table:
+def _bands_table(title: str, rows: Mapping[str, Bands | Mapping[str, float | None]]) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("output")
     for band in ("p5", "p25", "p50", "p75", "p95"):
         table.add_column(band, justify="right")
     for name, bands in rows.items():
-        table.add_row(name, *(_number(bands.get(band)) for band in ("p5", "p25", "p50", "p75", "p95")))
+        values = dict(bands) if isinstance(bands, Bands) else bands
+        table.add_row(name, *(_number(values.get(band)) for band in ("p5", "p25", "p50", "p75", "p95")))
     return table
 
 
@@ -210,14 +213,14 @@ def run_command(
             _print_json(digest)
             return
         _stdout.print(
-            f"[bold]{digest['scenario']}[/]: {digest['reps']} replications, {digest['months']} months "
-            f"({digest['first_month']} to {digest['last_month']}), {digest['seconds']} s"
+            f"[bold]{digest.scenario}[/]: {digest.reps} replications, {digest.months} months "
+            f"({digest.first_month} to {digest.last_month}), {digest.seconds} s"
         )
-        for note in digest["assumptions"]:
+        for note in digest.assumptions:
             _stdout.print(f"assumption: {note}")
-        _stdout.print(_bands_table("At the last month", digest["final"]))
-        _stdout.print(_bands_table("Totals over the horizon", digest["totals"]))
-        _stdout.print(_bands_table("Cost per removal", {"cost per removal": digest["cost_per_removal"]}))
+        _stdout.print(_bands_table("At the last month", dict(digest.final)))
+        _stdout.print(_bands_table("Totals over the horizon", digest.totals))
+        _stdout.print(_bands_table("Cost per removal", {"cost per removal": digest.cost_per_removal}))
         _stdout.print(f"written to {target}")
 
 

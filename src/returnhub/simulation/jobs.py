@@ -8,7 +8,6 @@ was queued or running is started again from the beginning (the engine is seeded,
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from typing import Any
 
 import yaml
@@ -18,8 +17,10 @@ from sqlalchemy.engine import Engine
 from returnhub.core.clock import Clock
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import InvalidInput, NotFound
+from returnhub.core.time import utc
 from returnhub.simulation.errors import ScenarioError, SimulationError
 from returnhub.simulation.models import SimulationRun
+from returnhub.simulation.views import SimulationOut
 
 MAX_REPS = 5_000
 _lock = threading.Lock()
@@ -120,7 +121,7 @@ def _execute(engine: Engine, clock: Clock, run_id: int) -> None:
                 _update(engine, clock, run_id, progress=round(fraction, 3))
 
         result = simulate(scenario, reps=reps, months=months, seed=seed, progress=progress)
-        _update(engine, clock, run_id, status="done", progress=1.0, summary=summary(result))
+        _update(engine, clock, run_id, status="done", progress=1.0, summary=summary(result).model_dump())
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, never lost
         _update(
             engine,
@@ -134,27 +135,21 @@ def _execute(engine: Engine, clock: Clock, run_id: int) -> None:
             _running.discard(run_id)
 
 
-def run_view(engine: Engine, run_id: int) -> dict[str, Any]:
+def run_view(engine: Engine, run_id: int) -> SimulationOut:
     with unit_of_work(engine, read_only=True) as session:
         run = session.get(SimulationRun, run_id)
         if run is None:
             raise NotFound(f"no simulation run {run_id}")
-        return {
-            "id": run.id,
-            "status": run.status,
-            "progress": run.progress,
-            "reps": run.reps,
-            "months": run.months,
-            "seed": run.seed,
-            "submitted_by": run.submitted_by,
-            "created_at": _iso(run.created_at),
-            "updated_at": _iso(run.updated_at),
-            "summary": run.summary,
-            "error": run.error,
-        }
-
-
-def _iso(value: datetime) -> str:
-    from returnhub.core.time import utc
-
-    return utc(value).isoformat()
+        return SimulationOut(
+            id=run.id,
+            status=run.status,
+            progress=run.progress,
+            reps=run.reps,
+            months=run.months,
+            seed=run.seed,
+            submitted_by=run.submitted_by,
+            created_at=utc(run.created_at),  # SQLite gives it back naive
+            updated_at=utc(run.updated_at),
+            summary=run.summary,
+            error=run.error,
+        )

@@ -15,6 +15,7 @@ import polars as pl
 
 from returnhub.simulation.engine import SimulationResult
 from returnhub.simulation.errors import SimulationError
+from returnhub.simulation.views import Bands, FinalBands, SimulationSummary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -151,39 +152,43 @@ def _band_dict(values: FloatArray) -> dict[str, float | None]:
     return {f"p{q}": _clean(float(bands[i])) for i, q in enumerate(PERCENTILES)}
 
 
+def _bands(values: FloatArray) -> Bands:
+    return Bands.model_validate(_band_dict(values))
+
+
 def _clean(value: float) -> float | None:
     if math.isnan(value):
         return None
     return round(value, 2)
 
 
-def summary(result: SimulationResult) -> dict[str, Any]:
-    """The JSON summary: percentiles across replications of the main outputs."""
+def summary(result: SimulationResult) -> SimulationSummary:
+    """The summary: percentiles across replications of the main outputs."""
     outcomes = replication_outcomes(result)
     labels = result.month_labels()
-    return {
-        "scenario": result.scenario_name,
-        "engine": result.engine,
-        "reps": result.reps,
-        "months": result.months,
-        "first_month": labels[0],
-        "last_month": labels[-1],
-        "seed": result.seed,
-        "currency": result.currency,
-        "assumptions": list(result.assumptions),
-        "hubs": dict(zip(result.hubs, result.hub_places, strict=True)),
-        "final": {
-            "backlog": _band_dict(outcomes["final_awaiting_decision"].to_numpy()),
-            "appeal_pending": _band_dict(outcomes["final_appeal_pending"].to_numpy()),
-            "appeal_rights_exhausted": _band_dict(outcomes["final_appeal_rights_exhausted"].to_numpy()),
-            "people_in_accommodation": _band_dict(outcomes["final_people_in_accommodation"].to_numpy()),
-            "in_hub": _band_dict(outcomes["final_in_hub"].to_numpy()),
-        },
-        "totals": {name: _band_dict(outcomes[f"total_{name}"].to_numpy()) for name in FLOW_TOTALS},
-        "cost_per_removal": _band_dict(outcomes["cost_per_removal"].to_numpy()),
-        "hub_cost_per_onward_return": _band_dict(outcomes["hub_cost_per_onward_return"].to_numpy()),
-        "seconds": round(result.seconds, 3),
-    }
+    return SimulationSummary(
+        scenario=result.scenario_name,
+        engine=result.engine,
+        reps=result.reps,
+        months=result.months,
+        first_month=labels[0],
+        last_month=labels[-1],
+        seed=result.seed,
+        currency=result.currency,
+        assumptions=list(result.assumptions),
+        hubs=dict(zip(result.hubs, result.hub_places, strict=True)),
+        final=FinalBands(
+            backlog=_bands(outcomes["final_awaiting_decision"].to_numpy()),
+            appeal_pending=_bands(outcomes["final_appeal_pending"].to_numpy()),
+            appeal_rights_exhausted=_bands(outcomes["final_appeal_rights_exhausted"].to_numpy()),
+            people_in_accommodation=_bands(outcomes["final_people_in_accommodation"].to_numpy()),
+            in_hub=_bands(outcomes["final_in_hub"].to_numpy()),
+        ),
+        totals={name: _bands(outcomes[f"total_{name}"].to_numpy()) for name in FLOW_TOTALS},
+        cost_per_removal=_bands(outcomes["cost_per_removal"].to_numpy()),
+        hub_cost_per_onward_return=_bands(outcomes["hub_cost_per_onward_return"].to_numpy()),
+        seconds=round(result.seconds, 3),
+    )
 
 
 def replication_paths(result: SimulationResult) -> pl.DataFrame:

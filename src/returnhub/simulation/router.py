@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
 from returnhub.simulation import jobs
+from returnhub.simulation.views import SimulationOut
 from returnhub.web.deps import RuntimeDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -23,22 +24,8 @@ class SimulationIn(BaseModel):
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
-class SimulationOut(BaseModel):
-    id: int
-    status: str
-    progress: float
-    reps: int
-    months: int | None
-    seed: int
-    submitted_by: str
-    created_at: str
-    updated_at: str
-    summary: dict[str, Any] | None
-    error: str | None
-
-
 @router.post("", status_code=202, response_model=SimulationOut)
-def start_simulation(body: SimulationIn, runtime: RuntimeDep, principal: CurrentUser) -> dict[str, Any]:
+def start_simulation(body: SimulationIn, runtime: RuntimeDep, principal: CurrentUser) -> SimulationOut:
     run_id = jobs.submit(
         runtime.engine,
         runtime.clock,
@@ -52,5 +39,5 @@ def start_simulation(body: SimulationIn, runtime: RuntimeDep, principal: Current
 
 
 @router.get("/{run_id}", response_model=SimulationOut)
-def get_simulation(run_id: Annotated[int, Path(ge=1, le=2**31 - 1)], runtime: RuntimeDep) -> dict[str, Any]:
+def get_simulation(run_id: Annotated[int, Path(ge=1, le=2**31 - 1)], runtime: RuntimeDep) -> SimulationOut:
     return jobs.run_view(runtime.engine, run_id)

@@ -21,6 +21,7 @@ from returnhub.simulation.errors import SweepBackendError
 from returnhub.simulation.parameters import InitialCaseload
 from returnhub.simulation.results import summary
 from returnhub.simulation.scenario import Scenario, scenario_from_dict
+from returnhub.simulation.views import Bands
 
 BACKENDS = ("local", "serial", "ray")
 RAY_MISSING = (
@@ -66,13 +67,14 @@ def run_point(task: SweepTask) -> dict[str, Any]:
         key: (value if isinstance(value, int | float | str | bool) else repr(value))
         for key, value in task.overrides.items()
     }
-    for group in ("final", "totals"):
-        for name, bands in digest[group].items():
-            for band, value in bands.items():
+    groups: dict[str, dict[str, Bands]] = {"final": dict(digest.final), "totals": digest.totals}
+    for group, outputs in groups.items():
+        for name, bands in outputs.items():
+            for band, value in bands:
                 row[f"{group}.{name}.{band}"] = value
-    for band, value in digest["cost_per_removal"].items():
+    for band, value in digest.cost_per_removal:
         row[f"cost_per_removal.{band}"] = value
-    row["seconds"] = digest["seconds"]
+    row["seconds"] = digest.seconds
     return row
 
 

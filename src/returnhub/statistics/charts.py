@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.core.errors import NotFound
 from returnhub.statistics import service
+from returnhub.statistics.views import ChartView
 
 Kind = Literal["bars", "stacked", "lines", "rules"]
 FORMATS = ("svg", "csv", "xlsx")
@@ -287,24 +288,24 @@ def to_xlsx(found: Chart, frame: pl.DataFrame) -> bytes:
 # -- the page --------------------------------------------------------------------------------------
 
 
-def overview(session: Session, today: date) -> list[dict[str, Any]]:
+def overview(session: Session, today: date) -> list[ChartView]:
     """Every chart with its table, ready to lay out; a chart without data says so and links nothing."""
-    out: list[dict[str, Any]] = []
+    out: list[ChartView] = []
     for found in CHARTS.values():
         frame = found.table(session, today)
         out.append(
-            {
-                "slug": found.slug,
-                "title": found.title,
-                "counts": found.counts,
-                "available": frame is not None,
-                "empty": frame is None or frame.is_empty(),
-                "alt": alt_text(found, frame) if frame is not None else "",
-                "headings": [found.heading(c) for c in frame.columns] if frame is not None else [],
-                "numeric": [dtype.is_numeric() for dtype in frame.dtypes] if frame is not None else [],
-                "rows": table_rows(frame) if frame is not None else [],
-                "total": _total_row(found, frame),
-            }
+            ChartView(
+                slug=found.slug,
+                title=found.title,
+                counts=found.counts,
+                available=frame is not None,
+                empty=frame is None or frame.is_empty(),
+                alt=alt_text(found, frame) if frame is not None else "",
+                headings=[found.heading(c) for c in frame.columns] if frame is not None else [],
+                numeric=[dtype.is_numeric() for dtype in frame.dtypes] if frame is not None else [],
+                rows=table_rows(frame) if frame is not None else [],
+                total=_total_row(found, frame),
+            )
         )
     return out
 

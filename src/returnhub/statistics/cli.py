@@ -108,9 +108,9 @@ def register(app: typer.Typer) -> None:
                 shell.print_json(entries)
                 return
             for entry in entries:
-                shell.out.print(f"{entry['table']}: {entry['title']}", markup=False, highlight=False)
-                shell.out.print(f"    {entry['description']}", markup=False, highlight=False)
-                shell.out.print(f"    Source: {entry['source']}", markup=False, highlight=False)
+                shell.out.print(f"{entry.table}: {entry.title}", markup=False, highlight=False)
+                shell.out.print(f"    {entry.description}", markup=False, highlight=False)
+                shell.out.print(f"    Source: {entry.source}", markup=False, highlight=False)
             return
         if table == "monthly":
             from returnhub.statistics.pdf import monthly_report

@@ -15,16 +15,19 @@ from fastapi.responses import JSONResponse, Response
 
 from returnhub.core.errors import InvalidInput
 from returnhub.statistics import exports, tables
+from returnhub.statistics.views import ReportCatalogue
 from returnhub.web.deps import RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES, problem
 
 router = APIRouter(tags=["statistics"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/reports")
-def list_reports() -> dict[str, Any]:
+@router.get("/reports", response_model=ReportCatalogue)
+def list_reports() -> ReportCatalogue:
     """The table catalogue: each table's name, title, description and source, and the formats."""
-    return {"tables": tables.catalogue(), "formats": ["json", *exports.FORMATS], "monthly_report": "monthly"}
+    return ReportCatalogue(
+        tables=tables.catalogue(), formats=["json", *exports.FORMATS], monthly_report="monthly"
+    )
 
 
 @router.get("/reports/{table}", response_model=None)

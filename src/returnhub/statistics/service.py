@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.casework.events import AppealDecided, AsylumClaimDecided, HubExit
 from returnhub.safeguards import service as safeguards
+from returnhub.safeguards.views import ScreeningOut
 from returnhub.statistics import aggregates
 
 
@@ -148,7 +149,7 @@ def hub_occupancy_by_month(session: Session, until: date) -> pl.DataFrame:
     )
 
 
-def latest_screening(session: Session) -> dict[str, Any] | None:
+def latest_screening(session: Session) -> ScreeningOut | None:
     """The headline of the most recent stored caseload screening (the safeguards context owns it)."""
     return safeguards.latest_screening_summary(session)
 
@@ -162,8 +163,8 @@ def screening_by_rule(session: Session) -> pl.DataFrame | None:
     screening = latest_screening(session)
     if screening is None:
         return None
-    titles = {str(r.get("id")): str(r.get("title", "")) for r in screening["rules"] or []}
-    by_rule: dict[str, Any] = screening["by_rule"] or {}
+    titles = {str(r.get("id")): str(r.get("title", "")) for r in screening.rules or []}
+    by_rule = screening.by_rule or {}
     return pl.DataFrame(
         {
             "rule": list(by_rule),

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from returnhub.casework import queries
 from returnhub.core.errors import InvalidInput, NotFound
 from returnhub.operations import counts
+from returnhub.statistics.views import TableEntry
 
 #: The Home Office's suppression mark for a value not shown (workbook conventions, research section 4).
 SUPPRESSED = ":"
@@ -855,9 +856,9 @@ def produce(session: Session, slug: str, period: Period, *, suppress_below: int 
     return frame
 
 
-def catalogue() -> list[dict[str, Any]]:
+def catalogue() -> list[TableEntry]:
     return [
-        {"table": t.slug, "title": t.title, "description": t.description, "source": t.source}
+        TableEntry(table=t.slug, title=t.title, description=t.description, source=t.source)
         for t in CATALOGUE.values()
     ]
 
