@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select
+import polars as pl
+from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, extract, false, func, literal, select
 from sqlalchemy.orm import Session
 
 from returnhub.casework.models import StoredEvent, case_projection
@@ -173,6 +174,132 @@ def cases_with_status(
         raise InvalidInput(f"the case record has no {', '.join(unknown)}")
     rows = session.execute(select(*(p[c] for c in columns)).where(p.status.in_(list(statuses)))).all()
     return [tuple(r) for r in rows]
+
+
+def _year(column: ColumnElement[Any]) -> ColumnElement[int]:
+    # EXTRACT on PostgreSQL, STRFTIME on SQLite (SQLAlchemy compiles both); PostgreSQL answers a numeric.
+    return cast(extract("year", column), Integer)
+
+
+def count_cases_by_year(
+    conn: Connection | Session,
+    day: str,
+    category: str | None = None,
+    *,
+    cases: tuple[int, int] | None = None,
+) -> list[tuple[int, str, int]]:
+    """How many cases have the projection's date column ``day`` in each year, split by the column
+    ``category`` (``""`` without one; a case whose category is empty is left out): ``(year, category,
+    count)``, counted by the database, of every case or of those with ids in ``cases`` (inclusive)."""
+    p = case_projection.c
+    unknown = [c for c in (day, category) if c is not None and c not in p]
+    if unknown:
+        raise InvalidInput(f"cannot count cases by {', '.join(unknown)}")
+    within = [] if cases is None else [p.case_id.between(*cases)]
+    year = _year(p[day]).label("year")
+    if category is None:
+        query = select(year, literal(""), func.count()).where(p[day].is_not(None), *within).group_by(year)
+    else:
+        query = (
+            select(year, p[category], func.count())
+            .where(p[day].is_not(None), p[category].is_not(None), *within)
+            .group_by(year, p[category])
+        )
+    return [(int(y), str(c), int(n)) for y, c, n in conn.execute(query).all()]
+
+
+def count_cases_by_day(
+    conn: Connection | Session,
+    by: str,
+    day: str,
+    *,
+    filled: Sequence[str] = (),
+    until: date | None = None,
+    cases: tuple[int, int] | None = None,
+) -> list[tuple[Any, date, int]]:
+    """How many cases share each value of the projection's column ``by`` and date ``day`` (up to ``until``
+    when given), among those with ``by``, ``day`` and every column of ``filled`` set: ``(value, day,
+    count)``, counted by the database, of every case or of those with ids in ``cases`` (inclusive)."""
+    p = case_projection.c
+    unknown = [c for c in (by, day, *filled) if c not in p]
+    if unknown:
+        raise InvalidInput(f"cannot count cases by {', '.join(unknown)}")
+    conditions: list[ColumnElement[bool]] = [p[c].is_not(None) for c in (by, *filled, day)]
+    if until is not None:
+        conditions.append(p[day] <= until)
+    if cases is not None:
+        conditions.append(p.case_id.between(*cases))
+    query = select(p[by], p[day], func.count()).where(*conditions).group_by(p[by], p[day])
+    return [(value, d, int(n)) for value, d, n in conn.execute(query).all()]
+
+
+#: The person's facts ``standing_events`` reads beside each event (people is casework's base; the two
+#: tables are read together, in one select).
+PERSON_FACTS: dict[str, Any] = {
+    "nationality": pl.String,
+    "sex": pl.String,
+    "date_of_birth": pl.Date,
+    "family_unit_id": pl.Int64,
+}
+
+
+def standing_events(
+    session: Session,
+    types: Sequence[str],
+    since: date,
+    until: date,
+    *,
+    known_at: datetime | None = None,
+    fields: Sequence[str] = (),
+) -> pl.DataFrame:
+    """The events of ``types`` with legal date in ``[since, until]``, as the record stood at ``known_at``
+    (``None``: now) and not retracted by then: one row per event, column-wise (one select over the
+    ``(event_type, occurred_on)`` index), with ``case_id``, ``sequence``, ``event_type``, ``occurred_on``,
+    the person's ``PERSON_FACTS`` and the payload's ``fields`` as text."""
+    conditions = [
+        StoredEvent.event_type.in_(list(types)),
+        StoredEvent.occurred_on >= since,
+        StoredEvent.occurred_on <= until,
+    ]
+    if known_at is not None:
+        conditions.append(StoredEvent.recorded_at <= known_at)
+    columns = [
+        StoredEvent.case_id,
+        StoredEvent.sequence,
+        StoredEvent.event_type,
+        StoredEvent.occurred_on,
+        *(getattr(Person, name) for name in PERSON_FACTS),
+        *(StoredEvent.data[f].as_string().label(f) for f in fields),
+    ]
+    rows = session.execute(
+        select(*columns).join(Person, Person.id == StoredEvent.case_id).where(and_(*conditions))
+    ).all()
+    schema: dict[str, Any] = {
+        "case_id": pl.Int64,
+        "sequence": pl.Int64,
+        "event_type": pl.String,
+        "occurred_on": pl.Date,
+        **PERSON_FACTS,
+        **dict.fromkeys(fields, pl.String),
+    }
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    retracted = _retracted(session, known_at)
+    if retracted.height and frame.height:
+        frame = frame.join(retracted, on=["case_id", "sequence"], how="anti")
+    return frame
+
+
+def _retracted(session: Session, known_at: datetime | None) -> pl.DataFrame:
+    """The events retracted as known at ``known_at``: ``case_id`` and ``sequence``."""
+    query = select(StoredEvent.case_id, StoredEvent.data["sequence"].as_integer()).where(
+        StoredEvent.event_type == "event_retracted"
+    )
+    if known_at is not None:
+        query = query.where(StoredEvent.recorded_at <= known_at)
+    rows = session.execute(query).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows], schema={"case_id": pl.Int64, "sequence": pl.Int64}, orient="row"
+    )
 
 
 def any_event_of_type(session: Session, event_type: str) -> bool:

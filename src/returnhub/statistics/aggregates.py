@@ -29,20 +29,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Integer, cast, delete, extract, func, literal, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from returnhub.casework import bulk, store
-from returnhub.casework.models import case_projection
+from returnhub.casework import bulk, queries, store
 from returnhub.casework.state import fold
 from returnhub.core.clock import Clock
 from returnhub.core.ledger import LedgerHead
 from returnhub.statistics.models import statistics_hub_days, statistics_marks, statistics_yearly
 
 log = logging.getLogger(__name__)
-
-P = case_projection.c
 
 #: measure -> (the date it is counted by, the category it is split by; None: one count per year).
 YEARLY: dict[str, tuple[str, str | None]] = {
@@ -89,11 +85,6 @@ def change(before: Any, after: Any) -> Counter[Key]:
 # --- the reference: a count over the projection ----------------------------------------------------------
 
 
-def _year(column: ColumnElement[Any]) -> ColumnElement[int]:
-    # EXTRACT on PostgreSQL, STRFTIME on SQLite (SQLAlchemy compiles both); PostgreSQL answers a numeric.
-    return cast(extract("year", column), Integer)
-
-
 def recount(
     conn: Connection | Session,
     *,
@@ -101,37 +92,21 @@ def recount(
     until: date | None = None,
     cases: tuple[int, int] | None = None,
 ) -> Counter[Key]:
-    """The counts, grouped in SQL over the projection (one row per person): every count, or ``only`` one
-    measure of ``YEARLY`` or ``"hub"`` (the flows, up to ``until`` when given); of everyone, or of the cases
-    with ids in ``cases`` (inclusive)."""
-    within = [] if cases is None else [P.case_id.between(*cases)]
+    """The counts, grouped in SQL over the projection (one row per person; casework's
+    ``count_cases_by_year`` and ``count_cases_by_day``): every count, or ``only`` one measure of ``YEARLY``
+    or ``"hub"`` (the flows, up to ``until`` when given); of everyone, or of the cases with ids in
+    ``cases`` (inclusive)."""
     out: Counter[Key] = Counter()
     for measure, (day_field, category_field) in YEARLY.items():
         if only not in (None, measure):
             continue
-        day = P[day_field]
-        year = _year(day).label("year")
-        if category_field is None:
-            query = select(year, literal(""), func.count()).where(day.is_not(None), *within).group_by(year)
-        else:
-            category = P[category_field]
-            query = (
-                select(year, category, func.count())
-                .where(day.is_not(None), category.is_not(None), *within)
-                .group_by(year, category)
-            )
-        for y, c, n in conn.execute(query).all():
-            out[("yearly", measure, int(y), str(c))] += int(n)
+        for year, category, n in queries.count_cases_by_year(conn, day_field, category_field, cases=cases):
+            out[("yearly", measure, year, category)] += n
     for flow, day_field in FLOWS.items() if only in (None, "hub") else ():
-        day = P[day_field]
-        bounded = [] if until is None else [day <= until]
-        query = (
-            select(P.hub, day, func.count())
-            .where(P.hub.is_not(None), P.hub_arrived_on.is_not(None), day.is_not(None), *bounded, *within)
-            .group_by(P.hub, day)
-        )
-        for hub, d, n in conn.execute(query).all():
-            out[("hub", str(hub), d, flow)] += int(n)
+        for hub, day, n in queries.count_cases_by_day(
+            conn, "hub", day_field, filled=("hub_arrived_on",), until=until, cases=cases
+        ):
+            out[("hub", str(hub), day, flow)] += n
     return out
 
 

@@ -7,8 +7,9 @@ recorded later, and retractions recorded later, are left out, so a past quarter 
 its publication day gives the same answer after later corrections (the bitemporal record, DESIGN.md 4).
 
 One query path: ``_events`` reads the events of the table's types with the person's nationality, sex,
-date of birth and family unit (one SQL select over the ``(event_type, occurred_on)`` index), drops the
-retracted ones, and each table is a Polars aggregation over that frame.
+date of birth and family unit, the retracted ones dropped (casework's ``queries.standing_events``: one SQL
+select over the ``(event_type, occurred_on)`` index, column-wise), and each table is a Polars aggregation
+over that frame. Operations' transfers and gate checks are read through ``operations.counts``.
 
 Column names, codes and conventions follow domain-research.md section 4 (Home Office) and section 1.4
 (Eurostat: Regulation (EC) 862/2007 as amended by (EU) 2020/851).
@@ -22,12 +23,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from returnhub.casework.models import StoredEvent
+from returnhub.casework import queries
 from returnhub.core.errors import InvalidInput, NotFound
-from returnhub.people.models import Person
+from returnhub.operations import counts
 from returnhub.statistics.views import TableEntry
 
 #: The Home Office's suppression mark for a value not shown (workbook conventions, research section 4).
@@ -111,70 +111,9 @@ def _events(
 ) -> pl.DataFrame:
     """Events of ``types`` with legal date in ``[since or period.start, period.end]``, as known at the
     period's ``as_at`` and not retracted by then: one row per event, with the person's facts and
-    ``fields`` of the payload."""
+    ``fields`` of the payload (casework's ``standing_events``)."""
     lo = period.start if since is None else since
-    conditions = [
-        StoredEvent.event_type.in_(list(types)),
-        StoredEvent.occurred_on >= lo,
-        StoredEvent.occurred_on <= period.end,
-    ]
-    known_at = period.known_at
-    if known_at is not None:
-        conditions.append(StoredEvent.recorded_at <= known_at)
-    columns = [
-        StoredEvent.case_id,
-        StoredEvent.sequence,
-        StoredEvent.event_type,
-        StoredEvent.occurred_on,
-        Person.nationality,
-        Person.sex,
-        Person.date_of_birth,
-        Person.family_unit_id,
-        *(StoredEvent.data[f].as_string().label(f) for f in fields),
-    ]
-    rows = session.execute(
-        select(*columns).join(Person, Person.id == StoredEvent.case_id).where(and_(*conditions))
-    ).all()
-    names = [
-        "case_id",
-        "sequence",
-        "event_type",
-        "occurred_on",
-        "nationality",
-        "sex",
-        "date_of_birth",
-        "family_unit_id",
-        *fields,
-    ]
-    schema: dict[str, Any] = {
-        "case_id": pl.Int64,
-        "sequence": pl.Int64,
-        "event_type": pl.String,
-        "occurred_on": pl.Date,
-        "nationality": pl.String,
-        "sex": pl.String,
-        "date_of_birth": pl.Date,
-        "family_unit_id": pl.Int64,
-        **dict.fromkeys(fields, pl.String),
-    }
-    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    assert frame.columns == names
-    retracted = _retracted(session, known_at)
-    if retracted.height and frame.height:
-        frame = frame.join(retracted, on=["case_id", "sequence"], how="anti")
-    return frame
-
-
-def _retracted(session: Session, known_at: datetime | None) -> pl.DataFrame:
-    query = select(StoredEvent.case_id, StoredEvent.data["sequence"].as_integer()).where(
-        StoredEvent.event_type == "event_retracted"
-    )
-    if known_at is not None:
-        query = query.where(StoredEvent.recorded_at <= known_at)
-    rows = session.execute(query).all()
-    return pl.DataFrame(
-        [tuple(r) for r in rows], schema={"case_id": pl.Int64, "sequence": pl.Int64}, orient="row"
-    )
+    return queries.standing_events(session, types, lo, period.end, known_at=period.known_at, fields=fields)
 
 
 # --- shared dimensions ----------------------------------------------------------------------------
@@ -587,12 +526,11 @@ def cost_per_person_placed(session: Session, period: Period) -> pl.DataFrame:
 
 def transfers_and_load(session: Session, period: Period) -> pl.DataFrame:
     """Transfers that departed in the period: people on board, seats and the load factor."""
-    from returnhub.operations.models import Transfer
-
     frame = _events(session, ("departed",), period, ("transfer",))
     loads = _count(frame, ["transfer"], "People transferred")
-    seats = {r[0]: r[1] for r in session.execute(select(Transfer.reference, Transfer.seats))}
-    hubs = {r[0]: str(r[1]) for r in session.execute(select(Transfer.reference, Transfer.hub))}
+    transfers = counts.transfer_seats(session)
+    seats = dict(zip(transfers["reference"], transfers["seats"], strict=True))
+    hubs = dict(zip(transfers["reference"], transfers["hub"], strict=True))
     return (
         loads.rename({"transfer": "Transfer"})
         .with_columns(
@@ -739,24 +677,13 @@ def etd_answer_times(session: Session, period: Period) -> pl.DataFrame:
 def gate_stops_by_rule(session: Session, period: Period) -> pl.DataFrame:
     """People the departure gate took off a transfer in the period, by the rule that stopped them (a person
     stopped by two rules counts under both)."""
-    from returnhub.operations.models import GateCheck
-
-    query = select(GateCheck.checked_at, GateCheck.results).where(
-        GateCheck.checked_at >= datetime.combine(period.start, time.min, tzinfo=UTC),
-        GateCheck.checked_at < datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=UTC),
+    stops = counts.gate_stops_by_rule(
+        session,
+        datetime.combine(period.start, time.min, tzinfo=UTC),
+        datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=UTC),
+        known_at=period.known_at,
     )
-    if period.known_at is not None:
-        query = query.where(GateCheck.checked_at <= period.known_at)
-    counts: dict[str, int] = {}
-    for _, results in session.execute(query).all():
-        for result in results or []:
-            if result.get("outcome") != "eligible":
-                for rule in result.get("barring_rules") or ["not recorded"]:
-                    counts[str(rule)] = counts.get(str(rule), 0) + 1
-    return pl.DataFrame(
-        {"Rule": list(counts), "Moves stopped": list(counts.values())},
-        schema={"Rule": pl.String, "Moves stopped": pl.Int64},
-    ).sort("Rule")
+    return stops.rename({"rule": "Rule", "stopped": "Moves stopped"}).sort("Rule")
 
 
 # --- the catalogue --------------------------------------------------------------------------------
