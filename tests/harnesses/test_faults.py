@@ -86,4 +86,3 @@ def test_a_corrupted_row_is_named_and_reads_go_on(harness: ModuleType, tmp_path:
         assert row["verify_exit"] == 1 and row["named"], row["said"]
         assert row["reads"] == [200, 200, 200]
     assert line["chain_verified_after_repair"] and harness.passed(line)
-
