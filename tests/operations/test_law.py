@@ -183,17 +183,17 @@ def test_planning_screens_every_stage_and_records_each_hub_law(
         result = planning.compute_plan(
             s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=True
         )
-    assert result["laws"][UK_HUB] == "uk" and result["laws"][EU_HUB] == "eu"
+    assert result.laws[UK_HUB] == "uk" and result.laws[EU_HUB] == "eu"
     with unit_of_work(engine, read_only=True) as s:
         built = planning.build_problem(s, start=clock.today(), weeks=2)
-        view = planning.plan_view(s, result["plan_id"])
-        why = planning.explain_plan_person(s, result["plan_id"], unfit)
+        view = planning.plan_view(s, result.plan_id)
+        why = planning.explain_plan_person(s, result.plan_id, unfit)
     offered = dict(zip(built.problem.people["person_id"], built.problem.people["eligible_hubs"], strict=True))
     # Cleared for referral under both laws; unfit to fly bars the UK move at lock, not the Italian one.
     assert UK_HUB in offered[fit] and EU_HUB in offered[fit]
     assert UK_HUB not in offered[unfit] and EU_HUB in offered[unfit]
-    assert view["pack"] == "eu+uk"
-    assert {a["law"] for a in view["assignments"]} <= {"uk", "eu"}
+    assert view.pack == "eu+uk"
+    assert {a["law"] for a in view.assignments} <= {"uk", "eu"}
 
     # Someone whose transfer-stage bar is on record under every law is not planned, with a plain reason.
     with unit_of_work(engine) as s:
@@ -218,7 +218,7 @@ def test_planning_screens_every_stage_and_records_each_hub_law(
             s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=True
         )
     with unit_of_work(engine, read_only=True) as s:
-        why = planning.explain_plan_person(s, result["plan_id"], "RH0000003")
-    assert why["placed"] is False
-    assert "not planned" in why["text"] and "at manifest lock under UK law: FTF (Fit to fly)" in why["text"]
-    assert result["not_planned"] == 1
+        why = planning.explain_plan_person(s, result.plan_id, "RH0000003")
+    assert why.placed is False
+    assert "not planned" in why.text and "at manifest lock under UK law: FTF (Fit to fly)" in why.text
+    assert result.not_planned == 1

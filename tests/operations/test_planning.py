@@ -32,14 +32,14 @@ def test_plan_explain_approve(
         result = planning.compute_plan(
             s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
         )
-    plan_id = result["plan_id"]
-    assert result["people_eligible"] == 6 and result["gap"] <= 0.005
+    plan_id = result.plan_id
+    assert result.people_eligible == 6 and result.gap <= 0.005
     with unit_of_work(engine, read_only=True) as s:
         view = planning.plan_view(s, plan_id)
-        placed = {a["person_id"] for a in view["assignments"]}
+        placed = {a["person_id"] for a in view.assignments}
         explained = planning.explain_plan_person(s, plan_id, people[0])
-    assert explained["placed"] is (people[0] in placed)
-    assert placed, view["unplaced"]
+    assert explained.placed is (people[0] in placed)
+    assert placed, view.unplaced
 
     # A notice arrives after the plan was computed: approval re-checks and leaves that person off.
     late = sorted(placed)[0]
@@ -47,14 +47,14 @@ def test_plan_explain_approve(
         record(s, clock, late, "rule39_granted", clock.today())
     with unit_of_work(engine) as s:
         approval = planning.approve_plan(s, plan_id, clock=clock, approved_by="planner")
-    assert late in approval["changed_since_computed"]
-    assert late in {r["reference"] for r in approval["refused"]}
-    assert set(approval["listed"]) == placed - {late}
-    assert {a["transfer_id"] for a in view["assignments"]} == {transfer}
-    assert {a["transfer_id"] for a in view["assignments"]} == {transfer}
+    assert late in approval.changed_since_computed
+    assert late in {r.reference for r in approval.refused}
+    assert set(approval.listed) == placed - {late}
+    assert {a["transfer_id"] for a in view.assignments} == {transfer}
+    assert {a["transfer_id"] for a in view.assignments} == {transfer}
     with unit_of_work(engine, read_only=True) as s:
         assert case_state(s, late)[1].allocated_transfer is None
-        for r in approval["listed"]:
+        for r in approval.listed:
             assert case_state(s, r)[1].allocated_transfer is not None
 
 
@@ -65,7 +65,7 @@ def test_what_if_touches_nothing_live(
     with unit_of_work(engine) as s:
         plan_id = planning.compute_plan(
             s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=True
-        )["plan_id"]
+        ).plan_id
     with unit_of_work(engine) as s:
         result = planning.what_if_plan(
             s,
@@ -87,9 +87,9 @@ def test_what_if_touches_nothing_live(
                 },
             ],
         )
-    assert result["people_placed"] == 0
+    assert result.people_placed == 0
     with unit_of_work(engine, read_only=True) as s:
-        assert planning.plan_view(s, plan_id)["status"] == "computed"
+        assert planning.plan_view(s, plan_id).status == "computed"
 
 
 def test_empty_register_gives_an_empty_plan_with_a_reason(
@@ -99,7 +99,7 @@ def test_empty_register_gives_an_empty_plan_with_a_reason(
         result = planning.compute_plan(
             s, start=clock.today(), weeks=2, clock=clock, created_by="p", save=False
         )
-    assert result["people_placed"] == 0 and result["reason"]
+    assert result.people_placed == 0 and result.reason
 
 
 def test_an_approval_in_steps_refuses_a_second_and_is_carried_on_once_stopped(
@@ -115,7 +115,7 @@ def test_an_approval_in_steps_refuses_a_second_and_is_carried_on_once_stopped(
     with unit_of_work(engine) as s:
         plan_id = planning.compute_plan(
             s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
-        )["plan_id"]
+        ).plan_id
     with unit_of_work(engine) as s:
         families = planning.begin_approval(s, plan_id, clock=clock, approved_by="planner")
     assert len(families) == 6
@@ -126,10 +126,10 @@ def test_an_approval_in_steps_refuses_a_second_and_is_carried_on_once_stopped(
     later = FixedClock(clock.now() + planning.APPROVAL_STALE_AFTER)
     with unit_of_work(engine) as s:
         approval = planning.approve_plan(s, plan_id, clock=later, approved_by="someone else")
-    assert len(approval["listed"]) == 6 and approval["refused"] == []
-    assert approval["approved_by"] == "planner"  # the approval carried on is the first one's
+    assert len(approval.listed) == 6 and approval.refused == []
+    assert approval.approved_by == "planner"  # the approval carried on is the first one's
     with unit_of_work(engine, read_only=True) as s:
-        assert planning.plan_view(s, plan_id)["status"] == "approved"
+        assert planning.plan_view(s, plan_id).status == "approved"
 
 
 def test_two_approvals_at_once_one_wins_and_the_transfers_are_created_once(
@@ -149,7 +149,7 @@ def test_two_approvals_at_once_one_wins_and_the_transfers_are_created_once(
     with unit_of_work(engine) as s:
         plan_id = planning.compute_plan(
             s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
-        )["plan_id"]
+        ).plan_id
         transfers_before = s.execute(select(func.count()).select_from(Transfer)).scalar_one()
     first_claimed = threading.Event()
     outcomes: dict[str, object] = {}
@@ -180,6 +180,6 @@ def test_two_approvals_at_once_one_wins_and_the_transfers_are_created_once(
     with unit_of_work(engine, read_only=True) as s:
         made = s.execute(select(func.count()).select_from(Transfer)).scalar_one() - transfers_before
         view = planning.plan_view(s, plan_id)
-    assert view["status"] == planning.APPROVING
-    assert view["approval"]["approved_by"] == "planner one"
-    assert made == len(view["approval"]["transfers_created"])
+    assert view.status == planning.APPROVING
+    assert view.approval["approved_by"] == "planner one"
+    assert made == len(view.approval["transfers_created"])

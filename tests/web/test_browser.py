@@ -595,7 +595,7 @@ def test_a_planner_departs_under_the_minimum_and_carries_on_a_stopped_approval(
         )  # fmt: skip
         plan_id = planning.compute_plan(
             s, start=TODAY, weeks=4, clock=clock, created_by=world.users["operations_planner"], save=True
-        )["plan_id"]
+        ).plan_id
     stopped_at = FixedClock(clock.now() - planning.APPROVAL_STALE_AFTER - timedelta(minutes=1))
     with unit_of_work(engine) as s:
         families = planning.begin_approval(
@@ -604,7 +604,7 @@ def test_a_planner_departs_under_the_minimum_and_carries_on_a_stopped_approval(
     with unit_of_work(engine) as s:
         planning.list_families(s, plan_id, families[:1], clock=stopped_at)
     with unit_of_work(engine, read_only=True) as s:
-        first = planning.plan_view(s, plan_id)["approval"]["listed"]
+        first = planning.plan_view(s, plan_id).approval["listed"]
     assert first, "the first family was not listed before the cut-off"
     first_events = {r: _events(world, r) for r in first}
 
@@ -619,11 +619,11 @@ def test_a_planner_departs_under_the_minimum_and_carries_on_a_stopped_approval(
     assert "Approved by" in planner.locator("main").inner_text()
     with unit_of_work(engine, read_only=True) as s:
         view = planning.plan_view(s, plan_id)
-    assert view["status"] == "approved"
-    placed = {a["person_id"] for a in view["assignments"]}
-    assert set(view["approval"]["listed"]) | {r["reference"] for r in view["approval"]["refused"]} == placed
-    assert len(view["approval"]["listed"]) == len(set(view["approval"]["listed"]))  # nobody listed twice
+    assert view.status == "approved"
+    placed = {a["person_id"] for a in view.assignments}
+    assert set(view.approval["listed"]) | {r["reference"] for r in view.approval["refused"]} == placed
+    assert len(view.approval["listed"]) == len(set(view.approval["listed"]))  # nobody listed twice
     assert all(_events(world, r) == n for r, n in first_events.items())  # the first family was not re-listed
-    assert all(_case_state(world, r)[0] == "allocated" for r in view["approval"]["listed"])
+    assert all(_case_state(world, r)[0] == "allocated" for r in view.approval["listed"])
     assert world.axe_violations[before:] == [], "\n".join(world.axe_violations[before:])
     assert world.code_on_pages == [], "\n".join(world.code_on_pages)

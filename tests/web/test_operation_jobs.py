@@ -88,7 +88,7 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
     with unit_of_work(runtime.engine) as s:
         plan_id = planning.compute_plan(
             s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
-        )["plan_id"]
+        ).plan_id
     before = _events(runtime)
     with page_client(runtime, "operations_planner") as planner:
         # Check your answers is still the step before.
@@ -283,7 +283,7 @@ def test_a_slow_approval_shows_its_progress_on_the_plan_page(
     with unit_of_work(runtime.engine) as s:
         plan_id = planning.compute_plan(
             s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
-        )["plan_id"]
+        ).plan_id
     with page_client(runtime, "operations_planner") as planner:
         started = planner.post(f"/ui/plans/{plan_id}/approve", data=planner.form({}), follow_redirects=False)
         assert started.headers["location"].startswith(f"/ui/plans/{plan_id}?job=")
@@ -351,7 +351,7 @@ def test_other_users_write_while_a_page_job_runs(
         with unit_of_work(runtime.engine) as s:
             plan_id = planning.compute_plan(
                 s, start=clock.today(), weeks=4, clock=clock, created_by="planner", save=True
-            )["plan_id"]
+            ).plan_id
         role, path = "operations_planner", f"/ui/plans/{plan_id}/approve"
     else:
         _listed(runtime, world, clock)

@@ -38,6 +38,14 @@ from returnhub.operations.allocation.whatif import AddTransfer, Change, SetHubBe
 from returnhub.operations.law import law_name, law_of_agreement
 from returnhub.operations.models import AllocationPlanRecord, Transfer
 from returnhub.operations.transfers import _load, add_to_manifest, create_transfer
+from returnhub.operations.views import (
+    PlanApproval,
+    PlanPersonExplanation,
+    PlanSummary,
+    PlanView,
+    WhatIfDifference,
+    WhatIfResult,
+)
 from returnhub.partners.service import DatabaseTermsProvider, agreement_on, list_hubs, occupancy_on
 from returnhub.partners.views import HubView
 from returnhub.people.models import Person
@@ -389,14 +397,18 @@ def plan_laws(laws: dict[str, str]) -> str:
 
 def compute_plan(
     session: Session, *, start: date, weeks: int, clock: Clock, created_by: str, save: bool
-) -> dict[str, Any]:
+) -> PlanSummary:
     planned = build_problem(session, start=start, weeks=weeks)
     outcome = allocate(planned.problem)
-    result: dict[str, Any] = dict(summary(outcome))
-    result["status"] = outcome.plan.status
-    result["reason"] = outcome.plan.reason
-    result["laws"] = planned.laws
-    result["not_planned"] = len(planned.not_planned)
+    result = PlanSummary.model_validate(
+        {
+            **summary(outcome),
+            "status": outcome.plan.status,
+            "reason": outcome.plan.reason,
+            "laws": planned.laws,
+            "not_planned": len(planned.not_planned),
+        }
+    )
     if save:
         record = AllocationPlanRecord(
             status="computed",
@@ -405,14 +417,14 @@ def compute_plan(
             pack=plan_laws(planned.laws),
             created_by=created_by,
             created_at=clock.now(),
-            summary=result,
+            summary=result.model_dump(exclude={"plan_id"}),
             plan=_plan_json(outcome.plan, planned),
             input_versions=planned.versions,
             candidates=planned.candidates,
         )
         session.add(record)
         session.flush()
-        result["plan_id"] = record.id
+        result.plan_id = record.id
     return result
 
 
@@ -425,40 +437,40 @@ def _record(session: Session, plan_id: int, *, for_update: bool = False) -> Allo
     return record
 
 
-def plan_view(session: Session, plan_id: int) -> dict[str, Any]:
+def plan_view(session: Session, plan_id: int) -> PlanView:
     r = _record(session, plan_id)
-    return {
-        "id": r.id,
-        "status": r.status,
-        "start": r.start.isoformat(),
-        "weeks": r.weeks,
-        "pack": r.pack,
-        "created_by": r.created_by,
-        "summary": r.summary,
-        "assignments": r.plan["assignments"],
-        "unplaced": r.plan["unplaced"],
-        "not_planned": r.plan.get("not_planned", []),
-        "laws": r.plan.get("laws", {}),
-        "transfer_loads": r.plan["transfer_loads"],
-        "approval": r.approval,
-    }
+    return PlanView(
+        id=r.id,
+        status=r.status,
+        start=r.start,
+        weeks=r.weeks,
+        pack=r.pack,
+        created_by=r.created_by,
+        summary=r.summary,
+        assignments=r.plan["assignments"],
+        unplaced=r.plan["unplaced"],
+        not_planned=r.plan.get("not_planned", []),
+        laws=r.plan.get("laws", {}),
+        transfer_loads=r.plan["transfer_loads"],
+        approval=r.approval,
+    )
 
 
-def explain_plan_person(session: Session, plan_id: int, reference: str) -> dict[str, Any]:
+def explain_plan_person(session: Session, plan_id: int, reference: str) -> PlanPersonExplanation:
     r = _record(session, plan_id)
     reference = reference.upper()
     for a in r.plan["assignments"]:
         if a["person_id"] == reference:
-            return {
-                "reference": reference,
-                "placed": True,
-                "text": f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, "
+            return PlanPersonExplanation(
+                reference=reference,
+                placed=True,
+                text=f"{reference} is placed on {a['transfer_id']} to {a['hub_id']}, "
                 f"week {a['week'] + 1}, departing {a['departs_on']}",
                 **a,
-            }
+            )
     for u in r.plan["unplaced"] + r.plan.get("not_planned", []):
         if u["person_id"] == reference:
-            return {"reference": reference, "placed": False, "text": u["reason"], **u}
+            return PlanPersonExplanation(reference=reference, placed=False, text=u["reason"], **u)
     raise NotFound(f"{reference} was not among the people eligible when plan {plan_id} was computed")
 
 
@@ -468,7 +480,7 @@ APPROVING = "approving"
 APPROVAL_STALE_AFTER = timedelta(minutes=10)
 
 
-def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: str) -> dict[str, Any]:
+def approve_plan(session: Session, plan_id: int, *, clock: Clock, approved_by: str) -> PlanApproval:
     """Turn a plan into manifests through the departure gate: every family is re-checked as it is listed.
 
     People whose case changed since the plan was computed are re-checked like everyone else (the gate always
@@ -578,7 +590,7 @@ def list_families(session: Session, plan_id: int, families: list[str], *, clock:
     }
 
 
-def finish_approval(session: Session, plan_id: int, *, clock: Clock) -> dict[str, Any]:
+def finish_approval(session: Session, plan_id: int, *, clock: Clock) -> PlanApproval:
     """Mark a plan whose families are all listed as approved; return what approving it did."""
     record = _record(session, plan_id, for_update=True)
     if record.status != APPROVING:
@@ -593,10 +605,10 @@ def finish_approval(session: Session, plan_id: int, *, clock: Clock) -> dict[str
         "changed_since_computed": progress["changed_since_computed"],
         "transfers_created": progress["transfers_created"],
     }
-    return {"plan_id": plan_id, **record.approval}
+    return PlanApproval.model_validate({"plan_id": plan_id, **record.approval})
 
 
-def what_if_plan(session: Session, plan_id: int, changes: list[dict[str, Any]]) -> dict[str, Any]:
+def what_if_plan(session: Session, plan_id: int, changes: list[dict[str, Any]]) -> WhatIfResult:
     """Re-plan the stored plan's inputs with changes; nothing live is touched."""
     from returnhub.operations.allocation.solver import solve
 
@@ -637,12 +649,17 @@ def what_if_plan(session: Session, plan_id: int, changes: list[dict[str, Any]]) 
             raise InvalidInput(f"change {change!r} is incomplete or malformed: {exc}") from None
     result = what_if(planned.problem, parsed, lambda prob: solve(prob))
     d = result.difference
-    return {
-        "plan_id": plan_id,
-        "people_placed": result.plan.people_placed,
-        "objective": result.plan.objective,
-        "difference": {k: v for k, v in vars(d).items() if isinstance(v, int | float | str)},
-    }
+    return WhatIfResult(
+        plan_id=plan_id,
+        people_placed=result.plan.people_placed,
+        objective=result.plan.objective,
+        difference=WhatIfDifference(
+            people_placed_before=d.people_placed_before,
+            people_placed_after=d.people_placed_after,
+            objective_before=d.objective_before,
+            objective_after=d.objective_after,
+        ),
+    )
 
 
 __all__ = [

@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from returnhub.core import shell
 from returnhub.core.database import unit_of_work
+from returnhub.core.jsonable import plain
 from returnhub.operations import planning
 
 
@@ -53,10 +54,12 @@ def register(app: typer.Typer) -> None:
                 created_by=by,
                 save=save,
             )
+        # A plan not stored has no id: its JSON has no plan_id, as before.
+        written = result.model_dump(exclude_unset=True)
         if as_json:
-            shell.print_json(result)
+            shell.print_json(written)
         else:
-            shell.out.print_json(data=result)
+            shell.out.print_json(data=written)
 
     @allocate_app.command("explain")
     def explain(
@@ -68,7 +71,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             shell.print_json(result)
         else:
-            shell.out.print(result["text"])
+            shell.out.print(result.text)
 
     @allocate_app.command("approve")
     def approve(
@@ -81,4 +84,4 @@ def register(app: typer.Typer) -> None:
         if as_json:
             shell.print_json(result)
         else:
-            shell.out.print_json(data=result)
+            shell.out.print_json(data=plain(result))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
 from returnhub.operations import planning
+from returnhub.operations.views import PlanApproval, PlanSummary, PlanView, WhatIfResult
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.problems import PROBLEM_RESPONSES
 
@@ -33,10 +34,10 @@ class WhatIfIn(BaseModel):
     )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=PlanSummary)
 def create_plan(
     body: PlanIn, session: SessionDep, clock: ClockDep, runtime: RuntimeDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> PlanSummary:
     return planning.compute_plan(
         session,
         start=body.start or clock.today(),
@@ -47,18 +48,18 @@ def create_plan(
     )
 
 
-@router.get("/{plan_id}")
-def get_plan(plan_id: PlanId, session: SessionDep) -> dict[str, Any]:
+@router.get("/{plan_id}", response_model=PlanView)
+def get_plan(plan_id: PlanId, session: SessionDep) -> PlanView:
     return planning.plan_view(session, plan_id)
 
 
-@router.post("/{plan_id}/approve")
+@router.post("/{plan_id}/approve", response_model=PlanApproval)
 def approve_plan(
     plan_id: PlanId, session: SessionDep, clock: ClockDep, principal: CurrentUser
-) -> dict[str, Any]:
+) -> PlanApproval:
     return planning.approve_plan(session, plan_id, clock=clock, approved_by=principal.name)
 
 
-@router.post("/{plan_id}/what-if")
-def what_if(plan_id: PlanId, body: WhatIfIn, session: SessionDep) -> dict[str, Any]:
+@router.post("/{plan_id}/what-if", response_model=WhatIfResult)
+def what_if(plan_id: PlanId, body: WhatIfIn, session: SessionDep) -> WhatIfResult:
     return planning.what_if_plan(session, plan_id, body.changes)

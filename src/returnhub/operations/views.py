@@ -180,3 +180,100 @@ class EtdResponseTimes(BaseModel):
     #: A whole number of days when the answers' count is odd (written as it was, not as a float).
     median_days_to_answer: int | float | None
     mean_days_to_answer: float | None
+
+
+# --- allocation plans --------------------------------------------------------------------------------------
+
+
+class PlanSummary(BaseModel):
+    """A computed plan's headline: people placed against the proven bound, the greedy baseline, and the laws
+    each hub is judged under. Stored with the plan (without ``plan_id``)."""
+
+    people_eligible: int
+    people_placed: int
+    objective: float
+    bound: float
+    gap: float
+    greedy_people_placed: int
+    greedy_objective: float
+    transfers_used: int
+    mean_load_factor: float
+    seconds: float
+    #: optimal, feasible, empty, ...
+    status: str
+    reason: str | None
+    laws: dict[str, str]
+    #: People cleared for referral but barred at a later stage of the move.
+    not_planned: int
+    plan_id: int | None = Field(default=None, description="The stored plan's id (a plan not stored has none)")
+
+
+class PlanView(BaseModel):
+    """A stored plan. Its summary, rows and approval are the documents stored when it was computed and
+    approved, as they were then (a plan computed by an earlier version keeps its own fields)."""
+
+    id: int
+    status: str
+    start: date
+    weeks: int
+    pack: str
+    created_by: str
+    summary: dict[str, Any]
+    assignments: list[dict[str, Any]] = Field(
+        description="person_id, family_id, transfer_id, hub_id, week, departs_on, law"
+    )
+    unplaced: list[dict[str, Any]] = Field(description="person_id, family_id, reason_code, reason, ...")
+    not_planned: list[dict[str, Any]] = Field(description="person_id, reason")
+    laws: dict[str, str]
+    transfer_loads: list[dict[str, Any]] = Field(
+        description="transfer_id, hub_id, week, seats, min_load, load, used"
+    )
+    approval: dict[str, Any] | None
+
+
+class PlanPersonExplanation(BaseModel):
+    """Why a plan placed a person, or did not: the plain words, then the plan's row for them (its
+    assignment, or why they were not placed) field by field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    reference: str
+    placed: bool
+    text: str
+
+
+class PlanRefusal(BaseModel):
+    """A family the gate refused while a plan was approved: left off, never forced."""
+
+    reference: str
+    transfer: str
+    reason: str
+
+
+class PlanApproval(BaseModel):
+    """What approving a plan did: who was listed through the gate, who was refused and why, whose case
+    changed since the plan was computed, and the transfers created for it."""
+
+    plan_id: int
+    approved_by: str
+    approved_at: Instant
+    listed: list[str]
+    refused: list[PlanRefusal]
+    changed_since_computed: list[str]
+    transfers_created: dict[str, str]
+
+
+class WhatIfDifference(BaseModel):
+    people_placed_before: int
+    people_placed_after: int
+    objective_before: float
+    objective_after: float
+
+
+class WhatIfResult(BaseModel):
+    """A stored plan's inputs re-planned with changes; nothing live changes."""
+
+    plan_id: int
+    people_placed: int
+    objective: float
+    difference: WhatIfDifference

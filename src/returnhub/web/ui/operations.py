@@ -21,6 +21,7 @@ from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError
 from returnhub.operations import planning, transfers
 from returnhub.operations.models import AllocationPlanRecord
+from returnhub.operations.views import PlanView
 from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui import jobs
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
@@ -87,18 +88,18 @@ def run_plan(
             created_by=principal.name,
             save=True,
         )
-        return RedirectResponse(f"/ui/plans/{result['plan_id']}?done=planned", status_code=303)
+        return RedirectResponse(f"/ui/plans/{result.plan_id}?done=planned", status_code=303)
     context = {"plans": _recent_plans(session), "form": {"start": start, "weeks": weeks}, "errors": errors}
     return page(request, "operations/planning.html", context, status_code=422, title="Planning")
 
 
-def _weeks(view: dict[str, Any]) -> list[dict[str, Any]]:
+def _weeks(view: PlanView) -> list[dict[str, Any]]:
     """The plan's transfers grouped by week, each with its load and seats."""
     by_week: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     # A planned code (NEW-GBR-MKD-H1-W00) links to the transfer it became once the plan is approved; a
     # transfer that already existed is planned under its own reference.
-    created = (view.get("approval") or {}).get("transfers_created") or {}
-    for load in view["transfer_loads"]:
+    created = (view.approval or {}).get("transfers_created") or {}
+    for load in view.transfer_loads:
         if load.get("used", True):
             tid = str(load.get("transfer_id"))
             became = created.get(tid) or (tid if tid.startswith("TR") else None)
@@ -106,10 +107,10 @@ def _weeks(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"week": w, "transfers": by_week[w]} for w in sorted(by_week)]
 
 
-def _by_week_and_hub(view: dict[str, Any]) -> list[dict[str, Any]]:
+def _by_week_and_hub(view: PlanView) -> list[dict[str, Any]]:
     """The plan in a few lines: per week and hub, the transfers, people and seats (the detail is below)."""
     cells: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for load in view["transfer_loads"]:
+    for load in view.transfer_loads:
         if not load.get("used", True):
             continue
         key = (load.get("week", 0), load.get("hub_id"))
@@ -137,13 +138,13 @@ def plan_page(
         return _approved(plan_id, running)
     view = planning.plan_view(session, plan_id)
     reasons: dict[str, int] = defaultdict(int)
-    for u in view["unplaced"]:
+    for u in view.unplaced:
         reasons[str(u.get("reason", ""))] += 1
     context = {
         "plan": view,
         "weeks": _weeks(view),
         "unplaced_reasons": sorted(reasons.items(), key=lambda kv: -kv[1]),
-        "unplaced": view["unplaced"][:200],
+        "unplaced": view.unplaced[:200],
         "confirm": confirm == "approve",
         "by_hub": _by_week_and_hub(view),
     }
@@ -154,9 +155,9 @@ def plan_page(
     return page(request, "operations/plan.html", context, title=f"Plan {plan_id}")
 
 
-def _planned_on(session: Any, view: dict[str, Any], code: str) -> dict[str, Any]:
+def _planned_on(session: Any, view: PlanView, code: str) -> dict[str, Any]:
     """The drill-down from a week's row: the people the plan puts on one planned transfer, by name."""
-    people = [a for a in view["assignments"] if a["transfer_id"] == code]
+    people = [a for a in view.assignments if a["transfer_id"] == code]
     names = {
         r.reference: r.name
         for start in range(0, len(people), queries.MAX_AMONG)
@@ -166,7 +167,7 @@ def _planned_on(session: Any, view: dict[str, Any], code: str) -> dict[str, Any]
             among=[a["person_id"] for a in people[start : start + queries.MAX_AMONG]],
         )
     }
-    became = ((view.get("approval") or {}).get("transfers_created") or {}).get(code)
+    became = ((view.approval or {}).get("transfers_created") or {}).get(code)
     return {
         "code": code,
         "became": became or (code if code.startswith("TR") else None),
