@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from returnhub.core.errors import PreconditionFailed
-from returnhub.web.conditional import etag, if_match_version
+from returnhub.core.http.conditional import etag, if_match_version
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ progress on the page it ends on."""
 from __future__ import annotations
 
 import html
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -109,6 +110,11 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
         assert f'href="/ui/transfers/{world}"' in section
         assert all(f"Test Person</a> ({p})" in section for p in PEOPLE), section[:800]
         assert _plan_status(runtime, plan_id) == "approved"
+        # The planning page lists the plan, newest first, with what it placed of whom it could.
+        listed = planner.get("/ui/planning").text
+        row = listed.split(f'href="/ui/plans/{plan_id}">Plan {plan_id}</a>')[1].split("</tr>")[0]
+        assert "Approved" in row and "planner" in row
+        assert [c for c in re.findall(r"numeric\">([^<]*)<", row)] == ["5", "5"], row
         after = _events(runtime)
         assert after > before  # the people were listed through the gate: their allocation events
         again = settled(

@@ -44,7 +44,7 @@ def test_an_unexpected_error_is_a_problem_with_the_security_headers_and_an_incid
     _declared(monkeypatch, "/boom")
     with (
         TestClient(app) as client,
-        caplog.at_level(logging.ERROR, logger="returnhub.web.problems"),
+        caplog.at_level(logging.ERROR, logger="returnhub.core.http.problems"),
     ):
         answer = client.get("/boom", headers=auth_headers(runtime, "admin"))
     assert answer.status_code == 500

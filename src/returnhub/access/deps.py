@@ -47,7 +47,7 @@ from returnhub.access.service import BEARER, SESSION, Principal, csrf_matches, r
 from returnhub.access.settings import AccessSettings
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError, NotFound
-from returnhub.web.deps import SessionDep
+from returnhub.core.http.deps import SessionDep
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from returnhub.access.permissions import (
     permission_for,
 )
 from returnhub.access.settings import AccessSettings, get_access_settings
-from returnhub.web.problems import MEDIA_TYPE, PAGE_PREFIX, problem, wants_page
+from returnhub.core.http.problems import MEDIA_TYPE, PAGE_PREFIX, problem, wants_page
 
 #: Pass to ``FastAPI(dependencies=...)``: every API route of the app, whenever it is included, is guarded.
 #: ``scope="function"`` makes the guard's exit (the access-log write) run before the response is sent.

@@ -16,10 +16,10 @@ from returnhub.access.models import MonitoringNote
 from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
 from returnhub.access.views import UserOut
+from returnhub.core.http.conditional import IfMatch, if_match_version, set_etag
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.core.time import utc
-from returnhub.web.conditional import IfMatch, if_match_version, set_etag
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 auth_router = APIRouter(prefix="/auth", tags=["access"], responses=PROBLEM_RESPONSES)
 users_router = APIRouter(prefix="/users", tags=["access"], responses=PROBLEM_RESPONSES)

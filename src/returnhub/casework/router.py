@@ -20,10 +20,10 @@ from returnhub.casework.store import append_event
 from returnhub.casework.views import CaseDetail, CasePage, EventOut
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
 from returnhub.core.errors import InvalidInput
+from returnhub.core.http.conditional import IfMatch, if_match_version, set_etag
+from returnhub.core.http.deps import ClockDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.partners.countries import country_code
-from returnhub.web.conditional import IfMatch, if_match_version, set_etag
-from returnhub.web.deps import ClockDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 

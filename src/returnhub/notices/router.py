@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query
 
 from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate
+from returnhub.core.http.deps import ClockDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.notices import service
 from returnhub.notices.views import DeliveryView, NoticeView
-from returnhub.web.deps import ClockDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["notices"])
 

@@ -40,6 +40,7 @@ from returnhub.operations.models import AllocationPlanRecord, Transfer
 from returnhub.operations.transfers import _load, add_to_manifest, create_transfer
 from returnhub.operations.views import (
     PlanApproval,
+    PlanListing,
     PlanPersonExplanation,
     PlanSummary,
     PlanView,
@@ -435,6 +436,34 @@ def _record(session: Session, plan_id: int, *, for_update: bool = False) -> Allo
     if record is None:
         raise NotFound(f"no plan {plan_id}")
     return record
+
+
+def recent_plans(session: Session, *, limit: int = 20) -> list[PlanListing]:
+    """The last ``limit`` stored plans, newest first."""
+    rows = session.execute(
+        select(
+            AllocationPlanRecord.id,
+            AllocationPlanRecord.status,
+            AllocationPlanRecord.start,
+            AllocationPlanRecord.weeks,
+            AllocationPlanRecord.created_by,
+            AllocationPlanRecord.summary,
+        )
+        .order_by(AllocationPlanRecord.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        PlanListing(
+            id=r.id,
+            status=r.status,
+            start=r.start,
+            weeks=r.weeks,
+            created_by=r.created_by,
+            placed=(r.summary or {}).get("people_placed"),
+            eligible=(r.summary or {}).get("people_eligible"),
+        )
+        for r in rows
+    ]
 
 
 def plan_view(session: Session, plan_id: int) -> PlanView:

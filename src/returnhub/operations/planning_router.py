@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.operations import planning
 from returnhub.operations.views import PlanApproval, PlanSummary, PlanView, WhatIfResult
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
 from returnhub.access.scopes import at_own_hubs, require_in_scope
+from returnhub.core.http.conditional import IfMatch, if_match_version
+from returnhub.core.http.deps import ClockDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.operations import documents, incidents, stays, transfers
 from returnhub.operations.views import (
     ClockReading,
@@ -24,9 +27,6 @@ from returnhub.operations.views import (
     TransferSummary,
     TransferView,
 )
-from returnhub.web.conditional import IfMatch, if_match_version
-from returnhub.web.deps import ClockDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 

@@ -208,6 +208,19 @@ class PlanSummary(BaseModel):
     plan_id: int | None = Field(default=None, description="The stored plan's id (a plan not stored has none)")
 
 
+class PlanListing(BaseModel):
+    """A stored plan in the planning page's list: its headline only (its rows are not read)."""
+
+    id: int
+    status: str
+    start: date
+    weeks: int
+    created_by: str
+    #: From the stored summary (a plan computed by an earlier version may lack them).
+    placed: int | None
+    eligible: int | None
+
+
 class PlanView(BaseModel):
     """A stored plan. Its summary, rows and approval are the documents stored when it was computed and
     approved, as they were then (a plan computed by an earlier version keeps its own fields)."""

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Query
 from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import PlausibleDate, PlausibleInstant
 from returnhub.core.errors import NotFound
+from returnhub.core.http.deps import ClockDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.partners import service
 from returnhub.partners.changes import list_changes, verify_changes
 from returnhub.partners.schemas import (
@@ -45,8 +47,6 @@ from returnhub.partners.views import (
     SafeListView,
     TermsOut,
 )
-from returnhub.web.deps import ClockDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 
 def _actor(principal: CurrentUser) -> str:

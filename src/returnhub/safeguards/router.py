@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.safeguards import service
 from returnhub.safeguards.views import ScreeningOut
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["safeguards"], responses=PROBLEM_RESPONSES)
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from returnhub.access.deps import CurrentUser
+from returnhub.core.http.deps import RuntimeDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.simulation import jobs
 from returnhub.simulation.views import SimulationOut
-from returnhub.web.deps import RuntimeDep
-from returnhub.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/simulations", tags=["simulations"], responses=PROBLEM_RESPONSES)
 

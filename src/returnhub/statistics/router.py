@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from returnhub.core.errors import InvalidInput
+from returnhub.core.http.deps import RuntimeDep, SessionDep
+from returnhub.core.http.problems import PROBLEM_RESPONSES, problem
 from returnhub.statistics import exports, tables
 from returnhub.statistics.views import ReportCatalogue
-from returnhub.web.deps import RuntimeDep, SessionDep
-from returnhub.web.problems import PROBLEM_RESPONSES, problem
 
 router = APIRouter(tags=["statistics"], responses=PROBLEM_RESPONSES)
 

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from returnhub.core.http import problems
 from returnhub.core.runtime import Runtime
-from returnhub.web import problems
 
 
 @asynccontextmanager

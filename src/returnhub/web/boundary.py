@@ -29,7 +29,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from returnhub.web.problems import problem, wants_page
+from returnhub.core.http.problems import problem, wants_page
 
 #: Deepest JSON nesting accepted (objects and arrays). The deepest payload of the API (an event's data with
 #: a list of objects inside) is four levels.

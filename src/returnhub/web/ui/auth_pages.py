@@ -14,7 +14,7 @@ from returnhub.access.deps import SESSION_COOKIE, CurrentUser
 from returnhub.access.router import client_address
 from returnhub.access.settings import AccessSettings, get_access_settings
 from returnhub.access.throttle import SignInThrottled
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui.templating import CSRF_COOKIE, FormErrors, page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)

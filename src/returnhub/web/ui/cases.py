@@ -26,10 +26,10 @@ from returnhub.casework.views import CaseSummary, CaseView, EventOut
 from returnhub.core import bounds
 from returnhub.core.crypto import FieldCipher
 from returnhub.core.errors import DomainError, VersionConflict
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.operations import stays
 from returnhub.safeguards import service as safeguards
 from returnhub.safeguards.views import ScreeningOut
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui import event_forms, labels
 from returnhub.web.ui.templating import FormErrors, page, refusal_message, templates
 

@@ -15,10 +15,10 @@ from returnhub.access.roles import Role
 from returnhub.access.scopes import at_own_hubs, case_filter
 from returnhub.casework.queries import last_recorded, search_cases
 from returnhub.core.database import unit_of_work
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.notices import service as notices
 from returnhub.operations import stays, transfers
 from returnhub.safeguards import service as safeguards
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui import jobs, labels
 from returnhub.web.ui.templating import page
 

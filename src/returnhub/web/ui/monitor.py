@@ -15,8 +15,8 @@ from returnhub.access.deps import CurrentUser
 from returnhub.casework.store import verify_chain
 from returnhub.core import bounds
 from returnhub.core.database import unit_of_work
+from returnhub.core.http.deps import RuntimeDep, SessionDep
 from returnhub.operations.incidents import list_incidents
-from returnhub.web.deps import RuntimeDep, SessionDep
 from returnhub.web.ui import jobs, labels
 from returnhub.web.ui.templating import FormErrors, page
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from returnhub.access.deps import CurrentUser
+from returnhub.core.http.deps import ClockDep, SessionDep
 from returnhub.notices import service
-from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)

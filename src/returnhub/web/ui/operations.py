@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from returnhub.access.deps import CurrentUser
 from returnhub.access.roles import Role
@@ -19,10 +18,9 @@ from returnhub.casework import queries
 from returnhub.core import bounds
 from returnhub.core.database import unit_of_work
 from returnhub.core.errors import DomainError
+from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.operations import planning, transfers
-from returnhub.operations.models import AllocationPlanRecord
 from returnhub.operations.views import PlanView
-from returnhub.web.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.web.ui import jobs
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
@@ -36,27 +34,12 @@ DEPARTING = "Recording the departure"
 MAX_WEEKS = 104
 
 
-def _recent_plans(session: Any) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(AllocationPlanRecord).order_by(AllocationPlanRecord.id.desc()).limit(20)
-    ).scalars()
-    return [
-        {
-            "id": r.id,
-            "status": r.status,
-            "start": r.start,
-            "weeks": r.weeks,
-            "created_by": r.created_by,
-            "placed": (r.summary or {}).get("people_placed"),
-            "eligible": (r.summary or {}).get("people_eligible"),
-        }
-        for r in rows
-    ]
-
-
 @router.get("/planning", response_class=HTMLResponse)
 def planning_page(request: Request, session: SessionDep, clock: ClockDep) -> Response:
-    context = {"plans": _recent_plans(session), "form": {"start": clock.today().isoformat(), "weeks": "4"}}
+    context = {
+        "plans": planning.recent_plans(session),
+        "form": {"start": clock.today().isoformat(), "weeks": "4"},
+    }
     return page(request, "operations/planning.html", context, title="Planning")
 
 
@@ -89,7 +72,11 @@ def run_plan(
             save=True,
         )
         return RedirectResponse(f"/ui/plans/{result.plan_id}?done=planned", status_code=303)
-    context = {"plans": _recent_plans(session), "form": {"start": start, "weeks": weeks}, "errors": errors}
+    context = {
+        "plans": planning.recent_plans(session),
+        "form": {"start": start, "weeks": weeks},
+        "errors": errors,
+    }
     return page(request, "operations/planning.html", context, status_code=422, title="Planning")
 
 

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from returnhub.core.http.deps import ClockDep, SessionDep
 from returnhub.partners import service as partners
 from returnhub.partners.countries import country_name
 from returnhub.partners.pipeline import NegotiationStatus
 from returnhub.partners.views import Scope, TermsOut
-from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.ui import labels
 from returnhub.web.ui.templating import FormErrors, page
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from returnhub.casework.intake import DOCUMENT_TYPES, LikelyDuplicate, parse_person, register_person
 from returnhub.core.errors import DomainError, InvalidInput
-from returnhub.web.deps import ClockDep, SessionDep
+from returnhub.core.http.deps import ClockDep, SessionDep
 from returnhub.web.ui.templating import FormErrors, page, refusal_message
 
 router = APIRouter(prefix="/ui", include_in_schema=False)

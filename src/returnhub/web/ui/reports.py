@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from returnhub.core.errors import InvalidInput
+from returnhub.core.http.deps import ClockDep, SessionDep
 from returnhub.statistics import exports, tables
-from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)

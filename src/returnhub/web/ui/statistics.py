@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from returnhub.core.errors import NotFound
+from returnhub.core.http.deps import ClockDep, SessionDep
 from returnhub.statistics import charts, service
-from returnhub.web.deps import ClockDep, SessionDep
 from returnhub.web.ui.templating import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)

@@ -19,8 +19,8 @@ from returnhub.access.permissions import PAGES
 from returnhub.access.roles import Role
 from returnhub.access.service import Principal
 from returnhub.core.errors import DomainError
+from returnhub.core.http.problems import wants_page
 from returnhub.operations.law import LAW_NAMES
-from returnhub.web.problems import wants_page
 from returnhub.web.ui import labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -120,7 +120,7 @@ FLASH_MESSAGES = {
 
 
 def _problem(request: Request, status: int, errors: FormErrors, title: str) -> Response:
-    from returnhub.web.problems import problem
+    from returnhub.core.http.problems import problem
 
     detail = "; ".join(message for _, message in errors.items) or title or "the request was refused"
     return problem(
