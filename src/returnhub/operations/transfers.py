@@ -593,19 +593,7 @@ def depart(
             transfer.flagged_for_decision = True
             transfer.flag_reason = "nobody left on the manifest"
         _touch(transfer, clock)
-        return GateResult(
-            transfer=transfer.reference,
-            stage="departure",
-            status=transfer.status,
-            load=load,
-            min_load=transfer.min_load,
-            removed=removed,
-            checked=checked,
-            departed=False,
-            flagged_for_decision=True,
-            flag_reason=transfer.flag_reason,
-            version=transfer.version,
-        )
+        return _departure_result(transfer, load, removed, checked, departed=False, flagged=True)
     now = clock.now()
     for entry in _entries(session, transfer):
         append_event(
@@ -624,6 +612,19 @@ def depart(
     transfer.flagged_for_decision = False
     transfer.flag_reason = None
     _touch(transfer, clock)
+    return _departure_result(transfer, load, removed, checked, departed=True, flagged=False)
+
+
+def _departure_result(
+    transfer: Transfer,
+    load: int,
+    removed: list[PersonTakenOff],
+    checked: list[GateOutcome],
+    *,
+    departed: bool,
+    flagged: bool,
+) -> GateResult:
+    """What a departure did: it departed, or it stopped and the transfer is flagged for a decision."""
     return GateResult(
         transfer=transfer.reference,
         stage="departure",
@@ -632,9 +633,9 @@ def depart(
         min_load=transfer.min_load,
         removed=removed,
         checked=checked,
-        departed=True,
-        flagged_for_decision=False,
-        flag_reason=None,
+        departed=departed,
+        flagged_for_decision=flagged,
+        flag_reason=transfer.flag_reason,
         version=transfer.version,
     )
 
