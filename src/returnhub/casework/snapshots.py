@@ -270,7 +270,15 @@ def patch(base: pl.DataFrame, delta: pl.DataFrame) -> pl.DataFrame:
         return kept.merge_sorted(delta, key="reference")
     if updated.height:
         where = at.filter(same)
-        base = pl.DataFrame([base.get_column(c).scatter(where, updated.get_column(c)) for c in base.columns])
+        columns = []
+        for name in base.columns:
+            column, values = base.get_column(name), updated.get_column(name)
+            # An append changes a few facts of a case: write over only the columns that differ (a
+            # column is copied whole to be written over).
+            if column.gather(where).ne_missing(values).any():
+                column = column.scatter(where, values)
+            columns.append(column)
+        base = pl.DataFrame(columns)
     return pl.concat([base, new]) if new.height else base
 
 
