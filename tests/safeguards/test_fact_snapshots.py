@@ -396,3 +396,31 @@ def test_the_patch_equals_replacing_and_sorting(
         delta = kept
     expected = pl.concat([others, delta]).sort("reference")
     assert_frame_equal(snapshots.patch(base, delta), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_snapshot_taken_beside_an_uncommitted_append_never_claims_it(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """PostgreSQL, where a reader and a writer run at once: an append holds its mark uncommitted while a
+    screening reads and stores a snapshot; once the append commits, the next read still finds its row
+    (its mark is above the snapshot's), and equals the direct read."""
+    from returnhub.core.database import end_session, open_session
+
+    refs = _caseload(engine, clock, 4)
+    writer = open_session(engine)
+    try:
+        append_event(
+            writer, refs[0], "arrival", date(2024, 1, 2), {"route": "air"}, clock=clock, recorded_by="t"
+        )
+        with unit_of_work(engine) as s:  # no snapshot yet: read directly and store one
+            read = through_snapshot(s)
+            assert read.source == "direct" and read.written
+            assert read.frame.filter(pl.col("reference") == refs[0]).item(0, "arrived_on") is None
+        end_session(writer, commit=True)
+    finally:
+        writer.close()
+    with unit_of_work(engine) as s:
+        read = assert_same_as_direct(s)
+        assert (read.source, read.changed_rows) == ("snapshot", 1)
+        assert read.frame.filter(pl.col("reference") == refs[0]).item(0, "arrived_on") == date(2024, 1, 2)
