@@ -79,9 +79,11 @@ def next_mark(bind: Session | Connection) -> int:
 
 def _create_counter(bind: Session | Connection) -> None:
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
-    # Marks start again from 0: no snapshot taken at a higher mark may be patched from them.
+    # Marks go on from the highest a row holds (the database refuses a row's mark going down), and no
+    # snapshot taken before is patched from them.
     clear_snapshots(bind)
-    values = {"name": PROJECTION, "mark": 0}
+    highest = select(func.coalesce(func.max(case_projection.c.change_mark), 0)).scalar_subquery()
+    values = {"name": PROJECTION, "mark": highest}
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
