@@ -70,10 +70,12 @@ _COUNT = select(func.count()).select_from(case_projection)
 
 def next_mark(bind: Session | Connection) -> int:
     """Take the next change mark for rows written in this transaction (locks the counter until commit)."""
-    mark = bind.execute(_NEXT_MARK).scalar()
+    # On the connection: a Core statement through the ORM session pays for its bulk-update machinery.
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    mark = conn.execute(_NEXT_MARK).scalar()
     if mark is None:  # a database whose counter row is missing: start it
-        _create_counter(bind)
-        mark = bind.execute(_NEXT_MARK).scalar_one()
+        _create_counter(conn)
+        mark = conn.execute(_NEXT_MARK).scalar_one()
     return int(mark)
 
 
