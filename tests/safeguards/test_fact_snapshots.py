@@ -394,6 +394,19 @@ def test_a_rebuild_drops_the_snapshot(engine: Engine, clock: FixedClock) -> None
         assert s.execute(select(func.count()).select_from(FactSnapshot)).scalar_one() == 0
 
 
+def test_a_migration_step_drops_the_snapshots(database_url: str, engine: Engine, clock: FixedClock) -> None:
+    from returnhub.core.migrate import downgrade, upgrade
+
+    _caseload(engine, clock)
+    _snapshot_taken(engine)
+    try:
+        downgrade(database_url, "0019cf")  # one step, which keeps the snapshot tables
+        with unit_of_work(engine) as s:
+            assert s.execute(select(func.count()).select_from(FactSnapshot)).scalar_one() == 0
+    finally:
+        upgrade(database_url)
+
+
 def test_the_caseload_facts_are_the_same_through_the_snapshot(engine: Engine, clock: FixedClock) -> None:
     refs = _caseload(engine, clock, 4)
     with unit_of_work(engine) as s:
