@@ -64,7 +64,6 @@ _NEXT_MARK = (
     update(_marks).where(_marks.c.name == PROJECTION).values(mark=_marks.c.mark + 1).returning(_marks.c.mark)
 )
 _READ_MARK = select(_marks.c.mark).where(_marks.c.name == PROJECTION)
-_CHANGED_SINCE = select(func.count()).select_from(case_projection)
 _COUNT = select(func.count()).select_from(case_projection)
 
 
@@ -186,9 +185,7 @@ def read_projection(
     elif header.mark > mark:
         reason = "the snapshot is newer than this transaction's view"
     else:
-        changed = int(
-            conn.execute(_CHANGED_SINCE.where(case_projection.c.change_mark > header.mark)).scalar_one()
-        )
+        changed = int(conn.execute(_COUNT.where(case_projection.c.change_mark > header.mark)).scalar_one())
         if policy.too_many(changed, int(header.rows)):
             reason = f"{changed} rows changed since the snapshot"
     if reason is None:
