@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from returnhub.core.database import create_engine, is_sqlite
@@ -30,22 +32,21 @@ def _run(connection: object, url: str) -> None:
         target_metadata=target_metadata,
         render_as_batch=is_sqlite(url),
         compare_type=True,
+        on_version_apply=_invalidate_fact_snapshots,
     )
     with context.begin_transaction():
-        migration = context.get_context()
-        before = migration.get_current_revision()
         context.run_migrations()
-        if migration.get_current_revision() != before:
-            _invalidate_fact_snapshots(connection)
 
 
-def _invalidate_fact_snapshots(connection: object) -> None:
-    """A migration may change what the projection holds: the columnar copies of it are read no more."""
+def _invalidate_fact_snapshots(ctx: Any, **_: Any) -> None:
+    """After each migration step, in its transaction: a migration may change what the projection holds,
+    so the columnar copies of it (``casework.snapshots``) are read no more."""
     from sqlalchemy import inspect, text
 
+    connection = ctx.connection
     if inspect(connection).has_table("fact_snapshots"):
-        connection.execute(text("DELETE FROM fact_snapshot_parts"))  # type: ignore[attr-defined]
-        connection.execute(text("DELETE FROM fact_snapshots"))  # type: ignore[attr-defined]
+        connection.execute(text("DELETE FROM fact_snapshot_parts"))
+        connection.execute(text("DELETE FROM fact_snapshots"))
 
 
 run_migrations_online()

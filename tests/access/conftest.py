@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from returnhub.access.roles import Role
 from returnhub.casework.models import case_projection
+from returnhub.casework.snapshots import next_mark
 from returnhub.core.database import unit_of_work
 from returnhub.core.runtime import Runtime
 from returnhub.operations.transfers import create_transfer
@@ -53,7 +54,11 @@ def build_people(runtime: Runtime) -> None:
                 record(s, runtime.clock, reference, event_type, on, data)
             # Placing someone at a hub takes the whole departure-gate flow; the scope reads only the
             # projection's hub column, so the test sets that column directly.
-            s.execute(update(case_projection).where(case_projection.c.reference == reference).values(hub=hub))
+            s.execute(
+                update(case_projection)
+                .where(case_projection.c.reference == reference)
+                .values(hub=hub, change_mark=next_mark(s))
+            )
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from returnhub.access.models import User
 from returnhub.access.roles import Role
 from returnhub.casework.models import StoredEvent, case_projection
+from returnhub.casework.snapshots import next_mark
 from returnhub.core.database import unit_of_work
 from returnhub.core.runtime import Runtime
 from returnhub.people.models import FamilyUnit, Person
@@ -100,7 +101,7 @@ def test_a_representative_sees_no_reference_of_a_relative_who_is_not_a_client(wo
             s.execute(
                 update(case_projection)
                 .where(case_projection.c.reference == reference)
-                .values(family_unit_id=unit.id)
+                .values(family_unit_id=unit.id, change_mark=next_mark(s))
             )
     rep = world.headers(Role.LEGAL_REPRESENTATIVE)
     case = world.client.get(f"/cases/{IN_SCOPE}", headers=rep)

@@ -17,6 +17,7 @@ from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
 from returnhub.access.subject import export_subject
 from returnhub.casework.models import SealedValue, StoredEvent, case_projection
+from returnhub.casework.snapshots import next_mark
 from returnhub.casework.store import verify_chain
 from returnhub.core.database import unit_of_work
 from returnhub.people.models import Person
@@ -49,7 +50,11 @@ def record_sensitive(world: World) -> None:
     # An append refreshes the projection from the events, which do not place the person at a hub; put the
     # hub back as the world set it (the hub liaison's scope reads it).
     with unit_of_work(world.runtime.engine) as s:
-        s.execute(update(case_projection).where(case_projection.c.reference == IN_SCOPE).values(hub=HUB_IN))
+        s.execute(
+            update(case_projection)
+            .where(case_projection.c.reference == IN_SCOPE)
+            .values(hub=HUB_IN, change_mark=next_mark(s))
+        )
 
 
 def sealed_of(case: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +269,9 @@ def test_retention_names_closed_cases_whose_sealed_values_are_due(
     record_sensitive(world)
     with unit_of_work(world.runtime.engine) as s:
         s.execute(
-            update(case_projection).where(case_projection.c.reference == IN_SCOPE).values(status="granted")
+            update(case_projection)
+            .where(case_projection.c.reference == IN_SCOPE)
+            .values(status="granted", change_mark=next_mark(s))
         )
 
     def due() -> dict[str, Any]:

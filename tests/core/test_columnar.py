@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from returnhub.casework.bulk import load_population
 from returnhub.casework.models import case_projection
+from returnhub.casework.snapshots import next_mark
 from returnhub.core import columnar
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
@@ -114,6 +115,7 @@ def test_a_transaction_reads_its_own_uncommitted_rows(
                 appeal_pending=False,
                 appeal_rights_exhausted_on=date(2026, 1, 2),
                 updated_at=clock.now(),
+                change_mark=next_mark(s),
             )
         )
         frame = columnar.read_columns(s, case_projection, PROJECTED, order_by=["reference"])
@@ -231,7 +233,9 @@ def test_a_screening_read_leaves_the_sqlite_file_whole(tmp_path: Any, clock: Fix
         assert frame.height == 50
         assert (tmp_path / "whole.db-wal").exists()
         with unit_of_work(engine) as s:
-            s.execute(case_projection.update().values(version=case_projection.c.version))
+            s.execute(
+                case_projection.update().values(version=case_projection.c.version, change_mark=next_mark(s))
+            )
         assert held.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         held.close()

@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from returnhub.casework.snapshots import next_mark
 from returnhub.core.database import create_engine
 from returnhub.core.migrate import downgrade, upgrade
 from returnhub.models import Base
@@ -44,7 +45,7 @@ def test_name_folded_is_filled_for_existing_cases(database_url: str) -> None:
         s.execute(
             update(case_projection)
             .where(case_projection.c.reference == "RH0170001")
-            .values(given_name="Tāriq", family_name="IBRĀHĪM-Nour")
+            .values(given_name="Tāriq", family_name="IBRĀHĪM-Nour", change_mark=next_mark(s))
         )
     downgrade(database_url, "0016")
     upgrade(database_url)

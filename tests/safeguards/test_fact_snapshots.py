@@ -266,26 +266,75 @@ def test_a_snapshot_of_other_columns_is_not_used(engine: Engine, clock: FixedClo
 
 
 def test_a_snapshot_ahead_of_the_counter_is_not_used(engine: Engine, clock: FixedClock) -> None:
-    refs = _caseload(engine, clock)
+    _caseload(engine, clock)
     _snapshot_taken(engine)
-    with unit_of_work(engine) as s:  # the counter went back (restored, or emptied by hand)
+    with unit_of_work(engine) as s:  # the counter went back (restored from elsewhere, or set by hand)
         s.execute(text("UPDATE projection_marks SET mark = 0"))
-        s.execute(update(case_projection).where(case_projection.c.reference == refs[0]).values(sex="F"))
     with unit_of_work(engine) as s:
         read = assert_same_as_direct(s)
         assert read.source == "direct" and "newer" in str(read.reason)
 
 
-def test_a_lost_counter_row_drops_the_snapshots(engine: Engine, clock: FixedClock) -> None:
+def test_a_lost_counter_row_goes_on_from_the_highest_mark(engine: Engine, clock: FixedClock) -> None:
     refs = _caseload(engine, clock)
     _snapshot_taken(engine)
+    highest = max(_marks(engine).values())
     with unit_of_work(engine) as s:
         s.execute(text("DELETE FROM projection_marks"))
-    with unit_of_work(engine) as s:  # the next writer starts the counter again, from 1
+    with unit_of_work(engine) as s:  # the next writer starts the counter again, above every row's mark
         append_event(s, refs[0], "arrival", date(2024, 1, 2), {"route": "air"}, clock=clock, recorded_by="t")
-    with unit_of_work(engine) as s:
+    assert _marks(engine)[refs[0]] == highest + 1
+    with unit_of_work(engine) as s:  # and the snapshots taken before are gone
         read = assert_same_as_direct(s)
         assert read.reason == "no snapshot"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        update(case_projection).values(sex="F"),
+        update(case_projection).values(sex="F", change_mark=case_projection.c.change_mark),
+        update(case_projection).values(sex="F", change_mark=case_projection.c.change_mark - 1),
+    ],
+    ids=["no mark", "the same mark", "a lower mark"],
+)
+def test_the_database_refuses_a_row_written_without_a_new_mark(
+    engine: Engine, clock: FixedClock, write: Any
+) -> None:
+    _caseload(engine, clock, 2)
+    with pytest.raises(Exception, match="without a new change mark"), unit_of_work(engine) as s:
+        s.execute(write)
+    with unit_of_work(engine) as s:  # with one it may
+        s.execute(update(case_projection).values(sex="F", change_mark=snapshots.next_mark(s)))
+
+
+def test_the_database_refuses_a_row_inserted_without_a_mark(engine: Engine, clock: FixedClock) -> None:
+    from returnhub.people.models import Person
+
+    with pytest.raises(Exception, match="without a new change mark"), unit_of_work(engine) as s:
+        person = Person(
+            reference="TS0000000",
+            given_name="No",
+            family_name="Mark",
+            date_of_birth=date(1990, 1, 1),
+            sex="F",
+            nationality="ERI",
+            languages=[],
+            created_at=clock.now(),
+        )
+        s.add(person)
+        s.flush()
+        row = {
+            "case_id": person.id,
+            "reference": "TS0000000",
+            "nationality": "ERI",
+            "sex": "F",
+            "date_of_birth": date(1990, 1, 1),
+            "family_name": "Mark",
+            "given_name": "No",
+            "updated_at": clock.now(),
+        }
+        s.execute(case_projection.insert().values(row))
 
 
 def test_a_snapshot_with_a_missing_or_damaged_part_is_not_used(engine: Engine, clock: FixedClock) -> None:
@@ -345,6 +394,19 @@ def test_a_rebuild_drops_the_snapshot(engine: Engine, clock: FixedClock) -> None
         assert s.execute(select(func.count()).select_from(FactSnapshot)).scalar_one() == 0
 
 
+def test_a_migration_step_drops_the_snapshots(database_url: str, engine: Engine, clock: FixedClock) -> None:
+    from returnhub.core.migrate import downgrade, upgrade
+
+    _caseload(engine, clock)
+    _snapshot_taken(engine)
+    try:
+        downgrade(database_url, "0019cf")  # one step, which keeps the snapshot tables
+        with unit_of_work(engine) as s:
+            assert s.execute(select(func.count()).select_from(FactSnapshot)).scalar_one() == 0
+    finally:
+        upgrade(database_url)
+
+
 def test_the_caseload_facts_are_the_same_through_the_snapshot(engine: Engine, clock: FixedClock) -> None:
     refs = _caseload(engine, clock, 4)
     with unit_of_work(engine) as s:
@@ -396,3 +458,31 @@ def test_the_patch_equals_replacing_and_sorting(
         delta = kept
     expected = pl.concat([others, delta]).sort("reference")
     assert_frame_equal(snapshots.patch(base, delta), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_snapshot_taken_beside_an_uncommitted_append_never_claims_it(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """PostgreSQL, where a reader and a writer run at once: an append holds its mark uncommitted while a
+    screening reads and stores a snapshot; once the append commits, the next read still finds its row
+    (its mark is above the snapshot's), and equals the direct read."""
+    from returnhub.core.database import end_session, open_session
+
+    refs = _caseload(engine, clock, 4)
+    writer = open_session(engine)
+    try:
+        append_event(
+            writer, refs[0], "arrival", date(2024, 1, 2), {"route": "air"}, clock=clock, recorded_by="t"
+        )
+        with unit_of_work(engine) as s:  # no snapshot yet: read directly and store one
+            read = through_snapshot(s)
+            assert read.source == "direct" and read.written
+            assert read.frame.filter(pl.col("reference") == refs[0]).item(0, "arrived_on") is None
+        end_session(writer, commit=True)
+    finally:
+        writer.close()
+    with unit_of_work(engine) as s:
+        read = assert_same_as_direct(s)
+        assert (read.source, read.changed_rows) == ("snapshot", 1)
+        assert read.frame.filter(pl.col("reference") == refs[0]).item(0, "arrived_on") == date(2024, 1, 2)

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from returnhub.casework.bulk import load_population
 from returnhub.casework.models import case_projection
+from returnhub.casework.snapshots import next_mark
 from returnhub.core.clock import FixedClock
 from returnhub.core.database import unit_of_work
 from returnhub.core.runtime import Runtime
@@ -118,7 +119,13 @@ def test_hub_occupancy_and_exits_are_counted_from_stays(population: Runtime) -> 
             s.execute(
                 update(case_projection)
                 .where(P.case_id == case_id)
-                .values(hub=hub, hub_arrived_on=arrived, hub_exited_on=exited, hub_exit_reason=reason)
+                .values(
+                    hub=hub,
+                    hub_arrived_on=arrived,
+                    hub_exited_on=exited,
+                    hub_exit_reason=reason,
+                    change_mark=next_mark(s),
+                )
             )
         # Written past the event store: the page's kept counts are refilled (`returnhub statistics rebuild`).
         aggregates.rebuild(s.connection())

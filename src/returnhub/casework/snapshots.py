@@ -64,24 +64,27 @@ _NEXT_MARK = (
     update(_marks).where(_marks.c.name == PROJECTION).values(mark=_marks.c.mark + 1).returning(_marks.c.mark)
 )
 _READ_MARK = select(_marks.c.mark).where(_marks.c.name == PROJECTION)
-_CHANGED_SINCE = select(func.count()).select_from(case_projection)
 _COUNT = select(func.count()).select_from(case_projection)
 
 
 def next_mark(bind: Session | Connection) -> int:
     """Take the next change mark for rows written in this transaction (locks the counter until commit)."""
-    mark = bind.execute(_NEXT_MARK).scalar()
+    # On the connection: a Core statement through the ORM session pays for its bulk-update machinery.
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    mark = conn.execute(_NEXT_MARK).scalar()
     if mark is None:  # a database whose counter row is missing: start it
-        _create_counter(bind)
-        mark = bind.execute(_NEXT_MARK).scalar_one()
+        _create_counter(conn)
+        mark = conn.execute(_NEXT_MARK).scalar_one()
     return int(mark)
 
 
 def _create_counter(bind: Session | Connection) -> None:
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
-    # Marks start again from 0: no snapshot taken at a higher mark may be patched from them.
+    # Marks go on from the highest a row holds (the database refuses a row's mark going down), and no
+    # snapshot taken before is patched from them.
     clear_snapshots(bind)
-    values = {"name": PROJECTION, "mark": 0}
+    highest = select(func.coalesce(func.max(case_projection.c.change_mark), 0)).scalar_subquery()
+    values = {"name": PROJECTION, "mark": highest}
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -182,9 +185,7 @@ def read_projection(
     elif header.mark > mark:
         reason = "the snapshot is newer than this transaction's view"
     else:
-        changed = int(
-            conn.execute(_CHANGED_SINCE.where(case_projection.c.change_mark > header.mark)).scalar_one()
-        )
+        changed = int(conn.execute(_COUNT.where(case_projection.c.change_mark > header.mark)).scalar_one())
         if policy.too_many(changed, int(header.rows)):
             reason = f"{changed} rows changed since the snapshot"
     if reason is None:
@@ -270,7 +271,15 @@ def patch(base: pl.DataFrame, delta: pl.DataFrame) -> pl.DataFrame:
         return kept.merge_sorted(delta, key="reference")
     if updated.height:
         where = at.filter(same)
-        base = pl.DataFrame([base.get_column(c).scatter(where, updated.get_column(c)) for c in base.columns])
+        columns = []
+        for name in base.columns:
+            column, values = base.get_column(name), updated.get_column(name)
+            # An append changes a few facts of a case: write over only the columns that differ (a
+            # column is copied whole to be written over).
+            if column.gather(where).ne_missing(values).any():
+                column = column.scatter(where, values)
+            columns.append(column)
+        base = pl.DataFrame(columns)
     return pl.concat([base, new]) if new.height else base
 
 

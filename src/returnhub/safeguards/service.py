@@ -430,13 +430,19 @@ def caseload_facts(
             ),
         }
     )
-    frame = frame.drop("review_decisions")
     family = family_youngest_other(frame.select("case_id", "family_unit_id", "date_of_birth"))
     kept = set(wanted) | {"family_youngest_other_date_of_birth", "review_decisions"}
-    frame = (
-        frame.join(family, on="case_id", how="left")
-        .join(decisions, on="case_id", how="left")
+    # The two joined columns, lined up with the frame's rows (joining the whole frame would copy every
+    # column of a national caseload twice).
+    joined = (
+        frame.select("case_id")
+        .join(family, on="case_id", how="left", maintain_order="left")
+        .join(decisions, on="case_id", how="left", maintain_order="left")
         .with_columns(pl.col("review_decisions").fill_null(pl.lit(EMPTY_DECISIONS).first()))
+    )
+    frame = (
+        frame.drop("review_decisions")
+        .hstack(joined.drop("case_id").get_columns())
         .select([n for n in FACTS_SCHEMA if n in kept])
     )
     stale = frame.filter(pl.col("last_occurred_on") > as_of)
