@@ -30,23 +30,31 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from returnhub.access import audit, scopes
 from returnhub.access.crypto import FieldCipher, field_cipher
-from returnhub.access.permissions import Permission, Scope, may_see_special_category, permission_for
+from returnhub.access.permissions import (
+    Permission,
+    Scope,
+    may_record,
+    may_see_special_category,
+    permission_for,
+)
 from returnhub.access.service import BEARER, SESSION, Principal, csrf_matches, resolve_token
 from returnhub.access.settings import AccessSettings
 from returnhub.core.database import unit_of_work
-from returnhub.core.errors import DomainError, NotFound
+from returnhub.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from returnhub.core.http.deps import SessionDep
 
 log = logging.getLogger(__name__)
@@ -60,18 +68,6 @@ bearer_scheme = HTTPBearer(
     scheme_name="bearerToken",
     description="A token from `POST /auth/token` (opaque; sent as `Authorization: Bearer rh_…`).",
 )
-
-
-class NotAuthenticated(DomainError):
-    status = 401
-    title = "Not authenticated"
-    slug = "unauthenticated"
-
-
-class Forbidden(DomainError):
-    status = 403
-    title = "Forbidden"
-    slug = "forbidden"
 
 
 class AccessLogUnavailable(DomainError):
@@ -191,6 +187,37 @@ async def special_category_cipher(request: Request, principal: CurrentUser) -> F
     """The field cipher if the signed-in user may see special-category data, otherwise None (their
     answers carry ``"[restricted]"`` for each sealed value)."""
     return field_cipher_of(request) if may_see_special_category(principal.role) else None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The signed-in user as a context's router asks about them (``core.http.deps.Requester``): the guard
+    stores one on every admitted request, so a router (casework's, partners') takes who is asking, what
+    they may record and see, and their record scope without importing access."""
+
+    principal: Principal
+    app: FastAPI
+
+    @property
+    def name(self) -> str:
+        return self.principal.name
+
+    @property
+    def role_name(self) -> str:
+        return self.principal.role.value
+
+    def may_record(self, event_type: str) -> bool:
+        return may_record(self.principal.role, event_type)
+
+    def case_filter(self) -> ColumnElement[bool] | None:
+        return scopes.case_filter(self.principal)
+
+    def field_cipher(self) -> FieldCipher:
+        settings: AccessSettings = self.app.state.access_settings
+        return field_cipher(settings, self.app.state.runtime.settings.environment)
+
+    def special_category_cipher(self) -> FieldCipher | None:
+        return self.field_cipher() if may_see_special_category(self.principal.role) else None
 
 
 #: For a write that may seal special-category fields.
@@ -343,6 +370,7 @@ def guard(
         with unit_of_work(runtime.engine, read_only=True) as checks:
             principal, refusal = _admit(request, checks, credentials, permission, template)
     request.state.principal = principal
+    request.state.requester = SignedIn(principal, request.app)
     recorder = _AccessRecorder(request, principal, template or request.url.path, permission)
     if refusal is not None:
         if permission is not None and permission.personal:

@@ -13,7 +13,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from returnhub.access.deps import SESSION_COOKIE, NotAuthenticated, guard
+from returnhub.access.deps import SESSION_COOKIE, guard
 from returnhub.access.permissions import (
     PUBLIC_DOCUMENT_PATHS,
     PUBLIC_PATHS,
@@ -21,6 +21,7 @@ from returnhub.access.permissions import (
     permission_for,
 )
 from returnhub.access.settings import AccessSettings, get_access_settings
+from returnhub.core.errors import NotAuthenticated
 from returnhub.core.http.problems import MEDIA_TYPE, PAGE_PREFIX, problem, wants_page
 
 #: Pass to ``FastAPI(dependencies=...)``: every API route of the app, whenever it is included, is guarded.

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from returnhub.access import audit, service
 from returnhub.access.crypto import field_cipher
-from returnhub.access.deps import SESSION_COOKIE, CurrentUser, NotAuthenticated
+from returnhub.access.deps import SESSION_COOKIE, CurrentUser
 from returnhub.access.models import MonitoringNote
 from returnhub.access.roles import Role
 from returnhub.access.settings import AccessSettings
 from returnhub.access.views import UserOut
+from returnhub.core.errors import NotAuthenticated
 from returnhub.core.http.conditional import IfMatch, if_match_version, set_etag
 from returnhub.core.http.deps import ClockDep, RuntimeDep, SessionDep
 from returnhub.core.http.problems import PROBLEM_RESPONSES

@@ -10,18 +10,15 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from returnhub.access.deps import CurrentUser, FieldCipherDep, Forbidden, SpecialCategoryCipher
-from returnhub.access.permissions import may_record
-from returnhub.access.scopes import case_filter
 from returnhub.casework.events import EventType
 from returnhub.casework.intake import PersonIn, register_person
 from returnhub.casework.queries import MAX_PAGE, case_timeline, search_cases, show_case
 from returnhub.casework.store import append_event
 from returnhub.casework.views import CaseDetail, CasePage, EventOut
 from returnhub.core.bounds import MAX_COUNT, PlausibleDate, PlausibleInstant
-from returnhub.core.errors import InvalidInput
+from returnhub.core.errors import Forbidden, InvalidInput
 from returnhub.core.http.conditional import IfMatch, if_match_version, set_etag
-from returnhub.core.http.deps import ClockDep, SessionDep
+from returnhub.core.http.deps import ClockDep, ReadCipher, Requester, RequesterDep, SessionDep, WriteCipher
 from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.partners.countries import country_code
 
@@ -59,7 +56,7 @@ class EventRecorded(BaseModel):
 @router.get("", response_model=CasePage)
 def list_cases(
     session: SessionDep,
-    principal: CurrentUser,
+    requester: RequesterDep,
     status: str | None = None,
     nationality: Annotated[
         str | None, Query(max_length=60, description="A country's name or its alpha-2 or alpha-3 code")
@@ -83,15 +80,15 @@ def list_cases(
         name=name,
         limit=limit,
         after=after,
-        within=case_filter(principal),  # a legal representative or hub liaison lists only their scope
+        within=requester.case_filter(),  # a legal representative or hub liaison lists only their scope
     )
     return CasePage(data=rows, next_cursor=rows[-1].reference if len(rows) == limit else None)
 
 
-def _case_in_scope(session: Any, principal: Any, reference: str, **kwargs: Any) -> CaseDetail:
-    """The case, with its family narrowed to the members the principal may open (the others counted)."""
+def _case_in_scope(session: Any, requester: Requester, reference: str, **kwargs: Any) -> CaseDetail:
+    """The case, with its family narrowed to the members the requester may open (the others counted)."""
     case = CaseDetail(**dict(show_case(session, reference, **kwargs)))
-    within = case_filter(principal)
+    within = requester.case_filter()
     others = [r for r in case.family_unit if r != case.reference]
     if within is not None and others:
         visible = {
@@ -106,9 +103,9 @@ def _case_in_scope(session: Any, principal: Any, reference: str, **kwargs: Any) 
 async def get_case(
     reference: str,
     session: SessionDep,
-    principal: CurrentUser,
+    requester: RequesterDep,
     response: Response,
-    cipher: SpecialCategoryCipher,
+    cipher: ReadCipher,
     as_of: PlausibleDate | None = None,
     known_at: PlausibleInstant | None = None,
 ) -> CaseDetail:
@@ -118,7 +115,7 @@ async def get_case(
         functools.partial(
             _case_in_scope,
             session,
-            principal,
+            requester,
             reference.upper(),
             as_of=as_of,
             known_at=known_at,
@@ -130,7 +127,7 @@ async def get_case(
 
 
 @router.get("/{reference}/events", response_model=list[EventOut])
-def get_events(reference: str, session: SessionDep, cipher: SpecialCategoryCipher) -> list[EventOut]:
+def get_events(reference: str, session: SessionDep, cipher: ReadCipher) -> list[EventOut]:
     return case_timeline(session, reference.upper(), cipher=cipher)
 
 
@@ -147,18 +144,18 @@ def post_event(
     body: EventIn,
     session: SessionDep,
     clock: ClockDep,
-    principal: CurrentUser,
+    requester: RequesterDep,
     response: Response,
-    cipher: FieldCipherDep,
+    cipher: WriteCipher,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    if not may_record(principal.role, body.type):
-        raise Forbidden(f"a {principal.role.value} may not record {body.type} events")
+    if not requester.may_record(body.type):
+        raise Forbidden(f"a {requester.role_name} may not record {body.type} events")
     expected = _expected_version(if_match, body.expected_version)
     data = body.data
     if body.type == EventType.REVIEW_DECIDED:
         # Who decided is who is signed in, never a name the client sends.
-        data = {**(data or {}), "decided_by": principal.name}
+        data = {**(data or {}), "decided_by": requester.name}
     result = append_event(
         session,
         reference.upper(),
@@ -166,7 +163,7 @@ def post_event(
         body.occurred_on,
         data,
         clock=clock,
-        recorded_by=principal.name,
+        recorded_by=requester.name,
         expected_version=expected,
         cipher=cipher,
         occurred_at=body.occurred_at,

@@ -50,3 +50,15 @@ class PreconditionFailed(DomainError):
     status = 412
     title = "Precondition failed"
     slug = "precondition-failed"
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    title = "Not authenticated"
+    slug = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"

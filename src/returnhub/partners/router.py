@@ -3,7 +3,7 @@
 Translates HTTP to partners services and back. Reads take ``?on=DATE`` (default: today) and answer as the
 register stood that day, and ``?known_at=TIME`` (default: everything recorded) to answer as the register
 knew it then (the register is bitemporal); writes append (a new step, a new version) and never edit. Who
-wrote it comes from the signed-in user (``access.deps.CurrentUser``).
+wrote it comes from the signed-in user (``core.http.deps.RequesterDep``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from returnhub.access.deps import CurrentUser
 from returnhub.core.bounds import PlausibleDate, PlausibleInstant
 from returnhub.core.errors import NotFound
-from returnhub.core.http.deps import ClockDep, SessionDep
+from returnhub.core.http.deps import ClockDep, RequesterDep, SessionDep
 from returnhub.core.http.problems import PROBLEM_RESPONSES
 from returnhub.partners import service
 from returnhub.partners.changes import list_changes, verify_changes
@@ -49,8 +48,8 @@ from returnhub.partners.views import (
 )
 
 
-def _actor(principal: CurrentUser) -> str:
-    return principal.name
+def _actor(requester: RequesterDep) -> str:
+    return requester.name
 
 
 #: Who records a change: the authenticated user, never a name the client supplies.

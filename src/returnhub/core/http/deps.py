@@ -1,17 +1,22 @@
-"""Request-scoped dependencies: the runtime, and one unit of work per request."""
+"""Request-scoped dependencies: the runtime, one unit of work per request, and who is asking (``Requester``:
+the access guard stores it on every admitted request, so a context's router asks about the signed-in user
+without importing access, which builds on the contexts)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import anyio.to_thread
 from anyio import CancelScope
 from fastapi import Depends, Request
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from returnhub.core.clock import Clock
+from returnhub.core.crypto import FieldCipher
 from returnhub.core.database import end_session, open_session
+from returnhub.core.errors import NotAuthenticated
 from returnhub.core.runtime import Runtime
 
 
@@ -62,3 +67,54 @@ async def get_clock(request: Request) -> Clock:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+class Requester(Protocol):
+    """Who is asking, as a router needs to know them (access's ``SignedIn`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role_name(self) -> str: ...
+
+    def may_record(self, event_type: str) -> bool:
+        """Whether they may append an event of this type by hand."""
+        ...
+
+    def case_filter(self) -> ColumnElement[bool] | None:
+        """A condition on the case projection keeping the cases in their scope (None: every case)."""
+        ...
+
+    def field_cipher(self) -> FieldCipher:
+        """The cipher a write seals special-category fields with."""
+        ...
+
+    def special_category_cipher(self) -> FieldCipher | None:
+        """The cipher to open sealed fields with, or None for a role that may not see them."""
+        ...
+
+
+async def current_requester(request: Request) -> Requester:
+    requester: Requester | None = getattr(request.state, "requester", None)
+    if requester is None:
+        raise NotAuthenticated("sign in first")
+    return requester
+
+
+#: The signed-in user of a request (``recorded_by=requester.name``).
+RequesterDep = Annotated[Requester, Depends(current_requester)]
+
+
+async def write_cipher(requester: RequesterDep) -> FieldCipher:
+    return requester.field_cipher()
+
+
+async def read_cipher(requester: RequesterDep) -> FieldCipher | None:
+    return requester.special_category_cipher()
+
+
+#: For a write that may seal special-category fields.
+WriteCipher = Annotated[FieldCipher, Depends(write_cipher)]
+#: For a read that shows sealed fields: the cipher to open them with, or None for a role that may not.
+ReadCipher = Annotated[FieldCipher | None, Depends(read_cipher)]
