@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnhub.access.models import AccessLogEntry, ApiToken, MonitoringNote
 from returnhub.access.settings import AccessSettings
-from returnhub.casework.models import SealedValue, case_projection
+from returnhub.casework.queries import closed_cases_due, sealed_values_due
 from returnhub.core.clock import Clock
 
 #: A case is closed when the person has left the hub, or the claim was granted or withdrawn.
@@ -71,15 +71,9 @@ def retention_report(session: Session, settings: AccessSettings, clock: Clock) -
     for rule in rules(settings):
         cutoff = now - timedelta(days=rule.retain_days)
         sample: list[str] = []
-        p = case_projection.c
-        closed = or_(p.hub_exit_reason.is_not(None), p.status.in_(CLOSED_STATUSES))
         if rule.record_type == "case":
-            condition = and_(closed, p.last_occurred_on < today - timedelta(days=rule.retain_days))
-            count = _count(session, case_projection, condition)
-            sample = list(
-                session.execute(
-                    select(p.reference).where(condition).order_by(p.reference).limit(SAMPLE)
-                ).scalars()
+            count, sample = closed_cases_due(
+                session, today - timedelta(days=rule.retain_days), CLOSED_STATUSES, sample=SAMPLE
             )
         elif rule.record_type == "access_log":
             count = _count(session, AccessLogEntry, AccessLogEntry.occurred_at < cutoff)
@@ -87,18 +81,8 @@ def retention_report(session: Session, settings: AccessSettings, clock: Clock) -
             spent = or_(ApiToken.revoked_at < cutoff, ApiToken.expires_at < cutoff)
             count = _count(session, ApiToken, spent)
         elif rule.record_type == "sealed_value":
-            due = (
-                select(SealedValue.case_reference)
-                .join(case_projection, p.reference == SealedValue.case_reference)
-                .where(
-                    closed,
-                    p.last_occurred_on < today - timedelta(days=rule.retain_days),
-                    SealedValue.erased_at.is_(None),
-                )
-            )
-            count = int(session.execute(select(func.count()).select_from(due.subquery())).scalar_one())
-            sample = list(
-                session.execute(due.distinct().order_by(SealedValue.case_reference).limit(SAMPLE)).scalars()
+            count, sample = sealed_values_due(
+                session, today - timedelta(days=rule.retain_days), CLOSED_STATUSES, sample=SAMPLE
             )
         else:
             count = _count(session, MonitoringNote, MonitoringNote.written_at < cutoff)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from returnhub.access.models import HubAssignment, Representation
 from returnhub.access.roles import Role
 from returnhub.access.service import Principal, hubs_of
-from returnhub.casework.models import case_projection
+from returnhub.casework.queries import case_meets, cases_among, cases_at_hubs
 from returnhub.core.errors import NotFound
 
 
@@ -33,9 +33,7 @@ def _represents(principal: Principal, reference: str) -> ColumnElement[bool]:
 
 
 def _assigned_hubs(principal: Principal) -> ColumnElement[bool]:
-    return case_projection.c.hub.in_(
-        select(HubAssignment.hub).where(HubAssignment.user_id == principal.user_id)
-    )
+    return cases_at_hubs(select(HubAssignment.hub).where(HubAssignment.user_id == principal.user_id))
 
 
 def case_in_scope(session: Session, principal: Principal, reference: str) -> bool:
@@ -43,19 +41,14 @@ def case_in_scope(session: Session, principal: Principal, reference: str) -> boo
     if principal.role is Role.LEGAL_REPRESENTATIVE:
         return bool(session.execute(select(_represents(principal, ref))).scalar())
     if principal.role is Role.HUB_LIAISON:
-        found = session.execute(
-            select(case_projection.c.case_id).where(
-                case_projection.c.reference == ref, _assigned_hubs(principal)
-            )
-        ).first()
-        return found is not None
+        return case_meets(session, ref, _assigned_hubs(principal))
     return True
 
 
 def case_filter(principal: Principal) -> ColumnElement[bool] | None:
     """A condition on ``case_projection`` that keeps the rows in the principal's scope (None: all rows)."""
     if principal.role is Role.LEGAL_REPRESENTATIVE:
-        return case_projection.c.reference.in_(
+        return cases_among(
             select(Representation.case_reference).where(Representation.user_id == principal.user_id)
         )
     if principal.role is Role.HUB_LIAISON:

@@ -7,10 +7,23 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, extract, false, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    and_,
+    cast,
+    extract,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from returnhub.casework.models import StoredEvent, case_projection
+from returnhub.casework.models import SealedValue, StoredEvent, case_projection
 from returnhub.casework.sealed import open_events
 from returnhub.casework.state import CASE_STATUSES, fold_as_of
 from returnhub.casework.store import get_person, load_events, to_legal_event
@@ -300,6 +313,134 @@ def _retracted(session: Session, known_at: datetime | None) -> pl.DataFrame:
     return pl.DataFrame(
         [tuple(r) for r in rows], schema={"case_id": pl.Int64, "sequence": pl.Int64}, orient="row"
     )
+
+
+def case_versions(session: Session, references: Collection[str]) -> dict[str, int]:
+    """Each case's current version (what a plan's approval compares with the versions it was computed on)."""
+    if not references:
+        return {}
+    p = case_projection.c
+    rows = session.execute(select(p.reference, p.version).where(p.reference.in_(list(references)))).all()
+    return {str(r): int(v) for r, v in rows}
+
+
+def family_references(session: Session, reference: str) -> list[str]:
+    """The person and everyone in their family unit (people who must move together)."""
+    person = get_person(session, reference)
+    if person.family_unit_id is None:
+        return [person.reference]
+    return list(
+        session.execute(
+            select(Person.reference).where(Person.family_unit_id == person.family_unit_id).order_by(Person.id)
+        ).scalars()
+    )
+
+
+def family_versions(session: Session, references: Sequence[str]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each reference, the (reference, case version) of everyone in its family unit, itself included."""
+    if not references:
+        return {}
+    p = case_projection.c
+    own = session.execute(
+        select(p.reference, p.family_unit_id, p.version).where(p.reference.in_(list(references)))
+    ).all()
+    units = {r.family_unit_id for r in own if r.family_unit_id is not None}
+    members: dict[int, list[tuple[str, int]]] = {}
+    if units:
+        for r in session.execute(
+            select(p.family_unit_id, p.reference, p.version).where(p.family_unit_id.in_(units))
+        ):
+            members.setdefault(r.family_unit_id, []).append((r.reference, r.version))
+    return {
+        r.reference: tuple(sorted(members[r.family_unit_id]))
+        if r.family_unit_id is not None
+        else ((r.reference, r.version),)
+        for r in own
+    }
+
+
+def family_births(session: Session, family_unit_id: int) -> list[tuple[int, int, date]]:
+    """(case id, family unit, date of birth) of every member of a family unit."""
+    p = case_projection.c
+    rows = session.execute(
+        select(p.case_id, p.family_unit_id, p.date_of_birth).where(p.family_unit_id == family_unit_id)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def family_sizes(session: Session, unit_ids: Collection[int]) -> dict[int, int]:
+    """How many people each family unit holds."""
+    if not unit_ids:
+        return {}
+    rows = session.execute(
+        select(Person.family_unit_id, func.count())
+        .where(Person.family_unit_id.in_(list(unit_ids)))
+        .group_by(Person.family_unit_id)
+    ).all()
+    return {int(r[0]): int(r[1]) for r in rows if r[0] is not None}
+
+
+def events_of_types(session: Session, event_types: Collection[str]) -> list[tuple[int, str, date, Any]]:
+    """(case id, type, day, payload) of every event of these types, by case, day and sequence."""
+    rows = session.execute(
+        select(StoredEvent.case_id, StoredEvent.event_type, StoredEvent.occurred_on, StoredEvent.data)
+        .where(StoredEvent.event_type.in_(list(event_types)))
+        .order_by(StoredEvent.case_id, StoredEvent.occurred_on, StoredEvent.sequence)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def cases_among(references: Select[Any]) -> ColumnElement[bool]:
+    """A condition on the projection (for ``search_cases(within=…)``): the case's reference is among these
+    (access's record scope of a legal representative: their clients)."""
+    return case_projection.c.reference.in_(references)
+
+
+def cases_at_hubs(hubs: Select[Any]) -> ColumnElement[bool]:
+    """A condition on the projection: the case is at one of these hubs (a hub liaison's scope)."""
+    return case_projection.c.hub.in_(hubs)
+
+
+def case_meets(session: Session, reference: str, condition: ColumnElement[bool]) -> bool:
+    """Whether the case with this reference meets a condition on the projection."""
+    p = case_projection.c
+    return session.execute(select(p.case_id).where(p.reference == reference, condition)).first() is not None
+
+
+def _closed_before(last_event_before: date, closed_statuses: Collection[str]) -> ColumnElement[bool]:
+    p = case_projection.c
+    closed = or_(p.hub_exit_reason.is_not(None), p.status.in_(list(closed_statuses)))
+    return and_(closed, p.last_occurred_on < last_event_before)
+
+
+def closed_cases_due(
+    session: Session, last_event_before: date, closed_statuses: Collection[str], *, sample: int
+) -> tuple[int, list[str]]:
+    """Closed cases (a status among ``closed_statuses``, or out of a hub) with nothing recorded since
+    ``last_event_before``: how many, and the first ``sample`` references (what retention would erase)."""
+    p = case_projection.c
+    condition = _closed_before(last_event_before, closed_statuses)
+    count = int(
+        session.execute(select(func.count()).select_from(case_projection).where(condition)).scalar_one()
+    )
+    refs = session.execute(select(p.reference).where(condition).order_by(p.reference).limit(sample)).scalars()
+    return count, list(refs)
+
+
+def sealed_values_due(
+    session: Session, last_event_before: date, closed_statuses: Collection[str], *, sample: int
+) -> tuple[int, list[str]]:
+    """Sealed values not yet erased of the closed cases ``closed_cases_due`` names: how many, and the first
+    ``sample`` case references."""
+    p = case_projection.c
+    due = (
+        select(SealedValue.case_reference)
+        .join(case_projection, p.reference == SealedValue.case_reference)
+        .where(_closed_before(last_event_before, closed_statuses), SealedValue.erased_at.is_(None))
+    )
+    count = int(session.execute(select(func.count()).select_from(due.subquery())).scalar_one())
+    refs = session.execute(due.distinct().order_by(SealedValue.case_reference).limit(sample)).scalars()
+    return count, list(refs)
 
 
 def any_event_of_type(session: Session, event_type: str) -> bool:

@@ -6,10 +6,9 @@ import statistics
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnhub.casework.models import StoredEvent
+from returnhub.casework.queries import events_of_types
 from returnhub.operations.views import EtdResponseTimes
 from returnhub.people.mrz import check_mrz
 
@@ -18,15 +17,9 @@ __all__ = ["check_mrz", "etd_response_times"]
 
 def etd_response_times(session: Session) -> list[EtdResponseTimes]:
     """Per country of origin: requests, answers, and days from request to answer (the OIG-19-28 metric)."""
-    rows = session.execute(
-        select(StoredEvent.case_id, StoredEvent.event_type, StoredEvent.occurred_on, StoredEvent.data)
-        .where(
-            StoredEvent.event_type.in_(
-                ("travel_document_requested", "travel_document_issued", "travel_document_refused")
-            )
-        )
-        .order_by(StoredEvent.case_id, StoredEvent.occurred_on, StoredEvent.sequence)
-    ).all()
+    rows = events_of_types(
+        session, ("travel_document_requested", "travel_document_issued", "travel_document_refused")
+    )
     open_requests: dict[tuple[int, str], date] = {}
     per_country: dict[str, dict[str, Any]] = {}
     for case_id, event_type, occurred_on, data in rows:

@@ -25,10 +25,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnhub.casework.models import case_projection
+from returnhub.casework.queries import case_versions, cases_with_status, family_sizes
 from returnhub.core.clock import Clock
 from returnhub.core.errors import DomainError, InvalidInput, NotFound, StateConflict
 from returnhub.operations.allocation.explain import explain as explain_person
@@ -49,7 +49,6 @@ from returnhub.operations.views import (
 )
 from returnhub.partners.service import DatabaseTermsProvider, agreement_on, list_hubs, occupancy_on
 from returnhub.partners.views import HubView
-from returnhub.people.models import Person
 from returnhub.safeguards.engine import eligible_agreements_evaluation, evaluate, make_plan
 from returnhub.safeguards.engine import screen_evaluation as screen_rows
 from returnhub.safeguards.packs import get_pack
@@ -180,19 +179,20 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
         raise InvalidInput("the horizon must be between 1 and 104 weeks")
     laws = _hub_laws(session, [h for h in list_hubs(session, start) if h.status == "operational"], start)
     cleared, not_planned = screen_stages(session, start=start, laws=laws)
-    p = case_projection.c
-    rows = session.execute(
-        select(
-            p.reference,
-            p.nationality,
-            p.sex,
-            p.family_unit_id,
-            p.version,
-            p.appeal_rights_exhausted_on,
-            p.detained,
-            p.detained_on,
-        ).where(p.status.in_(MOVABLE_STATUSES))
-    ).all()
+    rows = cases_with_status(
+        session,
+        MOVABLE_STATUSES,
+        columns=(
+            "reference",
+            "nationality",
+            "sex",
+            "family_unit_id",
+            "version",
+            "appeal_rights_exhausted_on",
+            "detained",
+            "detained_on",
+        ),
+    )
     cases = pl.DataFrame(
         [tuple(r) for r in rows],
         schema={
@@ -209,7 +209,7 @@ def build_problem(session: Session, *, start: date, weeks: int) -> Planned:
     )
     people = cases.join(cleared.select("reference", pl.col("hubs").alias("eligible_hubs")), on="reference")
     # A family is offered only whole: every member of the unit must be cleared and movable.
-    unit_sizes = _family_sizes(session, people["family_unit_id"].drop_nulls().unique().to_list())
+    unit_sizes = family_sizes(session, people["family_unit_id"].drop_nulls().unique().to_list())
     people = people.with_columns(pl.len().over("family_unit_id").alias("_members")).filter(
         pl.col("family_unit_id").is_null()
         | (pl.col("_members") == pl.col("family_unit_id").replace_strict(unit_sizes, default=0))
@@ -347,18 +347,6 @@ def _schema(name: str) -> dict[str, pl.DataType]:
         "hub_beds": model.HUB_BEDS_SCHEMA,
         "quotas": model.QUOTAS_SCHEMA,
     }[name]
-
-
-def _family_sizes(session: Session, unit_ids: list[int]) -> dict[int, int]:
-
-    if not unit_ids:
-        return {}
-    rows = session.execute(
-        select(Person.family_unit_id, func.count())
-        .where(Person.family_unit_id.in_(unit_ids))
-        .group_by(Person.family_unit_id)
-    ).all()
-    return {int(r[0]): int(r[1]) for r in rows if r[0] is not None}
 
 
 def _listed(session: Session, transfer: Transfer) -> int:
@@ -543,13 +531,8 @@ def begin_approval(session: Session, plan_id: int, *, clock: Clock, approved_by:
         raise StateConflict(f"plan {plan_id} is {record.status}; only a computed plan can be approved")
     assignments = record.plan["assignments"]
     if not stopped:
-        p = case_projection.c
         references = [a["person_id"] for a in assignments]
-        current = (
-            dict(session.execute(select(p.reference, p.version).where(p.reference.in_(references))).all())
-            if references
-            else {}
-        )
+        current = case_versions(session, references)
         progress = {
             "approved_by": approved_by,
             "listed": [],

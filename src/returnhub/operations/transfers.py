@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from returnhub.access.scopes import register_transfer_hub
 from returnhub.casework.events import EventType
-from returnhub.casework.models import case_projection
+from returnhub.casework.queries import family_references, family_versions
 from returnhub.casework.store import (
     POST_APPEND_HOOKS,
     PRE_APPEND_HOOKS,
@@ -58,7 +58,6 @@ from returnhub.operations.views import (
 )
 from returnhub.partners.hooks import REGISTER_CHANGE_HOOKS, RegisterChange
 from returnhub.partners.service import DatabaseTermsProvider, hub_on
-from returnhub.people.models import Person
 from returnhub.safeguards import evaluate_case
 from returnhub.safeguards.packs import get_pack, pack_names
 
@@ -188,18 +187,6 @@ def _check_version(transfer: Transfer, expected_version: int | None) -> None:
 def _touch(transfer: Transfer, clock: Clock) -> None:
     transfer.version += 1
     transfer.updated_at = clock.now()
-
-
-def family_references(session: Session, reference: str) -> list[str]:
-    """The person and everyone in their family unit (people who must move together)."""
-    person = get_person(session, reference)
-    if person.family_unit_id is None:
-        return [person.reference]
-    return list(
-        session.execute(
-            select(Person.reference).where(Person.family_unit_id == person.family_unit_id).order_by(Person.id)
-        ).scalars()
-    )
 
 
 def create_transfer(
@@ -407,29 +394,6 @@ class PreparedCheck:
     judged_on: date
 
 
-def _family_versions(session: Session, references: Sequence[str]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """For each reference, the (reference, case version) of everyone in its family unit, itself included."""
-    if not references:
-        return {}
-    p = case_projection.c
-    own = session.execute(
-        select(p.reference, p.family_unit_id, p.version).where(p.reference.in_(list(references)))
-    ).all()
-    units = {r.family_unit_id for r in own if r.family_unit_id is not None}
-    members: dict[int, list[tuple[str, int]]] = {}
-    if units:
-        for r in session.execute(
-            select(p.family_unit_id, p.reference, p.version).where(p.family_unit_id.in_(units))
-        ):
-            members.setdefault(r.family_unit_id, []).append((r.reference, r.version))
-    return {
-        r.reference: tuple(sorted(members[r.family_unit_id]))
-        if r.family_unit_id is not None
-        else ((r.reference, r.version),)
-        for r in own
-    }
-
-
 def prepare_check(session: Session, transfer_reference: str, stage: str, *, clock: Clock) -> PreparedCheck:
     """Judge everyone listed on the transfer at ``stage`` (reads only): see ``PreparedCheck``."""
     transfer = _transfer(session, transfer_reference)
@@ -437,7 +401,7 @@ def prepare_check(session: Session, transfer_reference: str, stage: str, *, cloc
         # The write refuses it: judge no one for nothing.
         return PreparedCheck(transfer.reference, stage, {}, clock.today())
     references = [e.reference for e in _entries(session, transfer)]
-    versions = _family_versions(session, references)
+    versions = family_versions(session, references)
     return PreparedCheck(
         transfer.reference,
         stage,
@@ -466,7 +430,7 @@ def _still_valid(
         or prepared.judged_on != today
     ):
         return {}
-    current = _family_versions(session, references)
+    current = family_versions(session, references)
     return {
         r: outcome
         for r, (versions, outcome) in prepared.outcomes.items()

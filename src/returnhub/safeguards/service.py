@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, object_session
 
-from returnhub.casework.models import case_projection
+from returnhub.casework.queries import family_births
 from returnhub.casework.state import fold_as_of
 from returnhub.casework.store import AppendResult, append_event, case_state, load_legal_events_of
 from returnhub.core import bounds
@@ -162,12 +162,7 @@ def case_facts(
     )
     youngest: date | None = None
     if person.family_unit_id is not None:
-        p = case_projection.c
-        members = session.execute(
-            select(p.case_id, p.family_unit_id, p.date_of_birth).where(
-                p.family_unit_id == person.family_unit_id
-            )
-        ).all()
+        members = family_births(session, person.family_unit_id)
         family = family_youngest_other(
             pl.DataFrame(
                 [tuple(m) for m in members],
