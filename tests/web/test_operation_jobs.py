@@ -114,7 +114,7 @@ def test_approving_a_plan_through_the_page_lists_people_and_a_second_approval_wr
         listed = planner.get("/ui/planning").text
         row = listed.split(f'href="/ui/plans/{plan_id}">Plan {plan_id}</a>')[1].split("</tr>")[0]
         assert "Approved" in row and "planner" in row
-        assert [c for c in re.findall(r"numeric\">([^<]*)<", row)] == ["5", "5"], row
+        assert re.findall(r"numeric\">([^<]*)<", row) == ["5", "5"], row
         after = _events(runtime)
         assert after > before  # the people were listed through the gate: their allocation events
         again = settled(
