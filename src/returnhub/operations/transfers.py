@@ -504,19 +504,8 @@ def lock_manifest(
     )
     flagged = _flag_if_under_minimum(session, transfer, clock)
     _touch(transfer, clock)
-    return GateResult(
-        transfer=transfer.reference,
-        stage="manifest_lock",
-        status=transfer.status,
-        load=_load(session, transfer),
-        min_load=transfer.min_load,
-        removed=removed,
-        checked=checked,
-        departed=False,
-        flagged_for_decision=flagged,
-        flag_reason=transfer.flag_reason,
-        version=transfer.version,
-    )
+    load = _load(session, transfer)
+    return _gate_result(transfer, "manifest_lock", load, removed, checked, departed=False, flagged=flagged)
 
 
 def depart(
@@ -557,7 +546,7 @@ def depart(
             transfer.flagged_for_decision = True
             transfer.flag_reason = "nobody left on the manifest"
         _touch(transfer, clock)
-        return _departure_result(transfer, load, removed, checked, departed=False, flagged=True)
+        return _gate_result(transfer, "departure", load, removed, checked, departed=False, flagged=True)
     now = clock.now()
     for entry in _entries(session, transfer):
         append_event(
@@ -576,11 +565,12 @@ def depart(
     transfer.flagged_for_decision = False
     transfer.flag_reason = None
     _touch(transfer, clock)
-    return _departure_result(transfer, load, removed, checked, departed=True, flagged=False)
+    return _gate_result(transfer, "departure", load, removed, checked, departed=True, flagged=False)
 
 
-def _departure_result(
+def _gate_result(
     transfer: Transfer,
+    stage: str,
     load: int,
     removed: list[PersonTakenOff],
     checked: list[GateOutcome],
@@ -588,10 +578,11 @@ def _departure_result(
     departed: bool,
     flagged: bool,
 ) -> GateResult:
-    """What a departure did: it departed, or it stopped and the transfer is flagged for a decision."""
+    """What locking or departing did: who the gate checked and took off, the load left, and whether the
+    transfer departed or is flagged for a decision."""
     return GateResult(
         transfer=transfer.reference,
-        stage="departure",
+        stage=stage,
         status=transfer.status,
         load=load,
         min_load=transfer.min_load,
